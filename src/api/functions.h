@@ -1,0 +1,102 @@
+// The eager C++ API: free functions with PyTorch's names, each calling its op through the
+// dispatcher's typed path. Defined next to each op's schema in src/ops/.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <tuple>
+
+#include "core/factories.h"
+#include "core/tensor.h"
+
+namespace tessera {
+
+// ---- binary arithmetic (ops/binary.cpp) ----
+Tensor add(const Tensor& self, const Tensor& other, const Scalar& alpha = 1);
+Tensor sub(const Tensor& self, const Tensor& other, const Scalar& alpha = 1);
+Tensor mul(const Tensor& self, const Tensor& other);
+/// True division; rounding_mode "floor" or "trunc" rounds the quotient as torch.div does.
+Tensor div(const Tensor& self, const Tensor& other, std::optional<std::string_view> rounding_mode = std::nullopt);
+Tensor floor_divide(const Tensor& self, const Tensor& other);
+Tensor pow(const Tensor& self, const Tensor& exponent);
+// Scalar forms: the number takes part in promotion as a wrapped number (Note [Result type]).
+Tensor add(const Tensor& self, const Scalar& other, const Scalar& alpha = 1);
+Tensor sub(const Tensor& self, const Scalar& other, const Scalar& alpha = 1);
+Tensor mul(const Tensor& self, const Scalar& other);
+Tensor div(const Tensor& self, const Scalar& other);
+Tensor pow(const Tensor& self, const Scalar& exponent);
+
+/// A 0-d tensor marked as a wrapped number, as PyTorch makes of x + 2.
+Tensor wrapped_scalar(const Scalar& s);
+
+// ---- unary (ops/unary.cpp) ----
+Tensor neg(const Tensor& self);
+Tensor abs(const Tensor& self);
+Tensor exp(const Tensor& self);
+Tensor log(const Tensor& self);
+Tensor sqrt(const Tensor& self);
+
+// ---- comparison (ops/compare.cpp); results are bool ----
+Tensor eq(const Tensor& self, const Tensor& other);
+Tensor ne(const Tensor& self, const Tensor& other);
+Tensor lt(const Tensor& self, const Tensor& other);
+Tensor le(const Tensor& self, const Tensor& other);
+Tensor gt(const Tensor& self, const Tensor& other);
+Tensor ge(const Tensor& self, const Tensor& other);
+
+// ---- selection (ops/where.cpp) ----
+Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other);
+
+// ---- reductions (ops/reduce.cpp) ----
+/// Sum over dim (all dims when nullopt or empty); integral inputs sum to int64.
+Tensor sum(const Tensor& self, std::optional<IntArrayRef> dim = std::nullopt, bool keepdim = false,
+           std::optional<DType> dtype = std::nullopt);
+Tensor mean(const Tensor& self, std::optional<IntArrayRef> dim = std::nullopt, bool keepdim = false,
+            std::optional<DType> dtype = std::nullopt);
+/// Largest element (NaN if any is NaN).
+Tensor max(const Tensor& self);
+Tensor min(const Tensor& self);
+/// Largest elements along dim and their indices (the first, on ties).
+std::tuple<Tensor, Tensor> max(const Tensor& self, int64_t dim, bool keepdim = false);
+std::tuple<Tensor, Tensor> min(const Tensor& self, int64_t dim, bool keepdim = false);
+/// Index of the largest element, over the flattened tensor when dim is nullopt.
+Tensor argmax(const Tensor& self, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+
+// ---- linear algebra (ops/matmul.cpp) ----
+/// torch.matmul: dot, matrix-vector, matrix-matrix, and batched with broadcast batch dims.
+Tensor matmul(const Tensor& self, const Tensor& other);
+
+// ---- complex (ops/complex.cpp) ----
+Tensor conj(const Tensor& self);
+/// Real part: a view for complex tensors, self for real ones.
+Tensor real(const Tensor& self);
+/// Imaginary part of a complex tensor, as a view.
+Tensor imag(const Tensor& self);
+Tensor angle(const Tensor& self);
+
+// ---- conversion (ops/cast.cpp) ----
+/// A copy converted to dtype.
+Tensor cast(const Tensor& self, DType dtype);
+
+// ---- operators ----
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a);
+Tensor operator+(const Tensor& a, const Scalar& b);
+Tensor operator-(const Tensor& a, const Scalar& b);
+Tensor operator*(const Tensor& a, const Scalar& b);
+Tensor operator/(const Tensor& a, const Scalar& b);
+Tensor operator+(const Scalar& a, const Tensor& b);
+Tensor operator-(const Scalar& a, const Tensor& b);
+Tensor operator*(const Scalar& a, const Tensor& b);
+Tensor operator/(const Scalar& a, const Tensor& b);
+Tensor operator==(const Tensor& a, const Tensor& b);
+Tensor operator!=(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, const Tensor& b);
+Tensor operator<=(const Tensor& a, const Tensor& b);
+Tensor operator>(const Tensor& a, const Tensor& b);
+Tensor operator>=(const Tensor& a, const Tensor& b);
+
+}  // namespace tessera

@@ -1,0 +1,39 @@
+// Registering ops and kernels from static initialisers: TSR_REGISTER and impl_for.
+#pragma once
+
+#include "dispatch/dispatcher.h"
+
+// Note [Registration by static objects]
+// Each op file declares its schema and registers its kernels from a static initialiser
+// written with TSR_REGISTER, so adding an op touches no central list. All of src/ is
+// linked into one shared library, libtessera, whose static initialisers all run when it
+// loads; a static library would let the linker drop an op file nobody references.
+// Registration order between files does not matter: a kernel registers against the op
+// by handle, obtained from def(), which is idempotent for the same schema.
+
+#define TSR_CONCAT_INNER(a, b) a##b
+#define TSR_CONCAT(a, b) TSR_CONCAT_INNER(a, b)
+/// Runs the following block once when the library loads: TSR_REGISTER { ... }
+#define TSR_REGISTER                                                                   \
+  static void TSR_CONCAT(tsr_register_, __LINE__)();                                   \
+  [[maybe_unused]] static const bool TSR_CONCAT(tsr_registered_, __LINE__) =           \
+      (TSR_CONCAT(tsr_register_, __LINE__)(), true);                                   \
+  static void TSR_CONCAT(tsr_register_, __LINE__)()
+
+namespace tessera {
+
+/// Registers make.template operator()<T>() (a kernel function pointer) for every dtype in
+/// the list: impl_for(op, kBackendReference, FloatingDTypes{}, []<typename T>() { return &k<T>; }).
+template <DType... Ds, typename Make>
+void impl_for(OperatorHandle op, BackendId backend, DTypeList<Ds...>, Make&& make) {
+  (Dispatcher::get().impl(op, backend, Ds, KernelFunction::from_unboxed(make.template operator()<cpp_type<Ds>>())),
+   ...);
+}
+
+/// Registers one dtype-generic kernel.
+template <typename Ret, typename... Args>
+void impl_generic(OperatorHandle op, BackendId backend, Ret (*fn)(Args...)) {
+  Dispatcher::get().impl(op, backend, std::nullopt, KernelFunction::from_unboxed(fn));
+}
+
+}  // namespace tessera

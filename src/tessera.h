@@ -1,0 +1,8 @@
+// The one header for users of tessera's eager API.
+#pragma once
+
+#include "api/functions.h"
+#include "core/factories.h"
+#include "core/generator.h"
+#include "core/tensor.h"
+#include "dispatch/dispatcher.h"
