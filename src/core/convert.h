@@ -13,8 +13,9 @@ template <typename T>
 inline constexpr bool is_struct_float_v = std::is_class_v<T> && !is_complex_v<T>;  // Half, BFloat16, float8
 }
 
-/// Converts one element as PyTorch's casts do: complex -> real drops the imaginary part,
-/// anything -> bool tests for non-zero, floating -> integer truncates toward zero (through
+/// Converts one element as PyTorch's casts do: complex -> real drops the imaginary part
+/// (complex -> bool too, as in PyTorch 1.13: 1.5j becomes false), anything else -> bool
+/// tests for non-zero, floating -> integer truncates toward zero (through
 /// int64, so negative values wrap into unsigned types), the 8- and 16-bit floats convert
 /// through float.
 template <typename To, typename From>
@@ -25,8 +26,6 @@ inline To convert(From v) {
     if constexpr (is_complex_v<To>) {
       using V = typename To::value_type;
       return To(static_cast<V>(v.real()), static_cast<V>(v.imag()));
-    } else if constexpr (std::is_same_v<To, bool>) {
-      return v.real() != 0 || v.imag() != 0;
     } else {
       return convert<To>(v.real());
     }

@@ -127,8 +127,10 @@ Tensor div_kernel(const Tensor& a, const Tensor& b, std::optional<std::string_vi
     return binary_map<T, T>(a, b, "div", [floor](T x, T y) { return div_integer<T>(x, y, floor); });
   } else {
     using C = compute_t<T>;
+    // The quotient is rounded to T before truncation, as PyTorch's reduced-precision
+    // arithmetic does (bfloat16 49.6 / 1 is 50, whose trunc is 50).
     return binary_map<T, T>(a, b, "div", [floor](T x, T y) {
-      return T(floor ? div_floor_floating<C>(C(x), C(y)) : std::trunc(C(x) / C(y)));
+      return T(floor ? div_floor_floating<C>(C(x), C(y)) : std::trunc(C(T(C(x) / C(y)))));
     });
   }
 }

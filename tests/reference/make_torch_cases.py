@@ -1,0 +1,407 @@
+#!/usr/bin/python3
+"""Writes the differential test cases: inputs, and what PyTorch (Debian's python3-torch)
+computes for them. tests/ops/torch_diff_test.cpp runs each case through tessera's boxed
+path and compares. Run by ctest before the differential tests (see tests/CMakeLists.txt).
+
+A case: {"id", "op", "args": [arg...], "kwargs": {name: arg}, "expect": result}
+  arg: {"tensor": {"dtype", "shape", "data" (hex, row-major), "layout"}} | {"scalar": x}
+       (a wrapped number) | {"int": n} | {"float": x} | {"bool": b} | {"ints": [...]}
+       | {"str": s} | {"dtype": name} | {"none": true}
+  layout: "contiguous", "transposed" (the last two dims swapped in memory), "strided"
+       (every other element of a buffer twice as long in the last dim), or
+       "expanded" (data has "source_shape", broadcast to "shape" with stride 0).
+  result: {"tensors": [tensor...]}, {"error": message}, or {"skip": reason}
+"""
+import argparse
+import json
+import math
+import sys
+
+import numpy as np
+import torch
+
+DTYPES = {
+    "bool": torch.bool, "uint8": torch.uint8, "int8": torch.int8, "int16": torch.int16,
+    "int32": torch.int32, "int64": torch.int64, "float16": torch.float16,
+    "bfloat16": torch.bfloat16, "float32": torch.float32, "float64": torch.float64,
+    "complex64": torch.complex64, "complex128": torch.complex128,
+}
+NAMES = {v: k for k, v in DTYPES.items()}
+INTEGRAL = ["uint8", "int8", "int16", "int32", "int64"]
+FLOATING = ["float16", "bfloat16", "float32", "float64"]
+COMPLEX = ["complex64", "complex128"]
+ALL = ["bool"] + INTEGRAL + FLOATING + COMPLEX
+REAL = ["bool"] + INTEGRAL + FLOATING
+
+
+def tensor_bytes(t):
+    return t.reshape(-1).contiguous().view(torch.uint8).numpy().tobytes().hex()
+
+
+def encode_tensor(t):
+    t = t.contiguous()
+    return {"dtype": NAMES[t.dtype], "shape": list(t.shape), "data": tensor_bytes(t)}
+
+
+class Gen:
+    """Deterministic input values per dtype (seeded per case family)."""
+
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+
+    def values(self, dtype, shape, kind="any"):
+        n = int(np.prod(shape)) if shape else 1
+        r = self.rng
+        if dtype == "bool":
+            v = r.integers(0, 2, n).astype(bool)
+        elif dtype in INTEGRAL:
+            lo, hi = (0, 20) if dtype == "uint8" else (-10, 10)
+            if kind == "positive":
+                lo, hi = 1, 5
+            elif kind == "small":
+                lo, hi = (0, 4)
+            v = r.integers(lo, hi, n)
+            if kind == "nonzero":
+                v[v == 0] = 3
+        elif dtype in FLOATING:
+            v = r.standard_normal(n) * 3
+            if kind == "positive":
+                v = np.abs(v) + 0.1
+            elif kind == "small":
+                v = r.uniform(-2, 2, n)
+        else:
+            v = r.standard_normal(n) * 2 + 1j * r.standard_normal(n) * 2
+        t = torch.tensor(v).reshape(shape) if shape else torch.tensor(v.reshape(()))
+        return t.to(DTYPES[dtype])
+
+
+def make_input(t, layout, source=None):
+    """The torch tensor a case describes, and its JSON."""
+    enc = {"dtype": NAMES[t.dtype], "shape": list(t.shape), "layout": layout}
+    if layout == "expanded":
+        enc["source_shape"] = list(source.shape)
+        enc["data"] = tensor_bytes(source)
+        return source.expand(t.shape), {"tensor": enc}
+    enc["data"] = tensor_bytes(t)
+    if layout == "transposed":
+        base = t.transpose(-1, -2).contiguous()
+        view = base.transpose(-1, -2)
+        assert not view.is_contiguous() or t.numel() <= 1 or min(t.shape[-2:]) <= 1
+        return view, {"tensor": enc}
+    if layout == "strided":
+        shape = list(t.shape)
+        shape[-1] *= 2
+        base = torch.zeros(shape, dtype=t.dtype)
+        base[..., ::2] = t
+        return base[..., ::2], {"tensor": enc}
+    return t.clone(), {"tensor": enc}
+
+
+def run(fn):
+    try:
+        out = fn()
+    except Exception as e:  # noqa: BLE001 - every failure of PyTorch is an expected error
+        return {"error": str(e).split("\n")[0]}
+    if isinstance(out, torch.Tensor):
+        out = [out]
+    for o in out:
+        if o.dtype not in NAMES:  # e.g. complex32, which PyTorch 1.13 has and tessera has not
+            return {"skip": f"PyTorch's result dtype {o.dtype} is not a tessera dtype"}
+    return {"tensors": [encode_tensor(o.resolve_conj() if o.is_complex() else o) for o in out]}
+
+
+class Cases:
+    def __init__(self):
+        self.cases = []
+        self.count = {}
+
+    def add(self, op, args, kwargs, fn, tag):
+        n = self.count.get((op, tag), 0)
+        self.count[(op, tag)] = n + 1
+        self.cases.append({"id": f"{op}/{tag}/{n}", "op": op, "args": args, "kwargs": kwargs,
+                           "expect": run(fn)})
+
+
+# Shape pairs for binary ops: (shape a, layout a, shape b, layout b, tag)
+BINARY_SHAPES = [
+    ([3, 4], "contiguous", [3, 4], "contiguous", "same"),
+    ([3, 1], "contiguous", [1, 4], "contiguous", "broadcast"),
+    ([2, 3, 4], "contiguous", [4], "contiguous", "broadcast_rank"),
+    ([], "contiguous", [3], "contiguous", "zero_dim"),
+    ([], "contiguous", [], "contiguous", "both_zero_dim"),
+    ([0, 3], "contiguous", [3], "contiguous", "empty"),
+    ([4, 3], "transposed", [4, 3], "strided", "noncontiguous"),
+    ([2, 3], "expanded", [2, 3], "contiguous", "expanded"),
+]
+
+
+def binary_inputs(g, da, db, spec, kind_b="any", kind_a="any"):
+    sa, la, sb, lb, tag = spec
+    ta = g.values(da, [1, sa[1]] if la == "expanded" else sa, kind_a)
+    tb = g.values(db, sb, kind_b)
+    if la == "expanded":
+        va, ja = make_input(ta.expand(sa), la, ta)
+    else:
+        va, ja = make_input(ta, la)
+    vb, jb = make_input(tb, lb)
+    return va, ja, vb, jb, tag
+
+
+def gen_binary(cases):
+    ops = {
+        "add.Tensor": (lambda a, b: torch.add(a, b), {}, "any"),
+        "sub.Tensor": (lambda a, b: torch.sub(a, b), {}, "any"),
+        "mul.Tensor": (lambda a, b: torch.mul(a, b), {}, "any"),
+        "div.Tensor_mode": (lambda a, b: torch.div(a, b), {}, "nonzero"),
+        "pow.Tensor_Tensor": (lambda a, b: torch.pow(a, b), {}, "small"),
+        "eq.Tensor": (torch.eq, {}, "any"), "ne.Tensor": (torch.ne, {}, "any"),
+        "lt.Tensor": (torch.lt, {}, "any"), "le.Tensor": (torch.le, {}, "any"),
+        "gt.Tensor": (torch.gt, {}, "any"), "ge.Tensor": (torch.ge, {}, "any"),
+    }
+    for seed, (op, (fn, kw, kind)) in enumerate(ops.items()):
+        g = Gen(100 + seed)
+        for d in ALL:
+            for spec in BINARY_SHAPES:
+                kind_a = "positive" if op.startswith("pow") and d in FLOATING else "any"
+                va, ja, vb, jb, tag = binary_inputs(g, d, d, spec, kind, kind_a)
+                cases.add(op, [ja, jb], {}, lambda: fn(va, vb), f"{d}/{tag}")
+        # Mixed dtypes: promotion, 0-d tensors and wrapped numbers.
+        for da, db in [("int32", "float32"), ("uint8", "int8"), ("float16", "bfloat16"), ("bool", "int64"),
+                       ("float32", "complex64"), ("int16", "float64"), ("float64", "complex64"),
+                       ("uint8", "bool"), ("float16", "float32")]:
+            va, ja, vb, jb, tag = binary_inputs(g, da, db, BINARY_SHAPES[1], kind)
+            cases.add(op, [ja, jb], {}, lambda: fn(va, vb), f"{da}+{db}")
+            va, ja, vb, jb, tag = binary_inputs(g, da, db, BINARY_SHAPES[3], kind)
+            cases.add(op, [jb, ja], {}, lambda: fn(vb, va), f"{db}+0d_{da}")
+        for d in ["int8", "uint8", "int64", "float16", "float32", "bool", "complex64"]:
+            for s in [3, 2.5, True, -1.5 + 2j]:
+                if kind == "nonzero" and not s:
+                    continue
+                t = g.values(d, [4], "positive" if op.startswith("pow") else "any")
+                vt, jt = make_input(t, "contiguous")
+                cases.add(op, [jt, {"scalar": s if not isinstance(s, complex) else [s.real, s.imag]}], {},
+                          lambda: fn(vt, s), f"{d}+scalar")
+    # alpha
+    g = Gen(7)
+    for op, fn in [("add.Tensor", torch.add), ("sub.Tensor", torch.sub)]:
+        for d in ["int32", "float32", "complex64", "bfloat16"]:
+            for alpha in [2, 0.5, -3]:
+                va, ja, vb, jb, tag = binary_inputs(g, d, d, BINARY_SHAPES[1])
+                arg = {"int": alpha} if isinstance(alpha, int) else {"float": alpha}
+                cases.add(op, [ja, jb], {"alpha": arg}, lambda: fn(va, vb, alpha=alpha), f"{d}/alpha")
+    # rounding modes
+    for mode in ["floor", "trunc"]:
+        g = Gen(hash(mode) % 1000)
+        for d in ALL:
+            for spec in BINARY_SHAPES:
+                va, ja, vb, jb, tag = binary_inputs(g, d, d, spec, "nonzero")
+                cases.add("div.Tensor_mode", [ja, jb], {"rounding_mode": {"str": mode}},
+                          lambda: torch.div(va, vb, rounding_mode=mode), f"{d}/{mode}/{tag}")
+
+
+UNARY_SHAPES = [([3, 4], "contiguous", "plain"), ([], "contiguous", "zero_dim"), ([0, 2], "contiguous", "empty"),
+                ([3, 4], "transposed", "transposed"), ([2, 3], "strided", "strided")]
+
+
+def gen_unary(cases):
+    ops = {"neg": torch.neg, "abs": torch.abs, "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt,
+           "conj": torch.conj, "real": torch.real, "imag": torch.imag, "angle": torch.angle}
+    for seed, (op, fn) in enumerate(ops.items()):
+        g = Gen(300 + seed)
+        for d in ALL:
+            for shape, layout, tag in UNARY_SHAPES:
+                v, j = make_input(g.values(d, shape), layout)
+                cases.add(op, [j], {}, lambda: fn(v), f"{d}/{tag}")
+        # Special values for the floating ones.
+        # Complex infinities are left out for exp: PyTorch's vectorised complex exp gives
+        # exp(inf+0j) = inf-nanj, tessera (std::complex) the C99 Annex G answer inf+0j.
+        for d in ["float32", "float64", "float16"] + ([] if op == "exp" else ["complex64"]):
+            t = torch.tensor([0.0, -0.0, 1.0, -1.0, float("inf"), float("-inf"), float("nan"), 1e-3]).to(DTYPES[d])
+            v, j = make_input(t, "contiguous")
+            cases.add(op, [j], {}, lambda: fn(v), f"{d}/special")
+
+
+def gen_where(cases):
+    g = Gen(400)
+    for d in ALL:
+        for spec in BINARY_SHAPES:
+            va, ja, vb, jb, tag = binary_inputs(g, d, d, spec)
+            shape = list(torch.broadcast_shapes(va.shape, vb.shape))
+            c = g.values("bool", shape)
+            vc, jc = make_input(c, "contiguous")
+            cases.add("where.self", [jc, ja, jb], {}, lambda: torch.where(vc, va, vb), f"{d}/{tag}")
+    for da, db in [("int32", "float32"), ("uint8", "int8"), ("bool", "float16"), ("float64", "complex64")]:
+        va, ja, vb, jb, tag = binary_inputs(g, da, db, BINARY_SHAPES[1])
+        c = g.values("bool", [3, 4])
+        vc, jc = make_input(c, "contiguous")
+        cases.add("where.self", [jc, ja, jb], {}, lambda: torch.where(vc, va, vb), f"{da}+{db}")
+    c = g.values("float32", [3])
+    vc, jc = make_input(c, "contiguous")
+    va, ja = make_input(g.values("float32", [3]), "contiguous")
+    cases.add("where.self", [jc, ja, ja], {}, lambda: torch.where(vc, va, va), "float_condition")
+
+
+REDUCE_INPUTS = [([2, 3, 4], "contiguous", "plain"), ([], "contiguous", "zero_dim"), ([0, 3], "contiguous", "empty"),
+                 ([3, 4], "transposed", "transposed")]
+
+
+def gen_reduce(cases):
+    g = Gen(500)
+    for op, fn in [("sum", torch.sum), ("mean", torch.mean)]:
+        for d in ALL:
+            for shape, layout, tag in REDUCE_INPUTS:
+                v, j = make_input(g.values(d, shape), layout)
+                nd = len(shape)
+                dims = [None, [0], [-1]] + ([[0, 2], [1]] if nd == 3 else [])
+                for dim in dims:
+                    if nd == 0 and dim not in (None, [0], [-1]):
+                        continue
+                    for keepdim in [False, True]:
+                        kw = {"keepdim": {"bool": keepdim}}
+                        if dim is not None:
+                            kw["dim"] = {"ints": dim}
+                        call = (lambda: fn(v)) if dim is None and not keepdim else \
+                            (lambda: fn(v, dim=dim if dim is not None else list(range(nd)), keepdim=keepdim))
+                        if dim is None and keepdim and nd == 0:
+                            continue
+                        cases.add(op, [j], kw, call, f"{d}/{tag}")
+            # dtype argument
+            v, j = make_input(g.values(d, [3, 4]), "contiguous")
+            for out in ["float64", "int64", "complex128"]:
+                cases.add(op, [j], {"dtype": {"dtype": out}}, lambda: fn(v, dtype=DTYPES[out]), f"{d}/dtype_{out}")
+    for op, fn in [("max", torch.max), ("min", torch.min)]:
+        for d in ALL:
+            for shape, layout, tag in REDUCE_INPUTS:
+                v, j = make_input(g.values(d, shape), layout)
+                cases.add(op, [j], {}, lambda: fn(v), f"{d}/{tag}")
+                for dim in ([0, -1] if shape else [0]):
+                    for keepdim in [False, True]:
+                        cases.add(op + ".dim", [j, {"int": dim}], {"keepdim": {"bool": keepdim}},
+                                  lambda: tuple(fn(v, dim, keepdim)), f"{d}/{tag}")
+        t = torch.tensor([[1.0, float("nan"), 3.0], [2.0, 5.0, 5.0]])
+        v, j = make_input(t, "contiguous")
+        cases.add(op, [j], {}, lambda: fn(v), "nan")
+        cases.add(op + ".dim", [j, {"int": 1}], {}, lambda: tuple(fn(v, 1)), "nan")
+    for d in ALL:
+        for shape, layout, tag in REDUCE_INPUTS:
+            v, j = make_input(g.values(d, shape), layout)
+            for dim in [None, 0, -1]:
+                for keepdim in [False, True]:
+                    kw = {"keepdim": {"bool": keepdim}}
+                    if dim is not None:
+                        kw["dim"] = {"int": dim}
+                    cases.add("argmax", [j], kw, lambda: torch.argmax(v, dim=dim, keepdim=keepdim), f"{d}/{tag}")
+    t = torch.tensor([[1, 3, 3], [float("nan"), 0, float("nan")]])
+    v, j = make_input(t, "contiguous")
+    for dim in [None, 1]:
+        kw = {} if dim is None else {"dim": {"int": dim}}
+        cases.add("argmax", [j], kw, lambda: torch.argmax(v, dim=dim), "ties_nan")
+
+
+MATMUL_SHAPES = [([3], [3], "dot"), ([2, 3], [3, 4], "mm"), ([3], [3, 4], "vm"), ([2, 3], [3], "mv"),
+                 ([2, 2, 3], [3, 4], "batched"), ([2, 1, 2, 3], [3, 3, 2], "broadcast_batch"),
+                 ([0, 3], [3, 2], "empty_rows"), ([2, 0], [0, 3], "empty_inner"), ([2, 3], [4, 2], "mismatch"),
+                 ([], [3], "zero_dim")]
+
+
+def gen_matmul(cases):
+    g = Gen(600)
+    for d in ALL:
+        for sa, sb, tag in MATMUL_SHAPES:
+            va, ja = make_input(g.values(d, sa, "small"), "contiguous")
+            vb, jb = make_input(g.values(d, sb, "small"), "contiguous")
+            fn = torch.matmul
+            if d in COMPLEX and tag == "dot":
+                # Debian's torch 1.13 returns 0 for complex 1-D dot products (its BLAS cdotu
+                # call); the reference is the same sum of products taken elementwise.
+                fn = lambda x, y: (x * y).sum()  # noqa: E731
+            cases.add("matmul", [ja, jb], {}, lambda: fn(va, vb), f"{d}/{tag}")
+        va, ja = make_input(g.values(d, [3, 4], "small"), "transposed")
+        vb, jb = make_input(g.values(d, [4, 2], "small"), "strided")
+        cases.add("matmul", [ja, jb], {}, lambda: torch.matmul(va, vb), f"{d}/noncontiguous")
+
+
+def gen_cast(cases):
+    g = Gen(700)
+    for src in ALL:
+        base = g.values(src, [6])
+        if src in FLOATING:
+            base = torch.tensor([-3.5, -0.4, 0.0, 0.6, 7.25, 100.75]).to(DTYPES[src])
+        if src in COMPLEX:
+            base = torch.tensor([-3.5 + 1j, 0.25 - 2j, 0, 1.5j, 7.25, 99.5 + 0.5j]).to(DTYPES[src])
+        for dst in ALL:
+            if src in FLOATING + COMPLEX and dst == "uint8":
+                vals = base.abs() if src in COMPLEX else base.abs()
+                vals = vals.to(DTYPES[src]) if src in COMPLEX else vals
+            else:
+                vals = base
+            for layout in ["contiguous", "strided"]:
+                v, j = make_input(vals, layout)
+                cases.add("cast", [j, {"dtype": dst}], {}, lambda: v.to(DTYPES[dst]), f"{src}->{dst}/{layout}")
+
+
+def promotion_table():
+    return [[a, b, NAMES[torch.promote_types(DTYPES[a], DTYPES[b])]] for a in ALL for b in ALL]
+
+
+def dtype_name(d):
+    # tessera has no complex32; where PyTorch gives it, tessera's answer is complex64.
+    return "complex32" if d == torch.complex32 else NAMES[d]
+
+
+def result_type_cases():
+    out = []
+    for a in ALL:
+        ta = torch.zeros(2, dtype=DTYPES[a])
+        for b in ALL:
+            tb = torch.zeros((), dtype=DTYPES[b])
+            out.append({"a": [a, 1, False], "b": [b, 0, False], "expect": dtype_name(torch.result_type(ta, tb))})
+            out.append({"a": [a, 0, False], "b": [b, 0, False],
+                        "expect": dtype_name(torch.result_type(torch.zeros((), dtype=DTYPES[a]), tb))})
+        for s, kind in [(True, "bool"), (3, "int64"), (2.5, "float64"), (1j, "complex128")]:
+            out.append({"a": [a, 1, False], "b": [kind, 0, True], "expect": dtype_name(torch.result_type(ta, s))})
+            out.append({"a": [a, 0, False], "b": [kind, 0, True],
+                        "expect": dtype_name(torch.result_type(torch.zeros((), dtype=DTYPES[a]), s))})
+    return out
+
+
+def print_cases():
+    tensors = [
+        torch.tensor([1.0, 2.5, 3.0]), torch.arange(6).reshape(2, 3), torch.tensor([1.0, 2.0]),
+        torch.tensor([1e-5, 1.0, 1e5]), torch.tensor([float("nan"), float("inf"), -1.5]),
+        torch.tensor([True, False]), torch.tensor(3.25), torch.tensor(7), torch.zeros(0), torch.zeros(2, 0),
+        torch.zeros(0, dtype=torch.int32), torch.arange(2000.0), torch.arange(24).reshape(2, 3, 4).float() / 7,
+        torch.tensor([1 + 2j, -0.5 - 1j]), torch.tensor([1, 2], dtype=torch.int32),
+        torch.tensor([0.1, 0.2], dtype=torch.float16), torch.tensor([1e10, 1.0]), torch.tensor([100.0, 2e8]),
+        torch.arange(30.0).reshape(1, 30) * 1.5, torch.arange(1100).reshape(11, 100),
+        torch.tensor([[1.5, -2.25], [3.0, 4.0]], dtype=torch.float64), torch.tensor([-0.0, 0.0]),
+    ]
+    out = []
+    for t in tensors:
+        enc = encode_tensor(t)
+        enc["repr"] = repr(t)
+        out.append(enc)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    cases = Cases()
+    gen_binary(cases)
+    gen_unary(cases)
+    gen_where(cases)
+    gen_reduce(cases)
+    gen_matmul(cases)
+    gen_cast(cases)
+    doc = {"torch_version": torch.__version__, "cases": cases.cases, "promotion": promotion_table(),
+           "result_type": result_type_cases(), "print": print_cases()}
+    with open(args.out, "w") as f:
+        json.dump(doc, f)
+    print(f"wrote {len(cases.cases)} cases from torch {torch.__version__} to {args.out}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
