@@ -28,7 +28,7 @@ bench: build
 	$(BUILD_DIR)/bin/bench_dispatch --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 
 asan:
-	$(MAKE) test BUILD_DIR=build/asan CMAKE_FLAGS="-DTESSERA_SANITIZE=address;undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo"
+	$(MAKE) test BUILD_DIR=build/asan CMAKE_FLAGS="-DTESSERA_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo"
 
 tsan:
 	$(MAKE) test BUILD_DIR=build/tsan CMAKE_FLAGS="-DTESSERA_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo"

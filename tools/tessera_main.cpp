@@ -41,7 +41,7 @@ int demo() {
   fmt::print("b = {}\n", b.to_string());
   fmt::print("a + b = {}\n", (a + b).to_string());
   fmt::print("a.t() @ a = {}\n", matmul(a.t(), a).to_string());
-  fmt::print("sum(a, dim=1) = {}\n", a.sum(std::vector<int64_t>{1}).to_string());
+  fmt::print("sum(a, dim=1) = {}\n", a.sum(1).to_string());
   fmt::print("exp(a) > 10 = {}\n", (exp(a) > full({}, 10.0)).to_string());
   const Tensor z = full({2}, complex64(1, 2));
   fmt::print("z * conj(z) = {}\n", (z * conj(z)).to_string());

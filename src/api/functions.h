@@ -49,9 +49,9 @@ Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other);
 
 // ---- reductions (ops/reduce.cpp) ----
 /// Sum over dim (all dims when nullopt or empty); integral inputs sum to int64.
-Tensor sum(const Tensor& self, std::optional<IntArrayRef> dim = std::nullopt, bool keepdim = false,
+Tensor sum(const Tensor& self, OptionalIntArrayRef dim = std::nullopt, bool keepdim = false,
            std::optional<DType> dtype = std::nullopt);
-Tensor mean(const Tensor& self, std::optional<IntArrayRef> dim = std::nullopt, bool keepdim = false,
+Tensor mean(const Tensor& self, OptionalIntArrayRef dim = std::nullopt, bool keepdim = false,
             std::optional<DType> dtype = std::nullopt);
 /// Largest element (NaN if any is NaN).
 Tensor max(const Tensor& self);

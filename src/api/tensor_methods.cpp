@@ -20,10 +20,10 @@ Tensor Tensor::lt(const Tensor& o) const { return tessera::lt(*this, o); }
 Tensor Tensor::le(const Tensor& o) const { return tessera::le(*this, o); }
 Tensor Tensor::gt(const Tensor& o) const { return tessera::gt(*this, o); }
 Tensor Tensor::ge(const Tensor& o) const { return tessera::ge(*this, o); }
-Tensor Tensor::sum(std::optional<IntArrayRef> dim, bool keepdim, std::optional<DType> dt) const {
+Tensor Tensor::sum(OptionalIntArrayRef dim, bool keepdim, std::optional<DType> dt) const {
   return tessera::sum(*this, dim, keepdim, dt);
 }
-Tensor Tensor::mean(std::optional<IntArrayRef> dim, bool keepdim, std::optional<DType> dt) const {
+Tensor Tensor::mean(OptionalIntArrayRef dim, bool keepdim, std::optional<DType> dt) const {
   return tessera::mean(*this, dim, keepdim, dt);
 }
 Tensor Tensor::max() const { return tessera::max(*this); }

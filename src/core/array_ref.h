@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <vector>
@@ -48,6 +49,26 @@ class ArrayRef {
 };
 
 using IntArrayRef = ArrayRef<int64_t>;
+
+/// An optional list of ints that also binds to {1, 2}, to one int and to nullopt, as
+/// c10::OptionalIntArrayRef does: t.sum({0, 2}), t.sum(1), t.sum(std::nullopt).
+class OptionalIntArrayRef {
+ public:
+  OptionalIntArrayRef() = default;
+  OptionalIntArrayRef(std::nullopt_t) {}                                        // NOLINT: implicit
+  OptionalIntArrayRef(IntArrayRef r) : v_(r) {}                                 // NOLINT
+  OptionalIntArrayRef(std::initializer_list<int64_t> il) : v_(IntArrayRef(il)) {}  // NOLINT
+  OptionalIntArrayRef(const std::vector<int64_t>& v) : v_(IntArrayRef(v)) {}   // NOLINT
+  OptionalIntArrayRef(const int64_t& one) : v_(IntArrayRef(one)) {}             // NOLINT
+
+  bool has_value() const { return v_.has_value(); }
+  explicit operator bool() const { return v_.has_value(); }
+  IntArrayRef operator*() const { return *v_; }
+  const IntArrayRef* operator->() const { return &*v_; }
+
+ private:
+  std::optional<IntArrayRef> v_;
+};
 /// Sizes and strides, stored inline up to 6 dimensions.
 using Shape = SmallVector<int64_t, 6>;
 

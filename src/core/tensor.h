@@ -163,9 +163,9 @@ class Tensor {
   Tensor le(const Tensor& other) const;
   Tensor gt(const Tensor& other) const;
   Tensor ge(const Tensor& other) const;
-  Tensor sum(std::optional<IntArrayRef> dim = std::nullopt, bool keepdim = false,
+  Tensor sum(OptionalIntArrayRef dim = std::nullopt, bool keepdim = false,
              std::optional<DType> dtype = std::nullopt) const;
-  Tensor mean(std::optional<IntArrayRef> dim = std::nullopt, bool keepdim = false,
+  Tensor mean(OptionalIntArrayRef dim = std::nullopt, bool keepdim = false,
               std::optional<DType> dtype = std::nullopt) const;
   Tensor max() const;
   Tensor min() const;

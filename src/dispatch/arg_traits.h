@@ -65,13 +65,13 @@ struct ArgTraits<IntArrayRef> {
   static IValue box(IntArrayRef x) { return IValue(x.vec()); }
 };
 template <>
-struct ArgTraits<std::optional<IntArrayRef>> {
+struct ArgTraits<OptionalIntArrayRef> {
   static constexpr SchemaType type{TypeKind::Int, true, true, -1};
-  static std::optional<IntArrayRef> read(const IValue& v) {
+  static OptionalIntArrayRef read(const IValue& v) {
     if (v.is_none()) return std::nullopt;
     return IntArrayRef(v.to_int_list());
   }
-  static IValue box(std::optional<IntArrayRef> x) { return x ? IValue(x->vec()) : IValue(); }
+  static IValue box(OptionalIntArrayRef x) { return x ? IValue(x->vec()) : IValue(); }
 };
 template <>
 struct ArgTraits<TensorList> {

@@ -71,7 +71,7 @@ namespace detail {
 
 DispatchKey KeyBuilder::key() const {
   const Dispatcher& d = Dispatcher::get();
-  const BackendId b = device_ ? d.backend_for(*device_, op_.name()) : kBackendCPU;
+  const BackendId b = has_device_ ? d.backend_for(device_, op_.name()) : kBackendCPU;
   return {b, types_.result().value_or(kDefaultFloat)};
 }
 

@@ -222,19 +222,16 @@ class KeyBuilder {
   void add(const Tensor& t, bool for_dtype) {
     if (!t.defined()) return;
     const Device d = t.device();
-    if (!device_) {
+    const bool cpu_scalar = d.type == kCPU && t.dim() == 0;
+    if (!has_device_) {
+      has_device_ = true;
       device_ = d;
-      device_is_cpu_scalar_ = d.type == kCPU && t.dim() == 0;
-    } else if (d != *device_) {
+      device_is_cpu_scalar_ = cpu_scalar;
+    } else if (d != device_ && !cpu_scalar) {
       // A 0-d cpu tensor may meet tensors of another device, as in PyTorch.
-      if (d.type == kCPU && t.dim() == 0) {
-        // keep the current device
-      } else if (device_is_cpu_scalar_) {
-        device_ = d;
-        device_is_cpu_scalar_ = false;
-      } else {
-        mismatch(*device_, d);
-      }
+      if (!device_is_cpu_scalar_) mismatch(device_, d);
+      device_ = d;
+      device_is_cpu_scalar_ = false;
     }
     if (for_dtype) types_.update(t);
   }
@@ -251,7 +248,8 @@ class KeyBuilder {
  private:
   [[noreturn]] void mismatch(Device a, Device b) const;
   const OperatorEntry& op_;
-  std::optional<Device> device_;
+  Device device_;
+  bool has_device_ = false;
   bool device_is_cpu_scalar_ = false;
   ResultTypeState types_;
 };

@@ -50,7 +50,7 @@ struct Rows {
   Shape out_shape;
 };
 
-Rows plan_rows(const Tensor& self, std::optional<IntArrayRef> dims, bool keepdim, const char* op) {
+Rows plan_rows(const Tensor& self, OptionalIntArrayRef dims, bool keepdim, const char* op) {
   const int64_t nd = self.dim();
   std::vector<bool> reduce(std::max<int64_t>(nd, 1), false);
   if (!dims || dims->empty()) {
@@ -103,7 +103,7 @@ void sum_rows(const Rows& r, Out* out, bool mean) {
 }
 
 template <typename T>
-Tensor sum_kernel(const Tensor& self, std::optional<IntArrayRef> dim, bool keepdim, std::optional<DType> dtype) {
+Tensor sum_kernel(const Tensor& self, OptionalIntArrayRef dim, bool keepdim, std::optional<DType> dtype) {
   if (dtype && *dtype != dtype_of<T>) return sum(cast(self, *dtype), dim, keepdim, std::nullopt);
   const Rows r = plan_rows(self, dim, keepdim, "sum");
   // Integers and bool sum to int64 unless a dtype is asked for.
@@ -118,7 +118,7 @@ Tensor sum_kernel(const Tensor& self, std::optional<IntArrayRef> dim, bool keepd
 }
 
 template <typename T>
-Tensor mean_kernel(const Tensor& self, std::optional<IntArrayRef> dim, bool keepdim, std::optional<DType> dtype) {
+Tensor mean_kernel(const Tensor& self, OptionalIntArrayRef dim, bool keepdim, std::optional<DType> dtype) {
   if (dtype && *dtype != dtype_of<T>) return mean(cast(self, *dtype), dim, keepdim, std::nullopt);
   if constexpr (std::is_integral_v<T>) {
     detail::throw_error<TypeError>("mean: could not infer output dtype; input dtype must be either a floating point "
@@ -221,14 +221,14 @@ TSR_REGISTER {
   impl_for(argmax_op(), kBackendReference, RealDTypes{}, []<typename T>() { return &argmax_kernel<T>; });
 }
 
-Tensor sum(const Tensor& self, std::optional<IntArrayRef> dim, bool keepdim, std::optional<DType> dtype) {
+Tensor sum(const Tensor& self, OptionalIntArrayRef dim, bool keepdim, std::optional<DType> dtype) {
   static const auto op =
-      sum_op().typed<Tensor(const Tensor&, std::optional<IntArrayRef>, bool, std::optional<DType>)>();
+      sum_op().typed<Tensor(const Tensor&, OptionalIntArrayRef, bool, std::optional<DType>)>();
   return op.call(self, dim, keepdim, dtype);
 }
-Tensor mean(const Tensor& self, std::optional<IntArrayRef> dim, bool keepdim, std::optional<DType> dtype) {
+Tensor mean(const Tensor& self, OptionalIntArrayRef dim, bool keepdim, std::optional<DType> dtype) {
   static const auto op =
-      mean_op().typed<Tensor(const Tensor&, std::optional<IntArrayRef>, bool, std::optional<DType>)>();
+      mean_op().typed<Tensor(const Tensor&, OptionalIntArrayRef, bool, std::optional<DType>)>();
   return op.call(self, dim, keepdim, dtype);
 }
 Tensor max(const Tensor& self) {

@@ -27,7 +27,15 @@ TEST(Eager, OperatorsAndMethods) {
   EXPECT_EQ(a.argmax().item<int64_t>(), 3);
   EXPECT_EQ((1 - a).to_string(), "tensor([[ 1.,  0.],\n        [-1., -2.]])");
   EXPECT_EQ(a.to(DType::Int64).dtype(), DType::Int64);
-  EXPECT_EQ(a.mean(std::vector<int64_t>{1}, true).sizes().vec(), (std::vector<int64_t>{2, 1}));
+  EXPECT_EQ(a.mean(1, true).sizes().vec(), (std::vector<int64_t>{2, 1}));
+}
+
+TEST(Eager, DimArgumentsTakeListsIntsAndNothing) {
+  const Tensor a = ones({2, 3, 4});
+  EXPECT_EQ(a.sum({0, 2}).sizes().vec(), (std::vector<int64_t>{3}));
+  EXPECT_EQ(a.sum(1).sizes().vec(), (std::vector<int64_t>{2, 4}));
+  EXPECT_EQ(a.sum(std::nullopt, true).sizes().vec(), (std::vector<int64_t>{1, 1, 1}));
+  EXPECT_EQ(a.sum().item<float>(), 24.0f);
 }
 
 TEST(Eager, ScalarsPromoteAsWrappedNumbers) {
@@ -56,7 +64,7 @@ TEST(Eager, BadInputErrorsNameOpAndProblem) {
   EXPECT_EQ(error_of([&] { add(a, b); }),
             "add: the size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1 (shapes "
             "[2, 3] and [4])");
-  EXPECT_EQ(error_of([&] { sum(a, std::vector<int64_t>{2}); }),
+  EXPECT_EQ(error_of([&] { sum(a, {2}); }),
             "sum: dimension out of range (expected to be in range of [-2, 1], but got 2)");
   EXPECT_EQ(error_of([&] { matmul(a, a); }), "matmul: shapes cannot be multiplied (2x3 and 2x3)");
   EXPECT_EQ(error_of([&] { mean(ones({2}, DType::Int32)); }),

@@ -1,6 +1,9 @@
 // The dispatcher: typed and boxed paths, lookup with fallbacks and its errors, layers.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "tessera.h"
 
 namespace tessera {
@@ -93,6 +96,23 @@ TEST(Dispatcher, DeviceMismatchIsAnError) {
             "elsewhere_test:0");
 }
 
+TEST(Dispatcher, ConcurrentCallsOnBothPaths) {
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &wrong] {
+      for (int i = 0; i < 200; ++i) {
+        const Tensor a = full({8}, static_cast<double>(i + t));
+        const Tensor c = add(a, a) * 2;
+        Stack s = Dispatcher::get().call("sum", {c});
+        if (s[0].to_tensor().item<double>() != 32.0 * (i + t)) wrong.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
 // Records every op it sees.
 class RecordingLayer : public Layer {
  public:
@@ -112,7 +132,7 @@ TEST(Layers, WrapEveryCallOnBothPathsWithoutTouchingOps) {
     LayerScope scope(layer);
     const Tensor c = add(a, a);                                   // typed
     Dispatcher::get().call("mul.Tensor", {c, a});                 // boxed
-    const Tensor m = sum(a, std::vector<int64_t>{0}, false, DType::Float64);  // calls cast inside
+    const Tensor m = sum(a, {0}, false, DType::Float64);  // calls cast inside
     EXPECT_EQ(m.dtype(), DType::Float64);
     EXPECT_EQ(element_at(c, 0).to<double>(), 2.0);
   }
