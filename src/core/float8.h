@@ -16,6 +16,8 @@
 #include <bit>
 #include <cstdint>
 
+#include "core/storage_float.h"
+
 namespace tessera {
 namespace detail {
 
@@ -84,29 +86,8 @@ inline float fp32_from_fp8e5m2(uint8_t b) {
 }  // namespace detail
 
 /// OCP float8 E4M3FN. See Note [Float8 semantics].
-struct Float8E4M3FN {
-  uint8_t bits = 0;
-  Float8E4M3FN() = default;
-  Float8E4M3FN(float f) : bits(detail::fp8e4m3fn_from_fp32(f)) {}  // NOLINT: implicit
-  operator float() const { return detail::fp32_from_fp8e4m3fn(bits); }
-  static Float8E4M3FN from_bits(uint8_t b) {
-    Float8E4M3FN v;
-    v.bits = b;
-    return v;
-  }
-};
-
+using Float8E4M3FN = StorageFloat<uint8_t, detail::fp8e4m3fn_from_fp32, detail::fp32_from_fp8e4m3fn>;
 /// OCP float8 E5M2. See Note [Float8 semantics].
-struct Float8E5M2 {
-  uint8_t bits = 0;
-  Float8E5M2() = default;
-  Float8E5M2(float f) : bits(detail::fp8e5m2_from_fp32(f)) {}  // NOLINT: implicit
-  operator float() const { return detail::fp32_from_fp8e5m2(bits); }
-  static Float8E5M2 from_bits(uint8_t b) {
-    Float8E5M2 v;
-    v.bits = b;
-    return v;
-  }
-};
+using Float8E5M2 = StorageFloat<uint8_t, detail::fp8e5m2_from_fp32, detail::fp32_from_fp8e5m2>;
 
 }  // namespace tessera

@@ -4,6 +4,8 @@
 #include <bit>
 #include <cstdint>
 
+#include "core/storage_float.h"
+
 namespace tessera {
 
 namespace detail {
@@ -52,30 +54,9 @@ inline float fp32_from_bf16(uint16_t b) { return std::bit_cast<float>(static_cas
 
 }  // namespace detail
 
-/// IEEE 754 binary16. Arithmetic happens in float through the implicit conversions.
-struct Half {
-  uint16_t bits = 0;
-  Half() = default;
-  Half(float f) : bits(detail::fp16_from_fp32(f)) {}  // NOLINT: implicit like c10::Half
-  operator float() const { return detail::fp32_from_fp16(bits); }
-  static Half from_bits(uint16_t b) {
-    Half h;
-    h.bits = b;
-    return h;
-  }
-};
-
-/// bfloat16: the top half of a float32. Arithmetic happens in float.
-struct BFloat16 {
-  uint16_t bits = 0;
-  BFloat16() = default;
-  BFloat16(float f) : bits(detail::bf16_from_fp32(f)) {}  // NOLINT: implicit like c10::BFloat16
-  operator float() const { return detail::fp32_from_bf16(bits); }
-  static BFloat16 from_bits(uint16_t b) {
-    BFloat16 h;
-    h.bits = b;
-    return h;
-  }
-};
+/// IEEE 754 binary16.
+using Half = StorageFloat<uint16_t, detail::fp16_from_fp32, detail::fp32_from_fp16>;
+/// bfloat16: the top half of a float32.
+using BFloat16 = StorageFloat<uint16_t, detail::bf16_from_fp32, detail::fp32_from_bf16>;
 
 }  // namespace tessera

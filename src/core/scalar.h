@@ -23,10 +23,9 @@ class Scalar {
   Scalar(T v) : tag_(DType::Float64) {  // NOLINT
     v_.d = static_cast<double>(v);
   }
-  Scalar(Half v) : Scalar(static_cast<double>(static_cast<float>(v))) {}              // NOLINT
-  Scalar(BFloat16 v) : Scalar(static_cast<double>(static_cast<float>(v))) {}          // NOLINT
-  Scalar(Float8E4M3FN v) : Scalar(static_cast<double>(static_cast<float>(v))) {}      // NOLINT
-  Scalar(Float8E5M2 v) : Scalar(static_cast<double>(static_cast<float>(v))) {}        // NOLINT
+  /// float16, bfloat16 and the float8 types.
+  template <typename B, B (*F)(float), float (*T)(B)>
+  Scalar(StorageFloat<B, F, T> v) : Scalar(static_cast<double>(static_cast<float>(v))) {}  // NOLINT
   template <typename T>
   Scalar(std::complex<T> v) : tag_(DType::Complex128) {  // NOLINT
     v_.c[0] = static_cast<double>(v.real());

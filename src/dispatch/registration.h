@@ -20,6 +20,14 @@
       (TSR_CONCAT(tsr_register_, __LINE__)(), true);                                   \
   static void TSR_CONCAT(tsr_register_, __LINE__)()
 
+/// Defines the eager function `Tensor name(const Tensor& self)` over the op that
+/// `name##_op()` returns, for the many ops of that one signature.
+#define TSR_UNARY_API(name)                                            \
+  Tensor name(const Tensor& self) {                                    \
+    static const auto op = name##_op().typed<Tensor(const Tensor&)>(); \
+    return op.call(self);                                              \
+  }
+
 namespace tessera {
 
 /// Registers make.template operator()<T>() (a kernel function pointer) for every dtype in

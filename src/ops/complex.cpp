@@ -71,15 +71,9 @@ TSR_REGISTER {
   impl_for(angle_op(), kBackendReference, AllDTypes{}, []<typename T>() { return &angle_kernel<T>; });
 }
 
-#define TSR_COMPLEX_API(name)                                          \
-  Tensor name(const Tensor& self) {                                    \
-    static const auto op = name##_op().typed<Tensor(const Tensor&)>(); \
-    return op.call(self);                                              \
-  }
-TSR_COMPLEX_API(conj)
-TSR_COMPLEX_API(real)
-TSR_COMPLEX_API(imag)
-TSR_COMPLEX_API(angle)
-#undef TSR_COMPLEX_API
+TSR_UNARY_API(conj)
+TSR_UNARY_API(real)
+TSR_UNARY_API(imag)
+TSR_UNARY_API(angle)
 
 }  // namespace tessera

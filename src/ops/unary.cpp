@@ -98,16 +98,10 @@ TSR_REGISTER {
   impl_for(sqrt_op(), kBackendReference, AllDTypes{}, []<typename T>() { return &sqrt_kernel<T>; });
 }
 
-#define TSR_UNARY_API(name)                                            \
-  Tensor name(const Tensor& self) {                                    \
-    static const auto op = name##_op().typed<Tensor(const Tensor&)>(); \
-    return op.call(self);                                              \
-  }
 TSR_UNARY_API(neg)
 TSR_UNARY_API(abs)
 TSR_UNARY_API(exp)
 TSR_UNARY_API(log)
 TSR_UNARY_API(sqrt)
-#undef TSR_UNARY_API
 
 }  // namespace tessera

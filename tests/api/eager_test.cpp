@@ -1,20 +1,13 @@
 // The eager C++ API: PyTorch's names, operators, methods, scalars, and bad-input errors.
 #include <gtest/gtest.h>
 
+#include "support/error_of.h"
 #include "tessera.h"
 
 namespace tessera {
 namespace {
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using testing::error_of;
 
 TEST(Eager, OperatorsAndMethods) {
   const Tensor a = arange(4, DType::Float32).view({2, 2});

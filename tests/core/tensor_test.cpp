@@ -1,6 +1,7 @@
 // Tensor views, copies, factories, printing and the allocator.
 #include <gtest/gtest.h>
 
+#include "support/error_of.h"
 #include "tessera.h"
 
 namespace tessera {
@@ -13,15 +14,7 @@ std::vector<double> values(const Tensor& t) {
   return v;
 }
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using testing::error_of;
 
 TEST(Tensor, ViewsShareStorage) {
   Tensor a = arange(12, DType::Float32).view({3, 4});

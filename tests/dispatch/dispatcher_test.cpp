@@ -4,20 +4,13 @@
 #include <atomic>
 #include <thread>
 
+#include "support/error_of.h"
 #include "tessera.h"
 
 namespace tessera {
 namespace {
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using testing::error_of;
 
 TEST(Dispatcher, TypedAndBoxedPathsAgree) {
   const Tensor a = arange(6, DType::Float32).view({2, 3});
