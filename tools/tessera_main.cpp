@@ -1,6 +1,6 @@
 // The tessera command line: `tessera ops` lists the op library, `tessera demo` runs eager ops.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <iostream>
@@ -26,7 +26,8 @@ int list_ops(bool as_json) {
       continue;
     }
     fmt::print("{}\n", op.schema().str());
-    for (const auto& [backend, dtypes] : kernels) fmt::print("    {:<10} {}\n", backend, fmt::join(dtypes, " "));
+    for (const auto& [backend, dtypes] : kernels)
+      fmt::print("    {:<10} {}\n", backend, fmt::join(dtypes, " "));
   }
   if (as_json) std::cout << out.dump(2) << "\n";
   return 0;
@@ -54,7 +55,8 @@ int demo() {
 int main(int argc, char** argv) {
   CLI::App app{"tessera: one operator library for eager calls and graphs"};
   app.require_subcommand(1);
-  auto* ops = app.add_subcommand("ops", "list every registered op with its schema and kernels per backend");
+  auto* ops =
+      app.add_subcommand("ops", "list every registered op with its schema and kernels per backend");
   bool as_json = false;
   ops->add_flag("--json", as_json, "print JSON");
   auto* demo_cmd = app.add_subcommand("demo", "run a few eager ops and print the results");

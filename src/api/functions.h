@@ -16,7 +16,8 @@ Tensor add(const Tensor& self, const Tensor& other, const Scalar& alpha = 1);
 Tensor sub(const Tensor& self, const Tensor& other, const Scalar& alpha = 1);
 Tensor mul(const Tensor& self, const Tensor& other);
 /// True division; rounding_mode "floor" or "trunc" rounds the quotient as torch.div does.
-Tensor div(const Tensor& self, const Tensor& other, std::optional<std::string_view> rounding_mode = std::nullopt);
+Tensor div(const Tensor& self, const Tensor& other,
+           std::optional<std::string_view> rounding_mode = std::nullopt);
 Tensor floor_divide(const Tensor& self, const Tensor& other);
 Tensor pow(const Tensor& self, const Tensor& exponent);
 // Scalar forms: the number takes part in promotion as a wrapped number (Note [Result type]).

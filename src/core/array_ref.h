@@ -21,7 +21,7 @@ class ArrayRef {
   ArrayRef() = default;
   ArrayRef(const T* data, size_t n) : data_(data), size_(n) {}
   ArrayRef(std::initializer_list<T> il) : size_(il.size()) { data_ = il.begin(); }  // NOLINT
-  ArrayRef(const std::vector<T>& v) : data_(v.data()), size_(v.size()) {}          // NOLINT
+  ArrayRef(const std::vector<T>& v) : data_(v.data()), size_(v.size()) {}           // NOLINT
   template <size_t N>
   ArrayRef(const SmallVector<T, N>& v) : data_(v.data()), size_(v.size()) {}  // NOLINT
   ArrayRef(std::span<const T> s) : data_(s.data()), size_(s.size()) {}        // NOLINT
@@ -55,11 +55,11 @@ using IntArrayRef = ArrayRef<int64_t>;
 class OptionalIntArrayRef {
  public:
   OptionalIntArrayRef() = default;
-  OptionalIntArrayRef(std::nullopt_t) {}                                        // NOLINT: implicit
-  OptionalIntArrayRef(IntArrayRef r) : v_(r) {}                                 // NOLINT
+  OptionalIntArrayRef(std::nullopt_t) {}         // NOLINT: implicit
+  OptionalIntArrayRef(IntArrayRef r) : v_(r) {}  // NOLINT
   OptionalIntArrayRef(std::initializer_list<int64_t> il) : v_(IntArrayRef(il)) {}  // NOLINT
-  OptionalIntArrayRef(const std::vector<int64_t>& v) : v_(IntArrayRef(v)) {}   // NOLINT
-  OptionalIntArrayRef(const int64_t& one) : v_(IntArrayRef(one)) {}             // NOLINT
+  OptionalIntArrayRef(const std::vector<int64_t>& v) : v_(IntArrayRef(v)) {}       // NOLINT
+  OptionalIntArrayRef(const int64_t& one) : v_(IntArrayRef(one)) {}                // NOLINT
 
   bool has_value() const { return v_.has_value(); }
   explicit operator bool() const { return v_.has_value(); }

@@ -10,7 +10,8 @@ namespace tessera {
 
 namespace detail {
 template <typename T>
-inline constexpr bool is_struct_float_v = std::is_class_v<T> && !is_complex_v<T>;  // Half, BFloat16, float8
+inline constexpr bool is_struct_float_v =
+    std::is_class_v<T> && !is_complex_v<T>;  // Half, BFloat16, float8
 }
 
 /// Converts one element as PyTorch's casts do: complex -> real drops the imaginary part

@@ -9,7 +9,8 @@
 namespace tessera {
 namespace {
 
-using CastLoop = void (*)(char* dst, const char* src, int64_t dst_stride, int64_t src_stride, int64_t n);
+using CastLoop = void (*)(char* dst, const char* src, int64_t dst_stride, int64_t src_stride,
+                          int64_t n);
 
 template <typename To, typename From>
 void cast_loop(char* dst, const char* src, int64_t ds, int64_t ss, int64_t n) {
@@ -20,7 +21,8 @@ void cast_loop(char* dst, const char* src, int64_t ds, int64_t ss, int64_t n) {
     return;
   }
   for (int64_t i = 0; i < n; ++i) {
-    *reinterpret_cast<To*>(dst + i * ds) = convert<To>(*reinterpret_cast<const From*>(src + i * ss));
+    *reinterpret_cast<To*>(dst + i * ds) =
+        convert<To>(*reinterpret_cast<const From*>(src + i * ss));
   }
 }
 
@@ -28,7 +30,8 @@ using CastTable = std::array<std::array<CastLoop, kNumDTypes>, kNumDTypes>;
 
 template <typename To, DType... Froms>
 void fill_cast_row(CastTable& t, DTypeList<Froms...>) {
-  ((t[static_cast<int>(dtype_of<To>)][static_cast<int>(Froms)] = &cast_loop<To, cpp_type<Froms>>), ...);
+  ((t[static_cast<int>(dtype_of<To>)][static_cast<int>(Froms)] = &cast_loop<To, cpp_type<Froms>>),
+   ...);
 }
 
 template <DType... Ds>
@@ -42,8 +45,8 @@ CastTable make_cast_table(DTypeList<Ds...> all) {
 const CastTable kCastLoops = make_cast_table(AllDTypes{});
 
 void check_host(const Tensor& t, const char* op) {
-  TSR_CHECK_AS(NotImplementedError, is_host_accessible(t.device().type), op,
-               ": tensor on ", t.device(), " is not addressable from the host");
+  TSR_CHECK_AS(NotImplementedError, is_host_accessible(t.device().type), op, ": tensor on ",
+               t.device(), " is not addressable from the host");
 }
 
 template <DType... Ds>
@@ -57,10 +60,11 @@ const auto kLoaders = make_loaders(AllDTypes{});
 using FillLoop = void (*)(char* dst, int64_t stride, int64_t n, const Scalar& v);
 template <DType... Ds>
 auto make_fillers(DTypeList<Ds...>) {
-  return std::array<FillLoop, kNumDTypes>{+[](char* dst, int64_t stride, int64_t n, const Scalar& v) {
-    const auto x = v.to<cpp_type<Ds>>();
-    for (int64_t i = 0; i < n; ++i) *reinterpret_cast<cpp_type<Ds>*>(dst + i * stride) = x;
-  }...};
+  return std::array<FillLoop, kNumDTypes>{
+      +[](char* dst, int64_t stride, int64_t n, const Scalar& v) {
+        const auto x = v.to<cpp_type<Ds>>();
+        for (int64_t i = 0; i < n; ++i) *reinterpret_cast<cpp_type<Ds>*>(dst + i * stride) = x;
+      }...};
 }
 const auto kFillers = make_fillers(AllDTypes{});
 
@@ -77,8 +81,9 @@ Tensor& Tensor::copy_(const Tensor& src) {
   const CastLoop loop = kCastLoops[static_cast<int>(dtype())][static_cast<int>(s.dtype())];
   const Shape ds = byte_strides(strides(), itemsize());
   const Shape ss = byte_strides(s.strides(), s.itemsize());
-  strided_loop<2>(sizes(), {StridedOperand{static_cast<char*>(data_ptr()), ds},
-                            StridedOperand{static_cast<char*>(s.data_ptr()), ss}},
+  strided_loop<2>(sizes(),
+                  {StridedOperand{static_cast<char*>(data_ptr()), ds},
+                   StridedOperand{static_cast<char*>(s.data_ptr()), ss}},
                   [&](const std::array<char*, 2>& p, const std::array<int64_t, 2>& st, int64_t n) {
                     loop(p[0], p[1], st[0], st[1], n);
                   });
@@ -96,7 +101,9 @@ Tensor& Tensor::fill_(const Scalar& value) {
   return *this;
 }
 
-Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }
+Tensor Tensor::contiguous() const {
+  return is_contiguous() ? *this : clone();
+}
 
 Tensor Tensor::clone() const {
   Tensor out = make_tensor(IntrusivePtr<StorageImpl>::make(nbytes(), device()), dtype(), sizes());
@@ -105,7 +112,8 @@ Tensor Tensor::clone() const {
 }
 
 Scalar Tensor::item() const {
-  TSR_CHECK(numel() == 1, "item: a Tensor with ", numel(), " elements cannot be converted to Scalar");
+  TSR_CHECK(numel() == 1, "item: a Tensor with ", numel(),
+            " elements cannot be converted to Scalar");
   check_host(*this, "item");
   return kLoaders[static_cast<int>(dtype())](data_ptr());
 }

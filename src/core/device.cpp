@@ -52,9 +52,13 @@ std::string_view device_type_name(DeviceType t) {
   return r.names[t];
 }
 
-bool is_host_accessible(DeviceType t) { return registry().host_accessible[t]; }
+bool is_host_accessible(DeviceType t) {
+  return registry().host_accessible[t];
+}
 
-int num_device_types() { return registry().count; }
+int num_device_types() {
+  return registry().count;
+}
 
 void set_allocator(DeviceType t, Allocator* a) {
   TSR_ASSERT(t < num_device_types());
@@ -64,7 +68,8 @@ void set_allocator(DeviceType t, Allocator* a) {
 Allocator& allocator_for(DeviceType t) {
   Allocator* a = registry().allocators[t].load(std::memory_order_acquire);
   TSR_CHECK_AS(NotImplementedError, a != nullptr, "no allocator for device type '",
-               device_type_name(t), "' (tessera was built without it, or its backend is not loaded)");
+               device_type_name(t),
+               "' (tessera was built without it, or its backend is not loaded)");
   return *a;
 }
 
@@ -93,6 +98,8 @@ std::string Device::str() const {
   return fmt::format("{}:{}", device_type_name(type), index);
 }
 
-std::ostream& operator<<(std::ostream& os, const Device& d) { return os << d.str(); }
+std::ostream& operator<<(std::ostream& os, const Device& d) {
+  return os << d.str();
+}
 
 }  // namespace tessera

@@ -10,11 +10,17 @@ namespace tessera {
 namespace detail {
 
 const DTypeInfo kDTypeInfos[kNumDTypes] = {
-#define TSR_DTYPE_INFO(E, T, N, C, S, CO, V, K)                                              \
-  DTypeInfo{DType::E, N, sizeof(T), DTypeCategory::C,                                      \
-            DTypeCategory::C == DTypeCategory::Integer ? std::numeric_limits<T>::is_signed \
+#define TSR_DTYPE_INFO(E, T, N, C, S, CO, V, K)                                                   \
+  DTypeInfo{DType::E,                                                                             \
+            N,                                                                                    \
+            sizeof(T),                                                                            \
+            DTypeCategory::C,                                                                     \
+            DTypeCategory::C == DTypeCategory::Integer ? std::numeric_limits<T>::is_signed        \
                                                        : DTypeCategory::C != DTypeCategory::Bool, \
-            DType::S, DType::CO, DType::V, DType::K},
+            DType::S,                                                                             \
+            DType::CO,                                                                            \
+            DType::V,                                                                             \
+            DType::K},
     TSR_FORALL_DTYPES(TSR_DTYPE_INFO)
 #undef TSR_DTYPE_INFO
 };
@@ -29,8 +35,8 @@ struct Alias {
 };
 // PyTorch's other spellings of the same dtypes.
 constexpr Alias kAliases[] = {
-    {"half", DType::Float16},   {"float", DType::Float32},      {"double", DType::Float64},
-    {"short", DType::Int16},    {"int", DType::Int32},          {"long", DType::Int64},
+    {"half", DType::Float16},     {"float", DType::Float32},      {"double", DType::Float64},
+    {"short", DType::Int16},      {"int", DType::Int32},          {"long", DType::Int64},
     {"cfloat", DType::Complex64}, {"cdouble", DType::Complex128},
 };
 
@@ -82,6 +88,8 @@ DType promote_types(DType a, DType b) {
   return is_floating(v) ? to_complex(v) : (ca ? a : b);
 }
 
-std::ostream& operator<<(std::ostream& os, DType t) { return os << name(t); }
+std::ostream& operator<<(std::ostream& os, DType t) {
+  return os << name(t);
+}
 
 }  // namespace tessera

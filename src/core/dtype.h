@@ -29,7 +29,9 @@ enum class DTypeCategory : uint8_t { Bool, Integer, Floating, Complex };
 // Adding a dtype is one row here and a file with its element type (see docs/adding-a-dtype.md);
 // kernels instantiate over the rows of a category, so they pick it up without edits.
 //
-//   X(Enum,      cpp type,    name,            category, same_size_float, complex_of, value_of,  compute)
+//   X(Enum,      cpp type,    name,            category, same_size_float, complex_of, value_of,
+//   compute)
+// clang-format off
 #define TSR_FORALL_DTYPES(X)                                                                             \
   X(Bool, bool, "bool", Bool, Bool, Complex64, Bool, Bool)                                               \
   X(UInt8, uint8_t, "uint8", Integer, UInt8, Complex64, UInt8, UInt8)                                    \
@@ -45,6 +47,7 @@ enum class DTypeCategory : uint8_t { Bool, Integer, Floating, Complex };
   X(Complex128, ::tessera::complex128, "complex128", Complex, Complex128, Complex128, Float64, Complex128) \
   X(Float8E4M3FN, ::tessera::Float8E4M3FN, "float8_e4m3fn", Floating, Float16, Complex64, Float8E4M3FN, Float32) \
   X(Float8E5M2, ::tessera::Float8E5M2, "float8_e5m2", Floating, Float16, Complex64, Float8E5M2, Float32)
+// clang-format on
 
 /// An element type. The numbering is the row order of TSR_FORALL_DTYPES.
 enum class DType : uint8_t {
@@ -74,18 +77,34 @@ namespace detail {
 extern const DTypeInfo kDTypeInfos[kNumDTypes];
 }
 
-inline const DTypeInfo& info(DType t) { return detail::kDTypeInfos[static_cast<int>(t)]; }
-inline std::string_view name(DType t) { return info(t).name; }
-inline size_t itemsize(DType t) { return info(t).itemsize; }
-inline DTypeCategory category(DType t) { return info(t).category; }
-inline bool is_floating(DType t) { return category(t) == DTypeCategory::Floating; }
-inline bool is_complex(DType t) { return category(t) == DTypeCategory::Complex; }
+inline const DTypeInfo& info(DType t) {
+  return detail::kDTypeInfos[static_cast<int>(t)];
+}
+inline std::string_view name(DType t) {
+  return info(t).name;
+}
+inline size_t itemsize(DType t) {
+  return info(t).itemsize;
+}
+inline DTypeCategory category(DType t) {
+  return info(t).category;
+}
+inline bool is_floating(DType t) {
+  return category(t) == DTypeCategory::Floating;
+}
+inline bool is_complex(DType t) {
+  return category(t) == DTypeCategory::Complex;
+}
 inline bool is_integral(DType t, bool include_bool) {
   return category(t) == DTypeCategory::Integer || (include_bool && t == DType::Bool);
 }
 /// float <-> complex counterparts; identity for types without one.
-inline DType to_complex(DType t) { return info(t).complex_of; }
-inline DType to_real_value(DType t) { return info(t).value_of; }
+inline DType to_complex(DType t) {
+  return info(t).complex_of;
+}
+inline DType to_real_value(DType t) {
+  return info(t).value_of;
+}
 
 /// Parses "float32" and PyTorch's aliases ("float", "half", "long", "cfloat", ...).
 /// Throws TypeError naming the string when it is no dtype.
@@ -177,7 +196,8 @@ using IntegralDTypes = dtypes_of<DTypeCategory::Integer>;
 using FloatingDTypes = dtypes_of<DTypeCategory::Floating>;
 using ComplexDTypes = dtypes_of<DTypeCategory::Complex>;
 using RealDTypes = dtypes_of<DTypeCategory::Bool, DTypeCategory::Integer, DTypeCategory::Floating>;
-using NumericDTypes = dtypes_of<DTypeCategory::Integer, DTypeCategory::Floating, DTypeCategory::Complex>;
+using NumericDTypes =
+    dtypes_of<DTypeCategory::Integer, DTypeCategory::Floating, DTypeCategory::Complex>;
 using InexactDTypes = dtypes_of<DTypeCategory::Floating, DTypeCategory::Complex>;
 
 std::ostream& operator<<(std::ostream& os, DType t);

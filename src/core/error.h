@@ -54,17 +54,17 @@ template <typename E, typename... Args>
 /// Checks user input: throws tessera::Error with the message, formatted only on failure.
 #define TSR_CHECK(cond, ...) TSR_CHECK_AS(::tessera::Error, cond, __VA_ARGS__)
 /// As TSR_CHECK, throwing the given Error subclass.
-#define TSR_CHECK_AS(E, cond, ...)                      \
-  do {                                                  \
-    if (__builtin_expect(!(cond), 0)) {                 \
-      ::tessera::detail::throw_error<E>(__VA_ARGS__);   \
-    }                                                   \
+#define TSR_CHECK_AS(E, cond, ...)                    \
+  do {                                                \
+    if (__builtin_expect(!(cond), 0)) {               \
+      ::tessera::detail::throw_error<E>(__VA_ARGS__); \
+    }                                                 \
   } while (0)
 /// Checks an internal invariant; a failure is a bug in tessera ("internal error").
-#define TSR_ASSERT(cond, ...)                                                       \
-  do {                                                                              \
-    if (__builtin_expect(!(cond), 0)) {                                             \
-      ::tessera::detail::assert_fail(#cond, __FILE__, __LINE__,                     \
+#define TSR_ASSERT(cond, ...)                                                                    \
+  do {                                                                                           \
+    if (__builtin_expect(!(cond), 0)) {                                                          \
+      ::tessera::detail::assert_fail(#cond, __FILE__, __LINE__,                                  \
                                      ::tessera::detail::str_cat("" __VA_OPT__(, ) __VA_ARGS__)); \
-    }                                                                               \
+    }                                                                                            \
   } while (0)

@@ -22,8 +22,8 @@ Tensor empty(IntArrayRef sizes, TensorOptions opts) {
   const DType dt = opts.dtype.value_or(kDefaultFloat);
   const int64_t n = checked_numel(sizes, "empty");
   size_t nbytes = 0;
-  TSR_CHECK(!__builtin_mul_overflow(static_cast<size_t>(n), itemsize(dt), &nbytes), "empty: ", sizes,
-            " elements of ", dt, " overflow the address space");
+  TSR_CHECK(!__builtin_mul_overflow(static_cast<size_t>(n), itemsize(dt), &nbytes),
+            "empty: ", sizes, " elements of ", dt, " overflow the address space");
   auto impl = IntrusivePtr<TensorImpl>::make();
   impl->storage = IntrusivePtr<StorageImpl>::make(nbytes, opts.device);
   impl->sizes = Shape(std::span<const int64_t>(sizes.data(), sizes.size()));
@@ -34,8 +34,8 @@ Tensor empty(IntArrayRef sizes, TensorOptions opts) {
 }
 
 Tensor empty_strided(IntArrayRef sizes, IntArrayRef strides, TensorOptions opts) {
-  TSR_CHECK(sizes.size() == strides.size(), "empty_strided: got ", sizes.size(), " sizes but ", strides.size(),
-            " strides");
+  TSR_CHECK(sizes.size() == strides.size(), "empty_strided: got ", sizes.size(), " sizes but ",
+            strides.size(), " strides");
   int64_t need = checked_numel(sizes, "empty_strided") == 0 ? 0 : 1;
   for (size_t i = 0; i < sizes.size() && need; ++i) {
     TSR_CHECK(strides[i] >= 0, "empty_strided: strides must be non-negative, got ", strides);
@@ -45,43 +45,58 @@ Tensor empty_strided(IntArrayRef sizes, IntArrayRef strides, TensorOptions opts)
   return base.as_strided(sizes, strides, 0);
 }
 
-Tensor empty_like(const Tensor& t) { return empty(t.sizes(), TensorOptions(t.dtype(), t.device())); }
+Tensor empty_like(const Tensor& t) {
+  return empty(t.sizes(), TensorOptions(t.dtype(), t.device()));
+}
 
-Tensor zeros(IntArrayRef sizes, TensorOptions opts) { return empty(sizes, opts).fill_(0); }
-Tensor ones(IntArrayRef sizes, TensorOptions opts) { return empty(sizes, opts).fill_(1); }
+Tensor zeros(IntArrayRef sizes, TensorOptions opts) {
+  return empty(sizes, opts).fill_(0);
+}
+Tensor ones(IntArrayRef sizes, TensorOptions opts) {
+  return empty(sizes, opts).fill_(1);
+}
 
 Tensor full(IntArrayRef sizes, const Scalar& value, TensorOptions opts) {
   if (!opts.dtype) opts.dtype = default_for(value);
   return empty(sizes, opts).fill_(value);
 }
 
-Tensor scalar_tensor(const Scalar& value, TensorOptions opts) { return full({}, value, opts); }
+Tensor scalar_tensor(const Scalar& value, TensorOptions opts) {
+  return full({}, value, opts);
+}
 
-Tensor arange(const Scalar& end, TensorOptions opts) { return arange(0, end, 1, opts); }
+Tensor arange(const Scalar& end, TensorOptions opts) {
+  return arange(0, end, 1, opts);
+}
 
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, TensorOptions opts) {
   for (const Scalar* s : {&start, &end, &step}) {
-    TSR_CHECK_AS(TypeError, !s->is_complex(), "arange: complex start, end or step are not supported");
+    TSR_CHECK_AS(TypeError, !s->is_complex(),
+                 "arange: complex start, end or step are not supported");
   }
   const bool integral = !start.is_floating() && !end.is_floating() && !step.is_floating();
   const DType dt = opts.dtype.value_or(integral ? DType::Int64 : kDefaultFloat);
   const double b = start.to<double>(), e = end.to<double>(), st = step.to<double>();
   TSR_CHECK(st != 0, "arange: step must be nonzero");
   TSR_CHECK(std::isfinite(b) && std::isfinite(e), "arange: unsupported range: ", b, " -> ", e);
-  TSR_CHECK((st > 0 && e >= b) || (st < 0 && e <= b), "arange: upper bound and larger bound inconsistent with step sign");
+  TSR_CHECK((st > 0 && e >= b) || (st < 0 && e <= b),
+            "arange: upper bound and larger bound inconsistent with step sign");
   const double len = std::ceil((e - b) / st);
   TSR_CHECK(len < 9.0e15, "arange: ", len, " elements is too many");
   const auto n = static_cast<int64_t>(len);
   Tensor out = empty({n}, TensorOptions(dt, opts.device));
-  visit_dtype(dt, [&]<typename T>() {
-    T* p = static_cast<T*>(out.data_ptr());
-    if (integral && is_integral(dt, false)) {
-      const int64_t b0 = start.to<int64_t>(), s0 = step.to<int64_t>();
-      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(b0 + i * s0);
-    } else {
-      for (int64_t i = 0; i < n; ++i) p[i] = convert<T>(b + st * static_cast<double>(i));
-    }
-  }, AllDTypes{});
+  visit_dtype(
+      dt,
+      [&]<typename T>() {
+        T* p = static_cast<T*>(out.data_ptr());
+        if (integral && is_integral(dt, false)) {
+          const int64_t b0 = start.to<int64_t>(), s0 = step.to<int64_t>();
+          for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(b0 + i * s0);
+        } else {
+          for (int64_t i = 0; i < n; ++i) p[i] = convert<T>(b + st * static_cast<double>(i));
+        }
+      },
+      AllDTypes{});
   return out;
 }
 
@@ -92,14 +107,18 @@ Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, TensorOpt
   const double b = start.to<double>(), e = end.to<double>();
   const double step = steps > 1 ? (e - b) / static_cast<double>(steps - 1) : 0.0;
   const int64_t half = steps / 2;
-  visit_dtype(dt, [&]<typename T>() {
-    T* p = static_cast<T*>(out.data_ptr());
-    // Count from both ends, as PyTorch does, so the last point is exactly `end`.
-    for (int64_t i = 0; i < steps; ++i) {
-      const double v = i < half ? b + step * static_cast<double>(i) : e - step * static_cast<double>(steps - i - 1);
-      p[i] = convert<T>(v);
-    }
-  }, AllDTypes{});
+  visit_dtype(
+      dt,
+      [&]<typename T>() {
+        T* p = static_cast<T*>(out.data_ptr());
+        // Count from both ends, as PyTorch does, so the last point is exactly `end`.
+        for (int64_t i = 0; i < steps; ++i) {
+          const double v = i < half ? b + step * static_cast<double>(i)
+                                    : e - step * static_cast<double>(steps - i - 1);
+          p[i] = convert<T>(v);
+        }
+      },
+      AllDTypes{});
   return out;
 }
 
@@ -114,27 +133,31 @@ Tensor eye(int64_t n, std::optional<int64_t> m, TensorOptions opts) {
 namespace {
 
 template <typename Draw>
-Tensor random_fill(IntArrayRef sizes, TensorOptions opts, Generator* gen, const char* op, Draw draw) {
+Tensor random_fill(IntArrayRef sizes, TensorOptions opts, Generator* gen, const char* op,
+                   Draw draw) {
   const DType dt = opts.dtype.value_or(kDefaultFloat);
   TSR_CHECK_AS(TypeError, is_floating(dt) || is_complex(dt), op,
                ": expected a floating point or complex dtype, got ", dt);
   Tensor out = empty(sizes, TensorOptions(dt, opts.device));
   Generator& g = gen ? *gen : default_generator();
-  visit_dtype(dt, [&]<typename T>() {
-    T* p = static_cast<T*>(out.data_ptr());
-    const int64_t n = out.numel();
-    g.with_engine([&](std::mt19937_64& eng) {
-      for (int64_t i = 0; i < n; ++i) {
-        if constexpr (is_complex_v<T>) {
-          const auto [re, im] = draw.template pair<typename T::value_type>(eng);
-          p[i] = T(re, im);
-        } else {
-          p[i] = draw.template one<T>(eng);
-        }
-      }
-      return 0;
-    });
-  }, InexactDTypes{});
+  visit_dtype(
+      dt,
+      [&]<typename T>() {
+        T* p = static_cast<T*>(out.data_ptr());
+        const int64_t n = out.numel();
+        g.with_engine([&](std::mt19937_64& eng) {
+          for (int64_t i = 0; i < n; ++i) {
+            if constexpr (is_complex_v<T>) {
+              const auto [re, im] = draw.template pair<typename T::value_type>(eng);
+              p[i] = T(re, im);
+            } else {
+              p[i] = draw.template one<T>(eng);
+            }
+          }
+          return 0;
+        });
+      },
+      InexactDTypes{});
   return out;
 }
 
@@ -170,7 +193,8 @@ struct NormalDraw {
   template <typename V>
   std::pair<V, V> pair(std::mt19937_64& eng) {
     const auto [a, b] = box_muller(eng);
-    return {static_cast<V>(a * std::numbers::sqrt2 / 2), static_cast<V>(b * std::numbers::sqrt2 / 2)};
+    return {static_cast<V>(a * std::numbers::sqrt2 / 2),
+            static_cast<V>(b * std::numbers::sqrt2 / 2)};
   }
 };
 
@@ -190,14 +214,15 @@ Tensor from_blob(void* data, IntArrayRef sizes, DType dtype, std::optional<IntAr
   // The storage spans exactly what the layout reaches; negative strides are not allowed here.
   const Shape st = strides ? Shape(std::span<const int64_t>(strides->data(), strides->size()))
                            : contiguous_strides(sizes);
-  TSR_CHECK(st.size() == sizes.size(), "from_blob: got ", sizes.size(), " sizes but ", st.size(), " strides");
+  TSR_CHECK(st.size() == sizes.size(), "from_blob: got ", sizes.size(), " sizes but ", st.size(),
+            " strides");
   int64_t reach = checked_numel(sizes, "from_blob") == 0 ? 0 : 1;
   for (size_t i = 0; i < sizes.size() && reach; ++i) {
     TSR_CHECK(st[i] >= 0, "from_blob: strides must be non-negative, got ", IntArrayRef(st));
     reach += (sizes[i] - 1) * st[i];
   }
-  auto storage = IntrusivePtr<StorageImpl>::make(data, static_cast<size_t>(reach) * itemsize(dtype), device,
-                                                 std::move(deleter));
+  auto storage = IntrusivePtr<StorageImpl>::make(data, static_cast<size_t>(reach) * itemsize(dtype),
+                                                 device, std::move(deleter));
   return make_tensor(std::move(storage), dtype, sizes, IntArrayRef(st));
 }
 

@@ -32,7 +32,8 @@ Tensor full(IntArrayRef sizes, const Scalar& value, TensorOptions opts = {});
 Tensor scalar_tensor(const Scalar& value, TensorOptions opts = {});
 /// start, start+step, ... below end; int64 when all three are integers, else float32.
 Tensor arange(const Scalar& end, TensorOptions opts = {});
-Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step = 1, TensorOptions opts = {});
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step = 1,
+              TensorOptions opts = {});
 /// steps points from start to end inclusive.
 Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, TensorOptions opts = {});
 /// n x m with ones on the diagonal (m defaults to n).
@@ -43,7 +44,8 @@ Tensor rand(IntArrayRef sizes, TensorOptions opts = {}, Generator* gen = nullptr
 Tensor randn(IntArrayRef sizes, TensorOptions opts = {}, Generator* gen = nullptr);
 /// A tensor over memory the caller owns; deleter (may be empty) runs when the last view dies.
 /// strides default to contiguous; the memory must hold every element the layout reaches.
-Tensor from_blob(void* data, IntArrayRef sizes, DType dtype, std::optional<IntArrayRef> strides = std::nullopt,
+Tensor from_blob(void* data, IntArrayRef sizes, DType dtype,
+                 std::optional<IntArrayRef> strides = std::nullopt,
                  std::function<void(void*)> deleter = {}, Device device = Device());
 
 /// A 1-D tensor copied from values, e.g. tensor<float>({1, 2, 3}).

@@ -64,7 +64,7 @@ inline uint8_t fp8e5m2_from_fp32(float f) {
   const uint32_t x = std::bit_cast<uint32_t>(f);
   const uint8_t sign = static_cast<uint8_t>((x >> 24) & 0x80u);
   const uint32_t ax = x & 0x7fffffffu;
-  if (ax > 0x7f800000u) return sign | 0x7f;  // NaN
+  if (ax > 0x7f800000u) return sign | 0x7f;   // NaN
   if (ax == 0x7f800000u) return sign | 0x7c;  // inf
   const uint32_t code = minifloat_round(ax, 2, 15);
   return sign | static_cast<uint8_t>(code >= 0x7c ? 0x7c : code);
@@ -86,7 +86,8 @@ inline float fp32_from_fp8e5m2(uint8_t b) {
 }  // namespace detail
 
 /// OCP float8 E4M3FN. See Note [Float8 semantics].
-using Float8E4M3FN = StorageFloat<uint8_t, detail::fp8e4m3fn_from_fp32, detail::fp32_from_fp8e4m3fn>;
+using Float8E4M3FN =
+    StorageFloat<uint8_t, detail::fp8e4m3fn_from_fp32, detail::fp32_from_fp8e4m3fn>;
 /// OCP float8 E5M2. See Note [Float8 semantics].
 using Float8E5M2 = StorageFloat<uint8_t, detail::fp8e5m2_from_fp32, detail::fp32_from_fp8e5m2>;
 

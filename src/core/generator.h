@@ -33,6 +33,8 @@ class Generator {
 /// The process-wide default generator, as torch.default_generator.
 Generator& default_generator();
 /// Seeds the default generator, as torch.manual_seed.
-inline void manual_seed(uint64_t seed) { default_generator().manual_seed(seed); }
+inline void manual_seed(uint64_t seed) {
+  default_generator().manual_seed(seed);
+}
 
 }  // namespace tessera

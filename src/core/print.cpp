@@ -131,7 +131,8 @@ std::string tensor_str(const Tensor& t, int indent, bool summarize, const Format
     std::vector<std::string> data;
     const auto idx = shown(t.size(0), summarize);
     for (size_t k = 0; k < idx.size(); ++k) {
-      if (summarize && idx.size() < static_cast<size_t>(t.size(0)) && k == static_cast<size_t>(kEdgeItems)) {
+      if (summarize && idx.size() < static_cast<size_t>(t.size(0)) &&
+          k == static_cast<size_t>(kEdgeItems)) {
         data.push_back(" ...");
       }
       data.push_back(f.format(element_at(t, idx[k])));
@@ -147,7 +148,8 @@ std::string tensor_str(const Tensor& t, int indent, bool summarize, const Format
   std::vector<std::string> slices;
   const auto idx = shown(t.size(0), summarize);
   for (size_t k = 0; k < idx.size(); ++k) {
-    if (summarize && idx.size() < static_cast<size_t>(t.size(0)) && k == static_cast<size_t>(kEdgeItems)) {
+    if (summarize && idx.size() < static_cast<size_t>(t.size(0)) &&
+        k == static_cast<size_t>(kEdgeItems)) {
       slices.push_back("...");
     }
     slices.push_back(tensor_str(t.select(0, idx[k]), indent + 1, summarize, f));
@@ -204,6 +206,8 @@ std::string Tensor::to_string() const {
   return out + ")";
 }
 
-std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.to_string(); }
+std::ostream& operator<<(std::ostream& os, const Tensor& t) {
+  return os << t.to_string();
+}
 
 }  // namespace tessera

@@ -6,9 +6,12 @@ namespace tessera {
 bool Scalar::operator==(const Scalar& o) const {
   if (tag_ != o.tag_) return false;
   switch (tag_) {
-    case DType::Float64: return v_.d == o.v_.d;
-    case DType::Complex128: return v_.c[0] == o.v_.c[0] && v_.c[1] == o.v_.c[1];
-    default: return v_.i == o.v_.i;
+    case DType::Float64:
+      return v_.d == o.v_.d;
+    case DType::Complex128:
+      return v_.c[0] == o.v_.c[0] && v_.c[1] == o.v_.c[1];
+    default:
+      return v_.i == o.v_.i;
   }
 }
 

@@ -15,7 +15,8 @@ class Scalar {
  public:
   Scalar() : Scalar(int64_t{0}) {}
   Scalar(bool v) : tag_(DType::Bool) { v_.i = v; }  // NOLINT: implicit like at::Scalar
-  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  template <typename T,
+            std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
   Scalar(T v) : tag_(DType::Int64) {  // NOLINT
     v_.i = static_cast<int64_t>(v);
   }
@@ -48,15 +49,21 @@ class Scalar {
       return T(to<V>(), V(0));
     } else if constexpr (std::is_same_v<T, bool>) {
       switch (tag_) {
-        case DType::Float64: return v_.d != 0;
-        case DType::Complex128: return v_.c[0] != 0 || v_.c[1] != 0;
-        default: return v_.i != 0;
+        case DType::Float64:
+          return v_.d != 0;
+        case DType::Complex128:
+          return v_.c[0] != 0 || v_.c[1] != 0;
+        default:
+          return v_.i != 0;
       }
     } else {
       switch (tag_) {
-        case DType::Float64: return convert_float<T>(v_.d);
-        case DType::Complex128: return convert_float<T>(v_.c[0]);
-        default: return static_cast<T>(v_.i);
+        case DType::Float64:
+          return convert_float<T>(v_.d);
+        case DType::Complex128:
+          return convert_float<T>(v_.c[0]);
+        default:
+          return static_cast<T>(v_.i);
       }
     }
   }

@@ -12,8 +12,13 @@ StorageImpl::StorageImpl(size_t nbytes, Device device)
   data_ = allocator_->allocate(nbytes);
 }
 
-StorageImpl::StorageImpl(void* data, size_t nbytes, Device device, std::function<void(void*)> deleter)
-    : data_(data), nbytes_(nbytes), device_(device), allocator_(nullptr), deleter_(std::move(deleter)) {}
+StorageImpl::StorageImpl(void* data, size_t nbytes, Device device,
+                         std::function<void(void*)> deleter)
+    : data_(data),
+      nbytes_(nbytes),
+      device_(device),
+      allocator_(nullptr),
+      deleter_(std::move(deleter)) {}
 
 StorageImpl::~StorageImpl() {
   if (allocator_) {
@@ -45,8 +50,9 @@ int64_t checked_numel(IntArrayRef sizes, const char* op) {
 
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
   const int64_t lo = ndim == 0 ? -1 : -ndim, hi = ndim == 0 ? 0 : ndim - 1;
-  TSR_CHECK_AS(IndexError, dim >= lo && dim <= hi, op, ": dimension out of range (expected to be in range of [",
-               lo, ", ", hi, "], but got ", dim, ")");
+  TSR_CHECK_AS(IndexError, dim >= lo && dim <= hi, op,
+               ": dimension out of range (expected to be in range of [", lo, ", ", hi,
+               "], but got ", dim, ")");
   return dim < 0 ? dim + std::max<int64_t>(ndim, 1) : dim;
 }
 
@@ -83,8 +89,12 @@ Tensor make_tensor(IntrusivePtr<StorageImpl> storage, DType dtype, IntArrayRef s
   return Tensor(std::move(impl));
 }
 
-int64_t Tensor::size(int64_t d) const { return impl_->sizes[wrap_dim(d, dim(), "size")]; }
-int64_t Tensor::stride(int64_t d) const { return impl_->strides[wrap_dim(d, dim(), "stride")]; }
+int64_t Tensor::size(int64_t d) const {
+  return impl_->sizes[wrap_dim(d, dim(), "size")];
+}
+int64_t Tensor::stride(int64_t d) const {
+  return impl_->strides[wrap_dim(d, dim(), "stride")];
+}
 
 bool Tensor::is_contiguous() const {
   int64_t expected = 1;
@@ -114,11 +124,13 @@ Shape infer_shape(IntArrayRef shape, int64_t numel, const char* op) {
       infer = static_cast<int>(i);
     } else {
       TSR_CHECK(out[i] >= 0, op, ": invalid shape dimension ", out[i], " in ", shape);
-      TSR_CHECK(!__builtin_mul_overflow(known, out[i], &known), op, ": shape ", shape, " overflows");
+      TSR_CHECK(!__builtin_mul_overflow(known, out[i], &known), op, ": shape ", shape,
+                " overflows");
     }
   }
   if (infer >= 0) {
-    TSR_CHECK(known != 0 && numel % known == 0, op, ": shape ", shape, " is invalid for input of size ", numel);
+    TSR_CHECK(known != 0 && numel % known == 0, op, ": shape ", shape,
+              " is invalid for input of size ", numel);
     out[infer] = numel / known;
   } else {
     TSR_CHECK(known == numel, op, ": shape ", shape, " is invalid for input of size ", numel);
@@ -165,14 +177,15 @@ std::optional<Shape> view_strides(IntArrayRef sizes, IntArrayRef strides, IntArr
 Tensor Tensor::view(IntArrayRef shape) const {
   const Shape s = infer_shape(shape, numel(), "view");
   auto st = view_strides(sizes(), strides(), s, numel());
-  TSR_CHECK(st.has_value(), "view: size ", s, " is not compatible with input size ", sizes(), " and strides ",
-            strides(), "; use reshape instead");
+  TSR_CHECK(st.has_value(), "view: size ", s, " is not compatible with input size ", sizes(),
+            " and strides ", strides(), "; use reshape instead");
   return restride(*this, s, *st, storage_offset());
 }
 
 Tensor Tensor::reshape(IntArrayRef shape) const {
   const Shape s = infer_shape(shape, numel(), "reshape");
-  if (auto st = view_strides(sizes(), strides(), s, numel())) return restride(*this, s, *st, storage_offset());
+  if (auto st = view_strides(sizes(), strides(), s, numel()))
+    return restride(*this, s, *st, storage_offset());
   return contiguous().view(s);
 }
 
@@ -180,7 +193,8 @@ Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
   if (dim() == 0) return reshape({1});
   start_dim = wrap_dim(start_dim, dim(), "flatten");
   end_dim = wrap_dim(end_dim, dim(), "flatten");
-  TSR_CHECK(start_dim <= end_dim, "flatten: start_dim ", start_dim, " comes after end_dim ", end_dim);
+  TSR_CHECK(start_dim <= end_dim, "flatten: start_dim ", start_dim, " comes after end_dim ",
+            end_dim);
   Shape s;
   int64_t n = 1;
   for (int64_t d = 0; d < dim(); ++d) {
@@ -207,8 +221,8 @@ Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
 
 Tensor Tensor::permute(IntArrayRef dims) const {
   const int64_t n = dim();
-  TSR_CHECK(static_cast<int64_t>(dims.size()) == n, "permute: number of dims don't match (tensor has ", n,
-            " dims, got ", dims.size(), ")");
+  TSR_CHECK(static_cast<int64_t>(dims.size()) == n,
+            "permute: number of dims don't match (tensor has ", n, " dims, got ", dims.size(), ")");
   Shape sz(n), st(n);
   std::vector<bool> seen(n, false);
   for (int64_t i = 0; i < n; ++i) {
@@ -226,7 +240,8 @@ Tensor Tensor::t() const {
   return dim() < 2 ? *this : transpose(0, 1);
 }
 
-Tensor Tensor::slice(int64_t d, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step) const {
+Tensor Tensor::slice(int64_t d, std::optional<int64_t> start, std::optional<int64_t> end,
+                     int64_t step) const {
   TSR_CHECK(dim() > 0, "slice: cannot slice a 0-d tensor");
   d = wrap_dim(d, dim(), "slice");
   TSR_CHECK(step != 0, "slice: step cannot be zero");
@@ -254,8 +269,8 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
   TSR_CHECK_AS(IndexError, dim() > 0, "select: cannot be applied to a 0-dim tensor");
   d = wrap_dim(d, dim(), "select");
   const int64_t n = sizes()[d];
-  TSR_CHECK_AS(IndexError, index >= -n && index < n, "select: index ", index, " out of range for tensor of size ",
-               sizes(), " at dimension ", d);
+  TSR_CHECK_AS(IndexError, index >= -n && index < n, "select: index ", index,
+               " out of range for tensor of size ", sizes(), " at dimension ", d);
   if (index < 0) index += n;
   Shape sz(sizes()), st(strides());
   sz.erase(d);
@@ -346,14 +361,16 @@ Tensor Tensor::diagonal(int64_t offset, int64_t d1, int64_t d2) const {
   return restride(*this, sz, st, start);
 }
 
-Tensor Tensor::as_strided(IntArrayRef sz, IntArrayRef st, std::optional<int64_t> storage_offset) const {
-  TSR_CHECK(sz.size() == st.size(), "as_strided: got ", sz.size(), " sizes but ", st.size(), " strides");
+Tensor Tensor::as_strided(IntArrayRef sz, IntArrayRef st,
+                          std::optional<int64_t> storage_offset) const {
+  TSR_CHECK(sz.size() == st.size(), "as_strided: got ", sz.size(), " sizes but ", st.size(),
+            " strides");
   const int64_t off = storage_offset.value_or(this->storage_offset());
   checked_numel(sz, "as_strided");
   const auto [lo, hi] = extent(sz, st);
   const int64_t avail = static_cast<int64_t>(storage()->nbytes() / itemsize());
-  TSR_CHECK(hi < lo || (off + lo >= 0 && off + hi < avail), "as_strided: sizes ", sz, ", strides ", st,
-            " and offset ", off, " reach outside the storage of ", avail, " elements");
+  TSR_CHECK(hi < lo || (off + lo >= 0 && off + hi < avail), "as_strided: sizes ", sz, ", strides ",
+            st, " and offset ", off, " reach outside the storage of ", avail, " elements");
   return restride(*this, sz, st, off);
 }
 
@@ -362,12 +379,17 @@ Tensor complex_part(const Tensor& t, int part, const char* op) {
   TSR_CHECK_AS(TypeError, t.is_complex(), op, ": expected a complex tensor, got ", t.dtype());
   Shape st(t.strides());
   for (auto& s : st) s *= 2;
-  return make_tensor(t.storage(), to_real_value(t.dtype()), t.sizes(), st, t.storage_offset() * 2 + part);
+  return make_tensor(t.storage(), to_real_value(t.dtype()), t.sizes(), st,
+                     t.storage_offset() * 2 + part);
 }
 }  // namespace
 
-Tensor Tensor::real_view() const { return complex_part(*this, 0, "real"); }
-Tensor Tensor::imag_view() const { return complex_part(*this, 1, "imag"); }
+Tensor Tensor::real_view() const {
+  return complex_part(*this, 0, "real");
+}
+Tensor Tensor::imag_view() const {
+  return complex_part(*this, 1, "imag");
+}
 
 std::ostream& operator<<(std::ostream& os, IntArrayRef a) {
   os << '[';

@@ -87,7 +87,8 @@ class Tensor {
 
   /// Address of the first element.
   void* data_ptr() const {
-    return static_cast<char*>(impl_->storage->data()) + impl_->offset * static_cast<int64_t>(itemsize());
+    return static_cast<char*>(impl_->storage->data()) +
+           impl_->offset * static_cast<int64_t>(itemsize());
   }
   /// Typed address of the first element; throws TypeError if T is not the dtype's type.
   template <typename T>

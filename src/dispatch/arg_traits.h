@@ -17,20 +17,20 @@ namespace tessera {
 template <typename T>
 struct ArgTraits;
 
-#define TSR_PLAIN_ARG(CppType, Kind, Read)                                        \
-  template <>                                                                     \
-  struct ArgTraits<CppType> {                                                     \
-    static constexpr SchemaType type{TypeKind::Kind, false, false, -1};           \
-    static CppType read(const IValue& v) { return Read; }                         \
-    static IValue box(const CppType& x) { return IValue(x); }                     \
-  };                                                                              \
-  template <>                                                                     \
-  struct ArgTraits<std::optional<CppType>> {                                      \
-    static constexpr SchemaType type{TypeKind::Kind, false, true, -1};            \
-    static std::optional<CppType> read(const IValue& v) {                         \
-      if (v.is_none()) return std::nullopt;                                       \
-      return Read;                                                                \
-    }                                                                             \
+#define TSR_PLAIN_ARG(CppType, Kind, Read)                                                   \
+  template <>                                                                                \
+  struct ArgTraits<CppType> {                                                                \
+    static constexpr SchemaType type{TypeKind::Kind, false, false, -1};                      \
+    static CppType read(const IValue& v) { return Read; }                                    \
+    static IValue box(const CppType& x) { return IValue(x); }                                \
+  };                                                                                         \
+  template <>                                                                                \
+  struct ArgTraits<std::optional<CppType>> {                                                 \
+    static constexpr SchemaType type{TypeKind::Kind, false, true, -1};                       \
+    static std::optional<CppType> read(const IValue& v) {                                    \
+      if (v.is_none()) return std::nullopt;                                                  \
+      return Read;                                                                           \
+    }                                                                                        \
     static IValue box(const std::optional<CppType>& x) { return x ? IValue(*x) : IValue(); } \
   };
 
@@ -56,7 +56,9 @@ struct ArgTraits<std::optional<std::string_view>> {
     if (v.is_none()) return std::nullopt;
     return std::string_view(v.to_string());
   }
-  static IValue box(std::optional<std::string_view> x) { return x ? IValue(std::string(*x)) : IValue(); }
+  static IValue box(std::optional<std::string_view> x) {
+    return x ? IValue(std::string(*x)) : IValue();
+  }
 };
 template <>
 struct ArgTraits<IntArrayRef> {

@@ -13,8 +13,12 @@ std::vector<Layer*>& detail::thread_layers() {
   return layers;
 }
 
-LayerScope::LayerScope(Layer& layer) { detail::thread_layers().push_back(&layer); }
-LayerScope::~LayerScope() { detail::thread_layers().pop_back(); }
+LayerScope::LayerScope(Layer& layer) {
+  detail::thread_layers().push_back(&layer);
+}
+LayerScope::~LayerScope() {
+  detail::thread_layers().pop_back();
+}
 
 // ---- KernelFunction ----
 
@@ -39,19 +43,26 @@ OperatorEntry::OperatorEntry(Schema schema, OpOptions options) : schema_(std::mo
     }
   } else {
     for (int i : options.dispatch_dtype_args) {
-      TSR_CHECK(i >= 0 && static_cast<size_t>(i) < args.size() && args[i].type.kind == TypeKind::Tensor, "def: ",
-                name_, ": dispatch_dtype_args names argument ", i, ", which is not a tensor argument");
+      TSR_CHECK(
+          i >= 0 && static_cast<size_t>(i) < args.size() && args[i].type.kind == TypeKind::Tensor,
+          "def: ", name_, ": dispatch_dtype_args names argument ", i,
+          ", which is not a tensor argument");
       dtype_mask_ |= uint64_t{1} << i;
     }
   }
 }
 
-const Schema& OperatorHandle::schema() const { return entry_->schema(); }
-const std::string& OperatorHandle::name() const { return entry_->name(); }
+const Schema& OperatorHandle::schema() const {
+  return entry_->schema();
+}
+const std::string& OperatorHandle::name() const {
+  return entry_->name();
+}
 
 void OperatorHandle::call_boxed(Stack& stack) const {
   const size_t nargs = entry_->schema().arguments.size();
-  TSR_CHECK(stack.size() >= nargs, name(), ": expected ", nargs, " arguments on the stack, got ", stack.size());
+  TSR_CHECK(stack.size() >= nargs, name(), ": expected ", nargs, " arguments on the stack, got ",
+            stack.size());
   if (!detail::thread_layers().empty()) {
     detail::call_with_layers(*this, stack);
     return;
@@ -76,8 +87,10 @@ DispatchKey KeyBuilder::key() const {
 }
 
 void KeyBuilder::mismatch(Device a, Device b) const {
-  throw_error<Error>(op_.name(), ": expected all tensors to be on the same device, but found at least two devices, ",
-                     a, " and ", b);
+  throw_error<Error>(
+      op_.name(),
+      ": expected all tensors to be on the same device, but found at least two devices, ", a,
+      " and ", b);
 }
 
 DispatchKey key_from_stack(const OperatorEntry& op, const Stack& stack) {
@@ -179,8 +192,8 @@ OperatorHandle Dispatcher::def(std::string_view schema_text, OpOptions options) 
   const std::string name = schema.full_name();
   for (const auto& e : ops_) {
     if (e->name() == name) {
-      TSR_CHECK(e->schema() == schema, "def: op ", name, " is already defined as ", e->schema().str(),
-                ", cannot redefine it as ", schema.str());
+      TSR_CHECK(e->schema() == schema, "def: op ", name, " is already defined as ",
+                e->schema().str(), ", cannot redefine it as ", schema.str());
       return OperatorHandle(e.get());
     }
   }
@@ -207,18 +220,21 @@ std::vector<OperatorHandle> Dispatcher::ops() const {
   std::lock_guard lock(mu_);
   std::vector<OperatorHandle> out;
   for (const auto& e : ops_) out.emplace_back(e.get());
-  std::sort(out.begin(), out.end(), [](const OperatorHandle& a, const OperatorHandle& b) { return a.name() < b.name(); });
+  std::sort(out.begin(), out.end(),
+            [](const OperatorHandle& a, const OperatorHandle& b) { return a.name() < b.name(); });
   return out;
 }
 
-void Dispatcher::impl(OperatorHandle op, BackendId backend, std::optional<DType> dtype, KernelFunction kernel) {
+void Dispatcher::impl(OperatorHandle op, BackendId backend, std::optional<DType> dtype,
+                      KernelFunction kernel) {
   OperatorEntry& e = *op.entry();
   if (kernel.unboxed) detail::check_signature(e, kernel.arg_types, kernel.return_types, "impl");
   std::lock_guard lock(mu_);
   TSR_CHECK(backend < backends_.size(), "impl: unknown backend id ", int(backend));
   auto& slot = e.registered_[backend][dtype ? static_cast<int>(*dtype) : kNumDTypes];
-  TSR_CHECK(slot == nullptr, "impl: ", e.name(), " already has a ", dtype ? std::string(name(*dtype)) : "dtype-generic",
-            " kernel for backend ", backends_[backend].name);
+  TSR_CHECK(slot == nullptr, "impl: ", e.name(), " already has a ",
+            dtype ? std::string(name(*dtype)) : "dtype-generic", " kernel for backend ",
+            backends_[backend].name);
   slot = std::make_unique<KernelFunction>(std::move(kernel));
   resolve(e);
 }
@@ -227,14 +243,18 @@ BackendId Dispatcher::register_backend(std::string_view name, std::optional<Devi
                                        std::optional<BackendId> fallback) {
   std::lock_guard lock(mu_);
   for (size_t i = 0; i < backends_.size(); ++i) {
-    TSR_CHECK(backends_[i].name != name, "register_backend: backend '", name, "' is already registered");
+    TSR_CHECK(backends_[i].name != name, "register_backend: backend '", name,
+              "' is already registered");
   }
-  TSR_CHECK(backends_.size() < kMaxBackends, "register_backend: at most ", kMaxBackends, " backends");
-  TSR_CHECK(!fallback || *fallback < backends_.size(), "register_backend: unknown fallback backend");
+  TSR_CHECK(backends_.size() < kMaxBackends, "register_backend: at most ", kMaxBackends,
+            " backends");
+  TSR_CHECK(!fallback || *fallback < backends_.size(),
+            "register_backend: unknown fallback backend");
   const auto id = static_cast<BackendId>(backends_.size());
   if (device) {
-    TSR_CHECK(device_backend_[*device] < 0, "register_backend: device type '", device_type_name(*device),
-              "' already has backend '", backends_[device_backend_[*device]].name, "'");
+    TSR_CHECK(device_backend_[*device] < 0, "register_backend: device type '",
+              device_type_name(*device), "' already has backend '",
+              backends_[device_backend_[*device]].name, "'");
     device_backend_[*device] = id;
   }
   backends_.push_back({std::string(name), device, fallback, nullptr});
@@ -263,7 +283,8 @@ int Dispatcher::num_backends() const {
 void Dispatcher::set_backend_fallback(BackendId backend, BoxedFunction fn) {
   std::lock_guard lock(mu_);
   TSR_CHECK(backend < backends_.size(), "set_backend_fallback: unknown backend id ", int(backend));
-  backends_[backend].boxed_fallback = std::make_unique<KernelFunction>(KernelFunction::from_boxed(std::move(fn)));
+  backends_[backend].boxed_fallback =
+      std::make_unique<KernelFunction>(KernelFunction::from_boxed(std::move(fn)));
   resolve_all();
 }
 
@@ -282,7 +303,8 @@ void Dispatcher::resolve(OperatorEntry& e) {
     for (int d = 0; d < kNumDTypes; ++d) {
       const KernelFunction* found = nullptr;
       // Walk the fallback chain (bounded, in case someone builds a cycle).
-      std::optional<BackendId> cur = b < backends_.size() ? std::optional<BackendId>(b) : std::nullopt;
+      std::optional<BackendId> cur =
+          b < backends_.size() ? std::optional<BackendId>(b) : std::nullopt;
       for (int hops = 0; cur && !found && hops < kMaxBackends; ++hops) {
         const auto& row = e.registered_[*cur];
         if (row[d]) {
@@ -299,14 +321,16 @@ void Dispatcher::resolve(OperatorEntry& e) {
   }
 }
 
-std::vector<std::pair<BackendId, std::optional<DType>>> Dispatcher::registered(OperatorHandle op) const {
+std::vector<std::pair<BackendId, std::optional<DType>>> Dispatcher::registered(
+    OperatorHandle op) const {
   std::lock_guard lock(mu_);
   std::vector<std::pair<BackendId, std::optional<DType>>> out;
   for (size_t b = 0; b < backends_.size(); ++b) {
     for (int d = 0; d <= kNumDTypes; ++d) {
       if (op.entry()->registered_[b][d]) {
-        out.emplace_back(static_cast<BackendId>(b),
-                         d == kNumDTypes ? std::nullopt : std::optional<DType>(static_cast<DType>(d)));
+        out.emplace_back(
+            static_cast<BackendId>(b),
+            d == kNumDTypes ? std::nullopt : std::optional<DType>(static_cast<DType>(d)));
       }
     }
   }
@@ -316,8 +340,8 @@ std::vector<std::pair<BackendId, std::optional<DType>>> Dispatcher::registered(O
 const KernelFunction& Dispatcher::lookup(OperatorHandle op, DispatchKey key) const {
   if (const KernelFunction* k = op.entry()->resolved(key)) return *k;
   std::ostringstream os;
-  os << op.name() << ": no kernel for backend " << backend_name(key.backend) << " and dtype " << key.dtype
-     << "; registered:";
+  os << op.name() << ": no kernel for backend " << backend_name(key.backend) << " and dtype "
+     << key.dtype << "; registered:";
   const auto regs = registered(op);
   if (regs.empty()) os << " nothing";
   for (size_t i = 0; i < regs.size(); ++i) {
@@ -336,8 +360,8 @@ Stack Dispatcher::bind(OperatorHandle op, std::vector<IValue> args,
   const size_t n = s.arguments.size();
   size_t positional = 0;
   for (const Argument& a : s.arguments) positional += !a.kwarg_only;
-  TSR_CHECK(args.size() <= positional, op.name(), ": takes ", positional, " positional arguments but ", args.size(),
-            " were given");
+  TSR_CHECK(args.size() <= positional, op.name(), ": takes ", positional,
+            " positional arguments but ", args.size(), " were given");
   std::vector<std::optional<IValue>> slots(n);
   for (size_t i = 0; i < args.size(); ++i) slots[i] = std::move(args[i]);
   for (auto& [k, v] : kwargs) {
@@ -359,9 +383,10 @@ Stack Dispatcher::bind(OperatorHandle op, std::vector<IValue> args,
     if (a.type.is_list && a.type.kind == TypeKind::Int && v.is_int()) {
       v = std::vector<int64_t>(static_cast<size_t>(std::max(a.type.list_size, 1)), v.to_int());
     }
-    if (a.type.kind == TypeKind::Float && !a.type.is_list && v.is_int()) v = static_cast<double>(v.to_int());
-    TSR_CHECK_AS(TypeError, a.type.accepts(v), op.name(), ": argument '", a.name, "' expected ", a.type.str(),
-                 " but got ", v.kind());
+    if (a.type.kind == TypeKind::Float && !a.type.is_list && v.is_int())
+      v = static_cast<double>(v.to_int());
+    TSR_CHECK_AS(TypeError, a.type.accepts(v), op.name(), ": argument '", a.name, "' expected ",
+                 a.type.str(), " but got ", v.kind());
     stack.push_back(std::move(v));
   }
   return stack;

@@ -52,7 +52,7 @@ struct KernelFunction {
   AnyFunctionPtr unboxed = nullptr;
   const std::type_info* signature = &typeid(void);  // typeid of unboxed's function type
   void (*boxed)(const KernelFunction& self, const OperatorHandle& op, Stack& stack) = nullptr;
-  BoxedFunction boxed_function;  // for kernels made with from_boxed
+  BoxedFunction boxed_function;                     // for kernels made with from_boxed
   std::vector<SchemaType> arg_types, return_types;  // of unboxed, to check against the schema
 
   /// From a typed kernel; its parameter types must match the op's schema.
@@ -141,7 +141,8 @@ class Dispatcher {
 
   /// Registers a kernel; dtype nullopt registers the dtype-generic kernel. Throws if the
   /// slot is taken or the kernel's signature does not match the schema.
-  void impl(OperatorHandle op, BackendId backend, std::optional<DType> dtype, KernelFunction kernel);
+  void impl(OperatorHandle op, BackendId backend, std::optional<DType> dtype,
+            KernelFunction kernel);
 
   /// Registers a backend. device: the device type whose tensors dispatch to it (none for
   /// backends like reference that are reached only by fallback or by name). fallback: where
@@ -163,7 +164,8 @@ class Dispatcher {
   Stack call(std::string_view op, std::vector<IValue> args,
              std::vector<std::pair<std::string, IValue>> kwargs = {});
   /// Builds the full argument stack for op from positional and keyword arguments.
-  Stack bind(OperatorHandle op, std::vector<IValue> args, std::vector<std::pair<std::string, IValue>> kwargs) const;
+  Stack bind(OperatorHandle op, std::vector<IValue> args,
+             std::vector<std::pair<std::string, IValue>> kwargs) const;
 
   /// The kernel for a key; throws NotImplementedError naming op, backend and dtype and
   /// listing what is registered when there is none.
@@ -267,7 +269,7 @@ void boxed_wrapper(const KernelFunction& k, const OperatorHandle&, Stack& stack)
   const Fn fn = reinterpret_cast<Fn>(k.unboxed);
   constexpr size_t n = sizeof...(Args);
   const size_t base = stack.size() - n;
-  auto invoke = [&]<size_t... I>(std::index_sequence<I...>) -> decltype(auto) {
+  auto invoke = [&]<size_t... I>(std::index_sequence<I...>)->decltype(auto) {
     return fn(ArgTraits<std::decay_t<Args>>::read(stack[base + I])...);
   };
   if constexpr (std::is_void_v<Ret>) {
@@ -307,7 +309,8 @@ class TypedOperatorHandle<Ret(Args...)> {
     const uint64_t mask = e.dispatch_dtype_mask();
     [&]<size_t... I>(std::index_sequence<I...>) {
       (kb.add(args, (mask >> I) & 1), ...);
-    }(std::index_sequence_for<Args...>{});
+    }
+    (std::index_sequence_for<Args...>{});
     const DispatchKey key = kb.key();
     const KernelFunction* k = e.resolved(key);
     if (__builtin_expect(k != nullptr && *k->signature == typeid(Ret(Args...)), 1)) {

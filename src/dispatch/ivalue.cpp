@@ -28,8 +28,9 @@ Scalar IValue::to_scalar() const {
 }
 
 std::string_view IValue::kind() const {
-  static constexpr std::string_view kNames[] = {"None", "Tensor", "int",      "float",      "bool",       "complex",
-                                                "str",  "int[]",  "float[]", "Tensor[]", "ScalarType", "Device"};
+  static constexpr std::string_view kNames[] = {"None",    "Tensor",   "int",        "float",
+                                                "bool",    "complex",  "str",        "int[]",
+                                                "float[]", "Tensor[]", "ScalarType", "Device"};
   return kNames[v_.index()];
 }
 
@@ -66,7 +67,8 @@ std::ostream& operator<<(std::ostream& os, const IValue& v) {
           os << s;
         } else if constexpr (std::is_same_v<T, std::string>) {
           os << '"' << x << '"';
-        } else if constexpr (std::is_same_v<T, std::vector<int64_t>> || std::is_same_v<T, std::vector<double>> ||
+        } else if constexpr (std::is_same_v<T, std::vector<int64_t>> ||
+                             std::is_same_v<T, std::vector<double>> ||
                              std::is_same_v<T, std::vector<Tensor>>) {
           os << '[';
           for (size_t i = 0; i < x.size(); ++i) os << (i ? ", " : "") << x[i];

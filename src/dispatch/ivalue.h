@@ -19,25 +19,26 @@ using TensorList = ArrayRef<Tensor>;
 /// float[], Tensor[], ScalarType or Device.
 class IValue {
  public:
-  using Payload = std::variant<std::monostate, Tensor, int64_t, double, bool, complex128, std::string,
-                               std::vector<int64_t>, std::vector<double>, std::vector<Tensor>, DType, Device>;
+  using Payload =
+      std::variant<std::monostate, Tensor, int64_t, double, bool, complex128, std::string,
+                   std::vector<int64_t>, std::vector<double>, std::vector<Tensor>, DType, Device>;
 
   IValue() = default;
-  IValue(std::nullopt_t) {}                              // NOLINT: implicit
-  IValue(Tensor t) : v_(std::move(t)) {}                 // NOLINT
-  IValue(int64_t i) : v_(i) {}                           // NOLINT
-  IValue(int i) : v_(int64_t{i}) {}                      // NOLINT
-  IValue(double d) : v_(d) {}                            // NOLINT
-  IValue(bool b) : v_(b) {}                              // NOLINT
-  IValue(complex128 c) : v_(c) {}                        // NOLINT
-  IValue(std::string s) : v_(std::move(s)) {}            // NOLINT
-  IValue(const char* s) : v_(std::string(s)) {}          // NOLINT
-  IValue(std::vector<int64_t> l) : v_(std::move(l)) {}   // NOLINT
-  IValue(std::vector<double> l) : v_(std::move(l)) {}    // NOLINT
-  IValue(std::vector<Tensor> l) : v_(std::move(l)) {}    // NOLINT
-  IValue(DType d) : v_(d) {}                             // NOLINT
-  IValue(Device d) : v_(d) {}                            // NOLINT
-  IValue(const Scalar& s);                               // NOLINT: int, double, bool or complex
+  IValue(std::nullopt_t) {}                             // NOLINT: implicit
+  IValue(Tensor t) : v_(std::move(t)) {}                // NOLINT
+  IValue(int64_t i) : v_(i) {}                          // NOLINT
+  IValue(int i) : v_(int64_t{i}) {}                     // NOLINT
+  IValue(double d) : v_(d) {}                           // NOLINT
+  IValue(bool b) : v_(b) {}                             // NOLINT
+  IValue(complex128 c) : v_(c) {}                       // NOLINT
+  IValue(std::string s) : v_(std::move(s)) {}           // NOLINT
+  IValue(const char* s) : v_(std::string(s)) {}         // NOLINT
+  IValue(std::vector<int64_t> l) : v_(std::move(l)) {}  // NOLINT
+  IValue(std::vector<double> l) : v_(std::move(l)) {}   // NOLINT
+  IValue(std::vector<Tensor> l) : v_(std::move(l)) {}   // NOLINT
+  IValue(DType d) : v_(d) {}                            // NOLINT
+  IValue(Device d) : v_(d) {}                           // NOLINT
+  IValue(const Scalar& s);                              // NOLINT: int, double, bool or complex
 
   bool is_none() const { return std::holds_alternative<std::monostate>(v_); }
   bool is_tensor() const { return std::holds_alternative<Tensor>(v_); }
@@ -57,7 +58,9 @@ class IValue {
   const Tensor& to_tensor() const { return get<Tensor>("Tensor"); }
   int64_t to_int() const { return get<int64_t>("int"); }
   /// A float argument; an int is accepted, as in Python.
-  double to_double() const { return is_int() ? static_cast<double>(to_int()) : get<double>("float"); }
+  double to_double() const {
+    return is_int() ? static_cast<double>(to_int()) : get<double>("float");
+  }
   bool to_bool() const { return get<bool>("bool"); }
   Scalar to_scalar() const;
   const std::string& to_string() const { return get<std::string>("str"); }

@@ -14,10 +14,10 @@
 #define TSR_CONCAT_INNER(a, b) a##b
 #define TSR_CONCAT(a, b) TSR_CONCAT_INNER(a, b)
 /// Runs the following block once when the library loads: TSR_REGISTER { ... }
-#define TSR_REGISTER                                                                   \
-  static void TSR_CONCAT(tsr_register_, __LINE__)();                                   \
-  [[maybe_unused]] static const bool TSR_CONCAT(tsr_registered_, __LINE__) =           \
-      (TSR_CONCAT(tsr_register_, __LINE__)(), true);                                   \
+#define TSR_REGISTER                                                         \
+  static void TSR_CONCAT(tsr_register_, __LINE__)();                         \
+  [[maybe_unused]] static const bool TSR_CONCAT(tsr_registered_, __LINE__) = \
+      (TSR_CONCAT(tsr_register_, __LINE__)(), true);                         \
   static void TSR_CONCAT(tsr_register_, __LINE__)()
 
 /// Defines the eager function `Tensor name(const Tensor& self)` over the op that
@@ -34,7 +34,8 @@ namespace tessera {
 /// the list: impl_for(op, kBackendReference, FloatingDTypes{}, []<typename T>() { return &k<T>; }).
 template <DType... Ds, typename Make>
 void impl_for(OperatorHandle op, BackendId backend, DTypeList<Ds...>, Make&& make) {
-  (Dispatcher::get().impl(op, backend, Ds, KernelFunction::from_unboxed(make.template operator()<cpp_type<Ds>>())),
+  (Dispatcher::get().impl(op, backend, Ds,
+                          KernelFunction::from_unboxed(make.template operator()<cpp_type<Ds>>())),
    ...);
 }
 

@@ -18,7 +18,8 @@ std::optional<DType> combine_categories(std::optional<DType> higher, std::option
     return lower;
   }
   if (higher && is_floating(*higher)) return higher;
-  if ((higher && *higher == DType::Bool) || (lower && is_floating(*lower))) return promote_opt(higher, lower);
+  if ((higher && *higher == DType::Bool) || (lower && is_floating(*lower)))
+    return promote_opt(higher, lower);
   if (higher) return higher;
   return lower;
 }

@@ -15,8 +15,8 @@ struct KindName {
   TypeKind kind;
 };
 constexpr KindName kKindNames[] = {
-    {"Tensor", TypeKind::Tensor}, {"Scalar", TypeKind::Scalar}, {"int", TypeKind::Int},
-    {"SymInt", TypeKind::Int},    {"float", TypeKind::Float},   {"bool", TypeKind::Bool},
+    {"Tensor", TypeKind::Tensor}, {"Scalar", TypeKind::Scalar},    {"int", TypeKind::Int},
+    {"SymInt", TypeKind::Int},    {"float", TypeKind::Float},      {"bool", TypeKind::Bool},
     {"str", TypeKind::Str},       {"ScalarType", TypeKind::DType}, {"Device", TypeKind::Device},
 };
 
@@ -77,7 +77,8 @@ class Parser {
     Return r;
     r.type = type(&r.alias);
     skip_space();
-    if (pos_ < s_.size() && (std::isalpha(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_')) {
+    if (pos_ < s_.size() &&
+        (std::isalpha(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_')) {
       r.name = identifier("a return name");
     }
     return r;
@@ -103,7 +104,8 @@ class Parser {
     if (accept('[')) {
       t.is_list = true;
       skip_space();
-      if (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_]))) t.list_size = integer_literal();
+      if (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_])))
+        t.list_size = integer_literal();
       expect(']');
     }
     if (accept('?')) t.is_optional = true;
@@ -116,16 +118,19 @@ class Parser {
     IValue v = literal();
     // An int default of a fixed-size int list repeats: int[2] stride=1 means [1, 1].
     if (t.is_list && t.kind == TypeKind::Int && v.is_int()) {
-      fail_if(t.list_size < 0, "default of '" + arg + "' is an int but the type is an int list of no fixed size");
+      fail_if(t.list_size < 0,
+              "default of '" + arg + "' is an int but the type is an int list of no fixed size");
       v = std::vector<int64_t>(static_cast<size_t>(t.list_size), v.to_int());
     }
     if (!t.is_list && t.kind == TypeKind::Float && v.is_int()) v = static_cast<double>(v.to_int());
-    if (t.is_list && v.is_double_list() && v.to_double_list().empty() && t.kind != TypeKind::Float) {
+    if (t.is_list && v.is_double_list() && v.to_double_list().empty() &&
+        t.kind != TypeKind::Float) {
       v = std::vector<int64_t>{};
     }
     if (!t.accepts(v)) {
       pos_ = start;
-      fail("default value " + to_str(v) + " does not fit argument '" + arg + "' of type " + t.str());
+      fail("default value " + to_str(v) + " does not fit argument '" + arg + "' of type " +
+           t.str());
     }
     return v;
   }
@@ -164,8 +169,9 @@ class Parser {
       return str;
     }
     const size_t start = pos_;
-    while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) ||
-                                std::string_view("+-._").find(s_[pos_]) != std::string_view::npos)) {
+    while (pos_ < s_.size() &&
+           (std::isalnum(static_cast<unsigned char>(s_[pos_])) ||
+            std::string_view("+-._").find(s_[pos_]) != std::string_view::npos)) {
       ++pos_;
     }
     const std::string_view tok = s_.substr(start, pos_ - start);
@@ -196,8 +202,11 @@ class Parser {
   std::string identifier(const char* what) {
     skip_space();
     const size_t start = pos_;
-    while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_')) ++pos_;
-    fail_if(start == pos_ || std::isdigit(static_cast<unsigned char>(s_[start])), std::string("expected ") + what);
+    while (pos_ < s_.size() &&
+           (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_'))
+      ++pos_;
+    fail_if(start == pos_ || std::isdigit(static_cast<unsigned char>(s_[start])),
+            std::string("expected ") + what);
     return std::string(s_.substr(start, pos_ - start));
   }
 
@@ -207,8 +216,9 @@ class Parser {
     for (const Argument& a : schema.arguments) {
       fail_if(!names.insert(a.name).second, "argument '" + a.name + "' appears twice");
       if (!a.kwarg_only) {
-        fail_if(seen_default && !a.default_value, "argument '" + a.name +
-                                                      "' has no default but follows one that has (make it keyword-only)");
+        fail_if(seen_default && !a.default_value,
+                "argument '" + a.name +
+                    "' has no default but follows one that has (make it keyword-only)");
         seen_default = seen_default || a.default_value.has_value();
       }
     }
@@ -258,22 +268,34 @@ bool SchemaType::accepts(const IValue& v) const {
   if (v.is_none()) return is_optional;
   if (is_list) {
     switch (kind) {
-      case TypeKind::Int: return v.is_int_list() && (list_size < 0 || list_size == 1 ||
-                                                     static_cast<int>(v.to_int_list().size()) == list_size);
-      case TypeKind::Float: return v.is_double_list() || v.is_int_list();
-      case TypeKind::Tensor: return v.is_tensor_list();
-      default: return false;
+      case TypeKind::Int:
+        return v.is_int_list() && (list_size < 0 || list_size == 1 ||
+                                   static_cast<int>(v.to_int_list().size()) == list_size);
+      case TypeKind::Float:
+        return v.is_double_list() || v.is_int_list();
+      case TypeKind::Tensor:
+        return v.is_tensor_list();
+      default:
+        return false;
     }
   }
   switch (kind) {
-    case TypeKind::Tensor: return v.is_tensor();
-    case TypeKind::Scalar: return v.is_scalar();
-    case TypeKind::Int: return v.is_int();
-    case TypeKind::Float: return v.is_double() || v.is_int();
-    case TypeKind::Bool: return v.is_bool();
-    case TypeKind::Str: return v.is_string();
-    case TypeKind::DType: return v.is_dtype();
-    case TypeKind::Device: return v.is_device();
+    case TypeKind::Tensor:
+      return v.is_tensor();
+    case TypeKind::Scalar:
+      return v.is_scalar();
+    case TypeKind::Int:
+      return v.is_int();
+    case TypeKind::Float:
+      return v.is_double() || v.is_int();
+    case TypeKind::Bool:
+      return v.is_bool();
+    case TypeKind::Str:
+      return v.is_string();
+    case TypeKind::DType:
+      return v.is_dtype();
+    case TypeKind::Device:
+      return v.is_device();
   }
   return false;
 }
@@ -320,6 +342,8 @@ int Schema::find_argument(std::string_view arg_name) const {
   return -1;
 }
 
-Schema parse_schema(std::string_view text) { return Parser(text).parse(); }
+Schema parse_schema(std::string_view text) {
+  return Parser(text).parse();
+}
 
 }  // namespace tessera

@@ -8,24 +8,28 @@ namespace tessera {
 namespace {
 
 OperatorHandle add_op() {
-  static const OperatorHandle op = Dispatcher::get().def("add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor");
+  static const OperatorHandle op =
+      Dispatcher::get().def("add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor");
   return op;
 }
 OperatorHandle sub_op() {
-  static const OperatorHandle op = Dispatcher::get().def("sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor");
+  static const OperatorHandle op =
+      Dispatcher::get().def("sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor");
   return op;
 }
 OperatorHandle mul_op() {
-  static const OperatorHandle op = Dispatcher::get().def("mul.Tensor(Tensor self, Tensor other) -> Tensor");
+  static const OperatorHandle op =
+      Dispatcher::get().def("mul.Tensor(Tensor self, Tensor other) -> Tensor");
   return op;
 }
 OperatorHandle div_op() {
-  static const OperatorHandle op =
-      Dispatcher::get().def("div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode=None) -> Tensor");
+  static const OperatorHandle op = Dispatcher::get().def(
+      "div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode=None) -> Tensor");
   return op;
 }
 OperatorHandle pow_op() {
-  static const OperatorHandle op = Dispatcher::get().def("pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor");
+  static const OperatorHandle op =
+      Dispatcher::get().def("pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor");
   return op;
 }
 
@@ -35,9 +39,11 @@ void check_alpha(const Scalar& alpha, const char* op) {
   constexpr DType d = dtype_of<T>;
   TSR_CHECK_AS(TypeError, !alpha.is_bool() || d == DType::Bool, op,
                ": boolean alpha only supported for boolean results");
-  TSR_CHECK_AS(TypeError, is_floating(d) || is_complex(d) || alpha.is_integral() || alpha.is_bool(), op,
+  TSR_CHECK_AS(TypeError, is_floating(d) || is_complex(d) || alpha.is_integral() || alpha.is_bool(),
+               op,
                ": for integral input tensors, argument alpha must not be a floating point number");
-  TSR_CHECK_AS(TypeError, is_complex(d) || !alpha.is_complex(), op, ": complex alpha only supported for complex results");
+  TSR_CHECK_AS(TypeError, is_complex(d) || !alpha.is_complex(), op,
+               ": complex alpha only supported for complex results");
 }
 
 template <typename T>
@@ -63,16 +69,19 @@ Tensor add_kernel(const Tensor& a, const Tensor& b, const Scalar& alpha) {
 
 template <typename T>
 Tensor sub_kernel(const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  TSR_CHECK_AS(TypeError, !(a.dtype() == DType::Bool && b.dtype() == DType::Bool),
-               "sub: subtraction, the `-` operator, with two bool tensors is not supported; use the `^` or "
-               "logical_xor() operator instead");
+  TSR_CHECK_AS(
+      TypeError, !(a.dtype() == DType::Bool && b.dtype() == DType::Bool),
+      "sub: subtraction, the `-` operator, with two bool tensors is not supported; use the `^` or "
+      "logical_xor() operator instead");
   TSR_CHECK_AS(TypeError, a.dtype() != DType::Bool && b.dtype() != DType::Bool,
-               "sub: subtraction, the `-` operator, with a bool tensor is not supported; if you are trying to invert "
+               "sub: subtraction, the `-` operator, with a bool tensor is not supported; if you "
+               "are trying to invert "
                "a mask, use the `~` or logical_not() operator instead");
   check_alpha<T>(alpha, "sub");
   using C = compute_t<T>;
   const C al = alpha.to<C>();
-  return binary_map<T, T>(a, b, "sub", [al](T x, T y) { return T(arith::sub<C>(C(x), arith::mul<C>(al, C(y)))); });
+  return binary_map<T, T>(
+      a, b, "sub", [al](T x, T y) { return T(arith::sub<C>(C(x), arith::mul<C>(al, C(y)))); });
 }
 
 template <typename T>
@@ -119,10 +128,12 @@ Tensor div_kernel(const Tensor& a, const Tensor& b, std::optional<std::string_vi
         a, b, "div", [](auto x, auto y) { return Out(C(x) / C(y)); });
   }
   const bool floor = *mode == "floor";
-  TSR_CHECK(floor || *mode == "trunc", "div: expected rounding_mode to be one of None, 'trunc', or 'floor' but found '",
-            *mode, "'");
+  TSR_CHECK(floor || *mode == "trunc",
+            "div: expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", *mode,
+            "'");
   if constexpr (is_complex_v<T> || std::is_same_v<T, bool>) {
-    detail::throw_error<TypeError>("div: rounding_mode='", *mode, "' is not supported for ", dtype_of<T>, " tensors");
+    detail::throw_error<TypeError>("div: rounding_mode='", *mode, "' is not supported for ",
+                                   dtype_of<T>, " tensors");
   } else if constexpr (std::is_integral_v<T>) {
     return binary_map<T, T>(a, b, "div", [floor](T x, T y) { return div_integer<T>(x, y, floor); });
   } else {
@@ -195,22 +206,34 @@ Tensor mul(const Tensor& self, const Tensor& other) {
   return op.call(self, other);
 }
 Tensor div(const Tensor& self, const Tensor& other, std::optional<std::string_view> rounding_mode) {
-  static const auto op = div_op().typed<Tensor(const Tensor&, const Tensor&, std::optional<std::string_view>)>();
+  static const auto op =
+      div_op().typed<Tensor(const Tensor&, const Tensor&, std::optional<std::string_view>)>();
   return op.call(self, other, rounding_mode);
 }
-Tensor floor_divide(const Tensor& self, const Tensor& other) { return div(self, other, "floor"); }
+Tensor floor_divide(const Tensor& self, const Tensor& other) {
+  return div(self, other, "floor");
+}
 Tensor pow(const Tensor& self, const Tensor& exponent) {
   static const auto op = pow_op().typed<Tensor(const Tensor&, const Tensor&)>();
   return op.call(self, exponent);
 }
 
-Tensor add(const Tensor& self, const Scalar& other, const Scalar& alpha) { return add(self, wrapped_scalar(other), alpha); }
-Tensor sub(const Tensor& self, const Scalar& other, const Scalar& alpha) { return sub(self, wrapped_scalar(other), alpha); }
-Tensor mul(const Tensor& self, const Scalar& other) { return mul(self, wrapped_scalar(other)); }
-Tensor div(const Tensor& self, const Scalar& other) { return div(self, wrapped_scalar(other)); }
+Tensor add(const Tensor& self, const Scalar& other, const Scalar& alpha) {
+  return add(self, wrapped_scalar(other), alpha);
+}
+Tensor sub(const Tensor& self, const Scalar& other, const Scalar& alpha) {
+  return sub(self, wrapped_scalar(other), alpha);
+}
+Tensor mul(const Tensor& self, const Scalar& other) {
+  return mul(self, wrapped_scalar(other));
+}
+Tensor div(const Tensor& self, const Scalar& other) {
+  return div(self, wrapped_scalar(other));
+}
 Tensor pow(const Tensor& self, const Scalar& exponent) {
-  TSR_CHECK(!(is_integral(self.dtype(), true) && exponent.is_integral() && exponent.to<int64_t>() < 0),
-            "pow: integers to negative integer powers are not allowed");
+  TSR_CHECK(
+      !(is_integral(self.dtype(), true) && exponent.is_integral() && exponent.to<int64_t>() < 0),
+      "pow: integers to negative integer powers are not allowed");
   return pow(self, wrapped_scalar(exponent));
 }
 

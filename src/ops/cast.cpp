@@ -6,7 +6,8 @@ namespace tessera {
 namespace {
 
 OperatorHandle cast_op() {
-  static const OperatorHandle op = Dispatcher::get().def("cast(Tensor self, ScalarType dtype) -> Tensor");
+  static const OperatorHandle op =
+      Dispatcher::get().def("cast(Tensor self, ScalarType dtype) -> Tensor");
   return op;
 }
 
@@ -19,7 +20,9 @@ Tensor cast_kernel(const Tensor& self, DType dtype) {
 
 }  // namespace
 
-TSR_REGISTER { impl_generic(cast_op(), kBackendReference, &cast_kernel); }
+TSR_REGISTER {
+  impl_generic(cast_op(), kBackendReference, &cast_kernel);
+}
 
 Tensor cast(const Tensor& self, DType dtype) {
   static const auto op = cast_op().typed<Tensor(const Tensor&, DType)>();

@@ -7,10 +7,11 @@
 namespace tessera {
 namespace {
 
-#define TSR_COMPARE_OP(name)                                                                                  \
-  OperatorHandle name##_op() {                                                                                \
-    static const OperatorHandle op = Dispatcher::get().def(#name ".Tensor(Tensor self, Tensor other) -> Tensor"); \
-    return op;                                                                                                \
+#define TSR_COMPARE_OP(name)                                                         \
+  OperatorHandle name##_op() {                                                       \
+    static const OperatorHandle op =                                                 \
+        Dispatcher::get().def(#name ".Tensor(Tensor self, Tensor other) -> Tensor"); \
+    return op;                                                                       \
   }
 TSR_COMPARE_OP(eq)
 TSR_COMPARE_OP(ne)
@@ -30,30 +31,38 @@ Tensor compare(const Tensor& a, const Tensor& b, const char* op) {
 
 TSR_REGISTER {
   impl_for(eq_op(), kBackendReference, AllDTypes{}, []<typename T>() {
-    return +[](const Tensor& a, const Tensor& b) { return compare<T, std::equal_to<>>(a, b, "eq"); };
+    return +[](const Tensor& a, const Tensor& b) {
+      return compare<T, std::equal_to<>>(a, b, "eq");
+    };
   });
   impl_for(ne_op(), kBackendReference, AllDTypes{}, []<typename T>() {
-    return +[](const Tensor& a, const Tensor& b) { return compare<T, std::not_equal_to<>>(a, b, "ne"); };
+    return +[](const Tensor& a, const Tensor& b) {
+      return compare<T, std::not_equal_to<>>(a, b, "ne");
+    };
   });
   // Complex numbers have no order: lt/le/gt/ge register real dtypes only.
   impl_for(lt_op(), kBackendReference, RealDTypes{}, []<typename T>() {
     return +[](const Tensor& a, const Tensor& b) { return compare<T, std::less<>>(a, b, "lt"); };
   });
   impl_for(le_op(), kBackendReference, RealDTypes{}, []<typename T>() {
-    return +[](const Tensor& a, const Tensor& b) { return compare<T, std::less_equal<>>(a, b, "le"); };
+    return +[](const Tensor& a, const Tensor& b) {
+      return compare<T, std::less_equal<>>(a, b, "le");
+    };
   });
   impl_for(gt_op(), kBackendReference, RealDTypes{}, []<typename T>() {
     return +[](const Tensor& a, const Tensor& b) { return compare<T, std::greater<>>(a, b, "gt"); };
   });
   impl_for(ge_op(), kBackendReference, RealDTypes{}, []<typename T>() {
-    return +[](const Tensor& a, const Tensor& b) { return compare<T, std::greater_equal<>>(a, b, "ge"); };
+    return +[](const Tensor& a, const Tensor& b) {
+      return compare<T, std::greater_equal<>>(a, b, "ge");
+    };
   });
 }
 
-#define TSR_COMPARE_API(name)                                                              \
-  Tensor name(const Tensor& self, const Tensor& other) {                                   \
-    static const auto op = name##_op().typed<Tensor(const Tensor&, const Tensor&)>();      \
-    return op.call(self, other);                                                           \
+#define TSR_COMPARE_API(name)                                                         \
+  Tensor name(const Tensor& self, const Tensor& other) {                              \
+    static const auto op = name##_op().typed<Tensor(const Tensor&, const Tensor&)>(); \
+    return op.call(self, other);                                                      \
   }
 TSR_COMPARE_API(eq)
 TSR_COMPARE_API(ne)

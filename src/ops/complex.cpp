@@ -37,10 +37,13 @@ Tensor conj_kernel(const Tensor& self) {
 }
 
 // Views and aliases work for any dtype: real and imag register dtype-generic kernels.
-Tensor real_kernel(const Tensor& self) { return self.is_complex() ? self.real_view() : self; }
+Tensor real_kernel(const Tensor& self) {
+  return self.is_complex() ? self.real_view() : self;
+}
 Tensor imag_kernel(const Tensor& self) {
-  TSR_CHECK_AS(TypeError, self.is_complex(), "imag: not implemented for tensors with non-complex dtypes (got ",
-               self.dtype(), ")");
+  TSR_CHECK_AS(TypeError, self.is_complex(),
+               "imag: not implemented for tensors with non-complex dtypes (got ", self.dtype(),
+               ")");
   return self.imag_view();
 }
 
@@ -52,7 +55,8 @@ Tensor angle_kernel(const Tensor& self) {
     using V = typename T::value_type;
     return unary_map<V, T>(self, [](T x) { return std::arg(x); });
   } else if constexpr (std::is_integral_v<T>) {
-    return unary_map<float, float>(self, [](float x) { return x < 0 ? std::numbers::pi_v<float> : 0.0f; });
+    return unary_map<float, float>(
+        self, [](float x) { return x < 0 ? std::numbers::pi_v<float> : 0.0f; });
   } else {
     using C = compute_t<T>;
     return unary_map<T, T>(self, [](T x) {
@@ -68,7 +72,8 @@ TSR_REGISTER {
   impl_for(conj_op(), kBackendReference, AllDTypes{}, []<typename T>() { return &conj_kernel<T>; });
   impl_generic(real_op(), kBackendReference, &real_kernel);
   impl_generic(imag_op(), kBackendReference, &imag_kernel);
-  impl_for(angle_op(), kBackendReference, AllDTypes{}, []<typename T>() { return &angle_kernel<T>; });
+  impl_for(angle_op(), kBackendReference, AllDTypes{},
+           []<typename T>() { return &angle_kernel<T>; });
 }
 
 TSR_UNARY_API(conj)

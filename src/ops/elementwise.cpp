@@ -10,8 +10,9 @@ Shape broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op) {
   for (size_t i = 0; i < n; ++i) {
     const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
     const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
-    TSR_CHECK(da == db || da == 1 || db == 1, op, ": the size of tensor a (", da, ") must match the size of tensor b (",
-              db, ") at non-singleton dimension ", i, " (shapes ", a, " and ", b, ")");
+    TSR_CHECK(da == db || da == 1 || db == 1, op, ": the size of tensor a (", da,
+              ") must match the size of tensor b (", db, ") at non-singleton dimension ", i,
+              " (shapes ", a, " and ", b, ")");
     out[i] = da == 1 ? db : da;
   }
   return out;

@@ -68,25 +68,31 @@ void map_into(const Tensor& out, const std::array<const Tensor*, N>& ins, F&& f)
     strides[i + 1] = broadcast_byte_strides(*ins[i], out.sizes());
     ops[i + 1] = {static_cast<char*>(ins[i]->data_ptr()), strides[i + 1]};
   }
-  strided_loop<N + 1>(out.sizes(), ops, [&](const std::array<char*, N + 1>& p, const std::array<int64_t, N + 1>& s,
-                                            int64_t n) {
-    bool contiguous = s[0] == static_cast<int64_t>(sizeof(Out));
-    for (size_t i = 1; i <= N; ++i) contiguous = contiguous && s[i] == static_cast<int64_t>(sizeof(In));
-    auto* o = reinterpret_cast<Out*>(p[0]);
-    if (contiguous) {
-      std::array<const In*, N> in;
-      for (size_t i = 0; i < N; ++i) in[i] = reinterpret_cast<const In*>(p[i + 1]);
-      for (int64_t j = 0; j < n; ++j) {
-        o[j] = [&]<size_t... I>(std::index_sequence<I...>) { return f(in[I][j]...); }(std::make_index_sequence<N>{});
-      }
-      return;
-    }
-    for (int64_t j = 0; j < n; ++j) {
-      *reinterpret_cast<Out*>(p[0] + j * s[0]) = [&]<size_t... I>(std::index_sequence<I...>) {
-        return f(*reinterpret_cast<const In*>(p[I + 1] + j * s[I + 1])...);
-      }(std::make_index_sequence<N>{});
-    }
-  });
+  strided_loop<N + 1>(
+      out.sizes(), ops,
+      [&](const std::array<char*, N + 1>& p, const std::array<int64_t, N + 1>& s, int64_t n) {
+        bool contiguous = s[0] == static_cast<int64_t>(sizeof(Out));
+        for (size_t i = 1; i <= N; ++i)
+          contiguous = contiguous && s[i] == static_cast<int64_t>(sizeof(In));
+        auto* o = reinterpret_cast<Out*>(p[0]);
+        if (contiguous) {
+          std::array<const In*, N> in;
+          for (size_t i = 0; i < N; ++i) in[i] = reinterpret_cast<const In*>(p[i + 1]);
+          for (int64_t j = 0; j < n; ++j) {
+            o[j] = [&]<size_t... I>(std::index_sequence<I...>) {
+              return f(in[I][j]...);
+            }
+            (std::make_index_sequence<N>{});
+          }
+          return;
+        }
+        for (int64_t j = 0; j < n; ++j) {
+          *reinterpret_cast<Out*>(p[0] + j * s[0]) = [&]<size_t... I>(std::index_sequence<I...>) {
+            return f(*reinterpret_cast<const In*>(p[I + 1] + j * s[I + 1])...);
+          }
+          (std::make_index_sequence<N>{});
+        }
+      });
 }
 
 }  // namespace detail
@@ -104,8 +110,8 @@ Tensor unary_map(const Tensor& a, F&& f) {
 template <typename Out, typename In, typename F>
 Tensor binary_map(const Tensor& a, const Tensor& b, const char* op, F&& f) {
   // Fast path: same shape, contiguous, already of type In.
-  if (a.dtype() == dtype_of<In> && b.dtype() == dtype_of<In> && a.sizes().equals(b.sizes()) && a.is_contiguous() &&
-      b.is_contiguous()) {
+  if (a.dtype() == dtype_of<In> && b.dtype() == dtype_of<In> && a.sizes().equals(b.sizes()) &&
+      a.is_contiguous() && b.is_contiguous()) {
     Tensor out = empty(a.sizes(), TensorOptions(dtype_of<Out>, output_device({&a, &b})));
     const In* x = static_cast<const In*>(a.data_ptr());
     const In* y = static_cast<const In*>(b.data_ptr());

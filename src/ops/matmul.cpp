@@ -6,7 +6,8 @@ namespace tessera {
 namespace {
 
 OperatorHandle matmul_op() {
-  static const OperatorHandle op = Dispatcher::get().def("matmul(Tensor self, Tensor other) -> Tensor");
+  static const OperatorHandle op =
+      Dispatcher::get().def("matmul(Tensor self, Tensor other) -> Tensor");
   return op;
 }
 
@@ -28,7 +29,8 @@ void batched_mm(const T* a, const T* w, T* out, int64_t batch, int64_t n, int64_
       for (int64_t j = 0; j < m; ++j) {
         Acc acc{};
         for (int64_t p = 0; p < k; ++p) {
-          acc = arith::add<Acc>(acc, arith::mul<Acc>(convert<Acc>(ab[i * k + p]), convert<Acc>(wb[p * m + j])));
+          acc = arith::add<Acc>(
+              acc, arith::mul<Acc>(convert<Acc>(ab[i * k + p]), convert<Acc>(wb[p * m + j])));
         }
         ob[i * m + j] = convert<T>(acc);
       }
@@ -44,14 +46,16 @@ std::string shape_str(const Tensor& t) {
 
 template <typename T>
 Tensor matmul_kernel(const Tensor& self, const Tensor& other) {
-  TSR_CHECK(self.dim() >= 1 && other.dim() >= 1, "matmul: both arguments need to be at least 1D, but they are ",
-            self.dim(), "D and ", other.dim(), "D");
+  TSR_CHECK(self.dim() >= 1 && other.dim() >= 1,
+            "matmul: both arguments need to be at least 1D, but they are ", self.dim(), "D and ",
+            other.dim(), "D");
   // Promote 1-D operands to matrices, remembering which dims to drop from the result.
   const bool vec_a = self.dim() == 1, vec_b = other.dim() == 1;
   const Tensor a = vec_a ? self.unsqueeze(0) : self;
   const Tensor b = vec_b ? other.unsqueeze(-1) : other;
   const int64_t n = a.size(-2), k = a.size(-1), k2 = b.size(-2), m = b.size(-1);
-  TSR_CHECK(k == k2, "matmul: shapes cannot be multiplied (", shape_str(self), " and ", shape_str(other), ")");
+  TSR_CHECK(k == k2, "matmul: shapes cannot be multiplied (", shape_str(self), " and ",
+            shape_str(other), ")");
   const IntArrayRef ba(a.sizes().data(), a.dim() - 2), bb(b.sizes().data(), b.dim() - 2);
   const Shape batch = broadcast_shapes(ba, bb, "matmul");
   int64_t nbatch = 1;
@@ -75,7 +79,8 @@ Tensor matmul_kernel(const Tensor& self, const Tensor& other) {
 }  // namespace
 
 TSR_REGISTER {
-  impl_for(matmul_op(), kBackendReference, AllDTypes{}, []<typename T>() { return &matmul_kernel<T>; });
+  impl_for(matmul_op(), kBackendReference, AllDTypes{},
+           []<typename T>() { return &matmul_kernel<T>; });
 }
 
 Tensor matmul(const Tensor& self, const Tensor& other) {

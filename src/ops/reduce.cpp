@@ -10,12 +10,14 @@ namespace {
 
 OperatorHandle sum_op() {
   static const OperatorHandle op = Dispatcher::get().def(
-      "sum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor");
+      "sum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> "
+      "Tensor");
   return op;
 }
 OperatorHandle mean_op() {
   static const OperatorHandle op = Dispatcher::get().def(
-      "mean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor");
+      "mean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> "
+      "Tensor");
   return op;
 }
 OperatorHandle max_op() {
@@ -27,13 +29,13 @@ OperatorHandle min_op() {
   return op;
 }
 OperatorHandle max_dim_op() {
-  static const OperatorHandle op =
-      Dispatcher::get().def("max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)");
+  static const OperatorHandle op = Dispatcher::get().def(
+      "max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)");
   return op;
 }
 OperatorHandle min_dim_op() {
-  static const OperatorHandle op =
-      Dispatcher::get().def("min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)");
+  static const OperatorHandle op = Dispatcher::get().def(
+      "min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)");
   return op;
 }
 OperatorHandle argmax_op() {
@@ -86,7 +88,8 @@ Rows plan_rows(const Tensor& self, OptionalIntArrayRef dims, bool keepdim, const
 // Accumulator of the reference sums: exact wrapping int64 for integers, double for
 // reals, complex<double> for complex.
 template <typename T>
-using sum_acc_t = std::conditional_t<is_complex_v<T>, complex128, std::conditional_t<std::is_integral_v<T>, int64_t, double>>;
+using sum_acc_t = std::conditional_t<is_complex_v<T>, complex128,
+                                     std::conditional_t<std::is_integral_v<T>, int64_t, double>>;
 
 template <typename T, typename Out>
 void sum_rows(const Rows& r, Out* out, bool mean) {
@@ -103,7 +106,8 @@ void sum_rows(const Rows& r, Out* out, bool mean) {
 }
 
 template <typename T>
-Tensor sum_kernel(const Tensor& self, OptionalIntArrayRef dim, bool keepdim, std::optional<DType> dtype) {
+Tensor sum_kernel(const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
+                  std::optional<DType> dtype) {
   if (dtype && *dtype != dtype_of<T>) return sum(cast(self, *dtype), dim, keepdim, std::nullopt);
   const Rows r = plan_rows(self, dim, keepdim, "sum");
   // Integers and bool sum to int64 unless a dtype is asked for.
@@ -118,11 +122,14 @@ Tensor sum_kernel(const Tensor& self, OptionalIntArrayRef dim, bool keepdim, std
 }
 
 template <typename T>
-Tensor mean_kernel(const Tensor& self, OptionalIntArrayRef dim, bool keepdim, std::optional<DType> dtype) {
+Tensor mean_kernel(const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
+                   std::optional<DType> dtype) {
   if (dtype && *dtype != dtype_of<T>) return mean(cast(self, *dtype), dim, keepdim, std::nullopt);
   if constexpr (std::is_integral_v<T>) {
-    detail::throw_error<TypeError>("mean: could not infer output dtype; input dtype must be either a floating point "
-                                   "or complex dtype, got ", dtype_of<T>);
+    detail::throw_error<TypeError>(
+        "mean: could not infer output dtype; input dtype must be either a floating point "
+        "or complex dtype, got ",
+        dtype_of<T>);
   } else {
     const Rows r = plan_rows(self, dim, keepdim, "mean");
     Tensor out = empty(r.out_shape, TensorOptions(dtype_of<T>, self.device()));
@@ -161,8 +168,9 @@ int64_t extreme_index(const T* row, int64_t k) {
 
 template <typename T, typename Better>
 Tensor extreme_all(const Tensor& self, const char* op) {
-  TSR_CHECK(self.numel() > 0, op, ": expected reduction dim to be specified for input.numel() == 0; specify the "
-                                  "reduction dim with the 'dim' argument");
+  TSR_CHECK(self.numel() > 0, op,
+            ": expected reduction dim to be specified for input.numel() == 0; specify the "
+            "reduction dim with the 'dim' argument");
   const Rows r = plan_rows(self, std::nullopt, false, op);
   const T* row = static_cast<const T*>(r.rows.data_ptr());
   Tensor out = empty({}, TensorOptions(dtype_of<T>, self.device()));
@@ -171,10 +179,11 @@ Tensor extreme_all(const Tensor& self, const char* op) {
 }
 
 template <typename T, typename Better>
-std::tuple<Tensor, Tensor> extreme_dim(const Tensor& self, int64_t dim, bool keepdim, const char* op) {
+std::tuple<Tensor, Tensor> extreme_dim(const Tensor& self, int64_t dim, bool keepdim,
+                                       const char* op) {
   const int64_t d = wrap_dim(dim, self.dim(), op);
-  TSR_CHECK_AS(IndexError, self.dim() == 0 || self.sizes()[d] > 0, op, ": expected reduction dim ", d,
-               " to have non-zero size");
+  TSR_CHECK_AS(IndexError, self.dim() == 0 || self.sizes()[d] > 0, op, ": expected reduction dim ",
+               d, " to have non-zero size");
   const int64_t dims[] = {d};
   const Rows r = plan_rows(self, IntArrayRef(dims, 1), keepdim, op);
   Tensor values = empty(r.out_shape, TensorOptions(dtype_of<T>, self.device()));
@@ -192,7 +201,8 @@ std::tuple<Tensor, Tensor> extreme_dim(const Tensor& self, int64_t dim, bool kee
 template <typename T>
 Tensor argmax_kernel(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
   if (dim) return std::get<1>(extreme_dim<T, std::greater<>>(self, *dim, keepdim, "argmax"));
-  TSR_CHECK_AS(IndexError, self.numel() > 0, "argmax: expected reduction dim to be specified for input.numel() == 0");
+  TSR_CHECK_AS(IndexError, self.numel() > 0,
+               "argmax: expected reduction dim to be specified for input.numel() == 0");
   const Rows r = plan_rows(self, std::nullopt, keepdim, "argmax");
   Tensor out = empty(r.out_shape, TensorOptions(DType::Int64, self.device()));
   *static_cast<int64_t*>(out.data_ptr()) =
@@ -213,12 +223,17 @@ TSR_REGISTER {
     return +[](const Tensor& s) { return extreme_all<T, std::less<>>(s, "min"); };
   });
   impl_for(max_dim_op(), kBackendReference, RealDTypes{}, []<typename T>() {
-    return +[](const Tensor& s, int64_t d, bool k) { return extreme_dim<T, std::greater<>>(s, d, k, "max"); };
+    return +[](const Tensor& s, int64_t d, bool k) {
+      return extreme_dim<T, std::greater<>>(s, d, k, "max");
+    };
   });
   impl_for(min_dim_op(), kBackendReference, RealDTypes{}, []<typename T>() {
-    return +[](const Tensor& s, int64_t d, bool k) { return extreme_dim<T, std::less<>>(s, d, k, "min"); };
+    return +[](const Tensor& s, int64_t d, bool k) {
+      return extreme_dim<T, std::less<>>(s, d, k, "min");
+    };
   });
-  impl_for(argmax_op(), kBackendReference, RealDTypes{}, []<typename T>() { return &argmax_kernel<T>; });
+  impl_for(argmax_op(), kBackendReference, RealDTypes{},
+           []<typename T>() { return &argmax_kernel<T>; });
 }
 
 Tensor sum(const Tensor& self, OptionalIntArrayRef dim, bool keepdim, std::optional<DType> dtype) {
@@ -240,11 +255,13 @@ Tensor min(const Tensor& self) {
   return op.call(self);
 }
 std::tuple<Tensor, Tensor> max(const Tensor& self, int64_t dim, bool keepdim) {
-  static const auto op = max_dim_op().typed<std::tuple<Tensor, Tensor>(const Tensor&, int64_t, bool)>();
+  static const auto op =
+      max_dim_op().typed<std::tuple<Tensor, Tensor>(const Tensor&, int64_t, bool)>();
   return op.call(self, dim, keepdim);
 }
 std::tuple<Tensor, Tensor> min(const Tensor& self, int64_t dim, bool keepdim) {
-  static const auto op = min_dim_op().typed<std::tuple<Tensor, Tensor>(const Tensor&, int64_t, bool)>();
+  static const auto op =
+      min_dim_op().typed<std::tuple<Tensor, Tensor>(const Tensor&, int64_t, bool)>();
   return op.call(self, dim, keepdim);
 }
 Tensor argmax(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {

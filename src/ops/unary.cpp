@@ -7,7 +7,9 @@
 namespace tessera {
 namespace {
 
-OperatorHandle unary_op(const char* schema) { return Dispatcher::get().def(schema); }
+OperatorHandle unary_op(const char* schema) {
+  return Dispatcher::get().def(schema);
+}
 OperatorHandle neg_op() {
   static const OperatorHandle op = unary_op("neg(Tensor self) -> Tensor");
   return op;
@@ -33,7 +35,8 @@ template <typename T>
 Tensor neg_kernel(const Tensor& a) {
   if constexpr (std::is_same_v<T, bool>) {
     detail::throw_error<TypeError>(
-        "neg: negation, the `-` operator, on a bool tensor is not supported; if you are trying to invert a mask, use "
+        "neg: negation, the `-` operator, on a bool tensor is not supported; if you are trying to "
+        "invert a mask, use "
         "the `~` or logical_not() operator instead");
   } else {
     using C = compute_t<T>;

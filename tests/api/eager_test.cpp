@@ -38,7 +38,8 @@ TEST(Eager, ScalarsPromoteAsWrappedNumbers) {
   EXPECT_EQ((ones({2}, DType::Float16) * 3.0).dtype(), DType::Float16);
   EXPECT_EQ((i8 / 2).dtype(), DType::Float32);
   EXPECT_EQ((ones({2}, DType::Float32) + complex64(0, 1)).dtype(), DType::Complex64);
-  EXPECT_EQ(error_of([&] { pow(i8, -1); }), "pow: integers to negative integer powers are not allowed");
+  EXPECT_EQ(error_of([&] { pow(i8, -1); }),
+            "pow: integers to negative integer powers are not allowed");
 }
 
 TEST(Eager, ComplexParts) {
@@ -55,22 +56,26 @@ TEST(Eager, ComplexParts) {
 TEST(Eager, BadInputErrorsNameOpAndProblem) {
   const Tensor a = ones({2, 3}), b = ones({4});
   EXPECT_EQ(error_of([&] { add(a, b); }),
-            "add: the size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1 (shapes "
+            "add: the size of tensor a (3) must match the size of tensor b (4) at non-singleton "
+            "dimension 1 (shapes "
             "[2, 3] and [4])");
   EXPECT_EQ(error_of([&] { sum(a, {2}); }),
             "sum: dimension out of range (expected to be in range of [-2, 1], but got 2)");
   EXPECT_EQ(error_of([&] { matmul(a, a); }), "matmul: shapes cannot be multiplied (2x3 and 2x3)");
   EXPECT_EQ(error_of([&] { mean(ones({2}, DType::Int32)); }),
-            "mean: could not infer output dtype; input dtype must be either a floating point or complex dtype, got "
+            "mean: could not infer output dtype; input dtype must be either a floating point or "
+            "complex dtype, got "
             "int32");
-  EXPECT_EQ(error_of([&] { where(a, a, a); }),
-            "where: expected condition to be a boolean tensor, but got a tensor with dtype float32");
+  EXPECT_EQ(
+      error_of([&] { where(a, a, a); }),
+      "where: expected condition to be a boolean tensor, but got a tensor with dtype float32");
   EXPECT_EQ(error_of([&] { div(ones({2}, DType::Int32), zeros({2}, DType::Int32), "floor"); }),
             "div: ZeroDivisionError (integer division by zero)");
   EXPECT_EQ(error_of([&] { div(a, a, "round"); }),
             "div: expected rounding_mode to be one of None, 'trunc', or 'floor' but found 'round'");
   EXPECT_EQ(error_of([&] { max(zeros({0})); }),
-            "max: expected reduction dim to be specified for input.numel() == 0; specify the reduction dim with the "
+            "max: expected reduction dim to be specified for input.numel() == 0; specify the "
+            "reduction dim with the "
             "'dim' argument");
   EXPECT_EQ(error_of([&] { add(ones({2}, DType::Int32), ones({2}, DType::Int32), 1.5); }),
             "add: for integral input tensors, argument alpha must not be a floating point number");

@@ -47,7 +47,8 @@ double decode(uint8_t code, int exp_bits, int man_bits, int bias) {
   const int sign = code >> 7;
   const int e = (code >> man_bits) & ((1 << exp_bits) - 1);
   const int m = code & ((1 << man_bits) - 1);
-  const double mag = e == 0 ? std::ldexp(m, 1 - bias - man_bits) : std::ldexp(1.0 + m / double(1 << man_bits), e - bias);
+  const double mag = e == 0 ? std::ldexp(m, 1 - bias - man_bits)
+                            : std::ldexp(1.0 + m / double(1 << man_bits), e - bias);
   return sign ? -mag : mag;
 }
 
@@ -81,7 +82,8 @@ template <typename F8>
 void check_rounding(uint8_t max_code, uint32_t seed) {
   const float max_finite = F8::from_bits(max_code);
   // Past halfway to the next step above the largest value, conversion overflows.
-  const float halfway_up = max_finite + (max_finite - static_cast<float>(F8::from_bits(max_code - 1))) / 2;
+  const float halfway_up =
+      max_finite + (max_finite - static_cast<float>(F8::from_bits(max_code - 1))) / 2;
   std::vector<std::pair<float, uint8_t>> finite;
   for (int c = 0; c < 256; ++c) {
     const float v = F8::from_bits(static_cast<uint8_t>(c));
@@ -98,18 +100,24 @@ void check_rounding(uint8_t max_code, uint32_t seed) {
     uint8_t best = 0;
     for (const auto& [v, c] : finite) {
       const float d = std::fabs(v - x);
-      if (d < best_d || (d == best_d && (c & 1) == 0 && (v != 0 || std::signbit(v) == std::signbit(x)))) {
+      if (d < best_d ||
+          (d == best_d && (c & 1) == 0 && (v != 0 || std::signbit(v) == std::signbit(x)))) {
         best_d = d;
         best = c;
       }
     }
     if (std::fabs(x) >= halfway_up) continue;  // overflow, checked below
-    EXPECT_EQ(static_cast<float>(got), static_cast<float>(F8::from_bits(best))) << "x = " << x << " seed " << seed;
+    EXPECT_EQ(static_cast<float>(got), static_cast<float>(F8::from_bits(best)))
+        << "x = " << x << " seed " << seed;
   }
 }
 
-TEST(Float8, E4M3FNRoundsToNearestEven) { check_rounding<Float8E4M3FN>(0x7e, 1); }
-TEST(Float8, E5M2RoundsToNearestEven) { check_rounding<Float8E5M2>(0x7b, 2); }
+TEST(Float8, E4M3FNRoundsToNearestEven) {
+  check_rounding<Float8E4M3FN>(0x7e, 1);
+}
+TEST(Float8, E5M2RoundsToNearestEven) {
+  check_rounding<Float8E5M2>(0x7b, 2);
+}
 
 TEST(Float8, OverflowIsNanForE4M3FNAndInfForE5M2) {
   EXPECT_EQ(Float8E4M3FN(464.0f).bits, 0x7e);  // a tie rounds to even: 448
@@ -120,8 +128,8 @@ TEST(Float8, OverflowIsNanForE4M3FNAndInfForE5M2) {
   EXPECT_EQ(Float8E5M2(61440.0f).bits, 0x7c);
   EXPECT_EQ(Float8E5M2(-INFINITY).bits, 0xfc);
   EXPECT_TRUE(std::isnan(static_cast<float>(Float8E5M2(NAN))));
-  EXPECT_EQ(Float8E4M3FN(0x1p-10f).bits, 0x00);            // half the smallest subnormal: tie to 0
-  EXPECT_EQ(Float8E4M3FN(0x1.1p-10f).bits, 0x01);          // just above: smallest subnormal
+  EXPECT_EQ(Float8E4M3FN(0x1p-10f).bits, 0x00);    // half the smallest subnormal: tie to 0
+  EXPECT_EQ(Float8E4M3FN(0x1.1p-10f).bits, 0x01);  // just above: smallest subnormal
   EXPECT_EQ(Float8E5M2(-0.0f).bits, 0x80);
 }
 

@@ -29,11 +29,15 @@ TEST(Tensor, ViewsShareStorage) {
 TEST(Tensor, ViewOfNonContiguousNeedsReshape) {
   Tensor t = arange(6).view({2, 3}).t();
   EXPECT_EQ(error_of([&] { t.view({6}); }),
-            "view: size [6] is not compatible with input size [3, 2] and strides [1, 3]; use reshape instead");
+            "view: size [6] is not compatible with input size [3, 2] and strides [1, 3]; use "
+            "reshape instead");
   Tensor r = t.reshape({6});
   EXPECT_EQ(values(r), (std::vector<double>{0, 3, 1, 4, 2, 5}));
   EXPECT_EQ(t.reshape({-1, 2}).sizes().vec(), (std::vector<int64_t>{3, 2}));
-  EXPECT_EQ(error_of([&] { t.reshape({4, -1}); }), "reshape: shape [4, -1] is invalid for input of size 6");
+  EXPECT_EQ(error_of([&] {
+              t.reshape({4, -1});
+            }),
+            "reshape: shape [4, -1] is invalid for input of size 6");
 }
 
 TEST(Tensor, SliceWithStepsIncludingNegative) {
@@ -55,16 +59,22 @@ TEST(Tensor, ExpandSqueezeUnsqueezeDiagonal) {
   EXPECT_EQ(values(arange(9).view({3, 3}).diagonal()), (std::vector<double>{0, 4, 8}));
   EXPECT_EQ(values(arange(9).view({3, 3}).diagonal(1)), (std::vector<double>{1, 5}));
   EXPECT_EQ(values(arange(9).view({3, 3}).diagonal(-2)), (std::vector<double>{6}));
-  EXPECT_EQ(error_of([&] { a.expand({2, 2}); }),
-            "expand: the expanded size of the tensor (2) must match the existing size (3) at non-singleton "
+  EXPECT_EQ(error_of([&] {
+              a.expand({2, 2});
+            }),
+            "expand: the expanded size of the tensor (2) must match the existing size (3) at "
+            "non-singleton "
             "dimension 0.  Target sizes: [2, 2].  Tensor sizes: [3, 1]");
 }
 
 TEST(Tensor, AsStridedIsBoundsChecked) {
   Tensor a = arange(6);
   EXPECT_EQ(values(a.as_strided({2, 2}, {3, 1}, 1)), (std::vector<double>{1, 2, 4, 5}));
-  EXPECT_EQ(error_of([&] { a.as_strided({2, 2}, {3, 3}); }),
-            "as_strided: sizes [2, 2], strides [3, 3] and offset 0 reach outside the storage of 6 elements");
+  EXPECT_EQ(error_of([&] {
+              a.as_strided({2, 2}, {3, 3});
+            }),
+            "as_strided: sizes [2, 2], strides [3, 3] and offset 0 reach outside the storage of 6 "
+            "elements");
 }
 
 TEST(Tensor, RealAndImagAreViews) {
@@ -72,7 +82,8 @@ TEST(Tensor, RealAndImagAreViews) {
   z.imag_view().fill_(5);
   EXPECT_EQ(element_at(z, 2).to<complex128>(), complex128(1, 5));
   EXPECT_EQ(z.real_view().dtype(), DType::Float32);
-  EXPECT_EQ(error_of([] { ones({2}).imag_view(); }), "imag: expected a complex tensor, got float32");
+  EXPECT_EQ(error_of([] { ones({2}).imag_view(); }),
+            "imag: expected a complex tensor, got float32");
 }
 
 TEST(Tensor, CopyCastsAndBroadcasts) {
@@ -85,15 +96,20 @@ TEST(Tensor, CopyCastsAndBroadcasts) {
 }
 
 TEST(Tensor, ItemNeedsOneElement) {
-  EXPECT_EQ(error_of([] { ones({2}).item(); }), "item: a Tensor with 2 elements cannot be converted to Scalar");
+  EXPECT_EQ(error_of([] { ones({2}).item(); }),
+            "item: a Tensor with 2 elements cannot be converted to Scalar");
   EXPECT_EQ(full({}, 2.5).item<double>(), 2.5);
   EXPECT_EQ(full({1, 1}, int64_t{7}).item<int>(), 7);
 }
 
 TEST(Tensor, DimErrorsNameTheOp) {
-  EXPECT_EQ(error_of([] { ones({2, 3}).transpose(0, 2); }),
+  EXPECT_EQ(error_of([] {
+              ones({2, 3}).transpose(0, 2);
+            }),
             "transpose: dimension out of range (expected to be in range of [-2, 1], but got 2)");
-  EXPECT_EQ(error_of([] { ones({2, 3}).size(-3); }),
+  EXPECT_EQ(error_of([] {
+              ones({2, 3}).size(-3);
+            }),
             "size: dimension out of range (expected to be in range of [-2, 1], but got -3)");
 }
 
@@ -108,7 +124,8 @@ TEST(Factories, DtypesFollowPyTorch) {
   EXPECT_EQ(values(arange(5, 0, -2)), (std::vector<double>{5, 3, 1}));
   EXPECT_EQ(values(linspace(0, 1, 5)), (std::vector<double>{0, 0.25, 0.5, 0.75, 1}));
   EXPECT_EQ(values(eye(2, 3)), (std::vector<double>{1, 0, 0, 0, 1, 0}));
-  EXPECT_EQ(error_of([] { arange(0, 5, -1); }), "arange: upper bound and larger bound inconsistent with step sign");
+  EXPECT_EQ(error_of([] { arange(0, 5, -1); }),
+            "arange: upper bound and larger bound inconsistent with step sign");
   EXPECT_EQ(error_of([] { zeros({2, -1}); }), "empty: sizes must be non-negative, got [2, -1]");
 }
 
@@ -133,14 +150,16 @@ TEST(Factories, RandomIsSeededAndInRange) {
   EXPECT_NEAR(mean, 0.0, 0.05);
   EXPECT_NEAR(sq / 20000 - mean * mean, 1.0, 0.05);
   EXPECT_EQ(rand({4}, DType::BFloat16).dtype(), DType::BFloat16);
-  EXPECT_EQ(error_of([] { rand({2}, DType::Int32); }), "rand: expected a floating point or complex dtype, got int32");
+  EXPECT_EQ(error_of([] { rand({2}, DType::Int32); }),
+            "rand: expected a floating point or complex dtype, got int32");
 }
 
 TEST(Factories, FromBlobWrapsMemoryAndCallsTheDeleter) {
   std::vector<float> data{1, 2, 3, 4, 5, 6};
   bool deleted = false;
   {
-    Tensor t = from_blob(data.data(), {2, 3}, DType::Float32, std::nullopt, [&](void*) { deleted = true; });
+    Tensor t = from_blob(data.data(), {2, 3}, DType::Float32, std::nullopt,
+                         [&](void*) { deleted = true; });
     t.select(0, 1).fill_(0);
     EXPECT_EQ(data[4], 0);
     Tensor v = t.t();  // a view keeps the memory alive
@@ -167,9 +186,11 @@ TEST(Device, ParsesAndRejects) {
   EXPECT_EQ(Device("cuda:1").str(), "cuda:1");
   EXPECT_EQ(Device("cpu").type, kCPU);
   EXPECT_EQ(error_of([] { Device("tpu:0"); }), "device: unknown device type 'tpu' in 'tpu:0'");
-  EXPECT_EQ(error_of([] { Device("cuda:x"); }), "device: expected a device index after ':' in 'cuda:x'");
+  EXPECT_EQ(error_of([] { Device("cuda:x"); }),
+            "device: expected a device index after ':' in 'cuda:x'");
   EXPECT_EQ(error_of([] { empty({2}, Device("cuda:0")); }),
-            "no allocator for device type 'cuda' (tessera was built without it, or its backend is not loaded)");
+            "no allocator for device type 'cuda' (tessera was built without it, or its backend is "
+            "not loaded)");
 }
 
 TEST(Printing, Float8AndUndefined) {

@@ -35,23 +35,34 @@ TEST(Dispatcher, TupleReturnsOnBothPaths) {
 
 TEST(Dispatcher, MissingKernelNamesOpBackendDtypeAndRegistered) {
   const Tensor z = full({2}, complex64(1, 1));
-  EXPECT_EQ(error_of([&] { lt(z, z); }),
-            "lt.Tensor: no kernel for backend cpu and dtype complex64; registered: reference [bool, uint8, int8, "
-            "int16, int32, int64, float16, bfloat16, float32, float64, float8_e4m3fn, float8_e5m2]");
-  EXPECT_EQ(error_of([] { Dispatcher::get().find_or_throw("no_such_op"); }), "no op named 'no_such_op' is registered");
+  EXPECT_EQ(
+      error_of([&] { lt(z, z); }),
+      "lt.Tensor: no kernel for backend cpu and dtype complex64; registered: reference [bool, "
+      "uint8, int8, "
+      "int16, int32, int64, float16, bfloat16, float32, float64, float8_e4m3fn, float8_e5m2]");
+  EXPECT_EQ(error_of([] { Dispatcher::get().find_or_throw("no_such_op"); }),
+            "no op named 'no_such_op' is registered");
 }
 
 TEST(Dispatcher, BindChecksArguments) {
   Dispatcher& d = Dispatcher::get();
   const Tensor a = ones({2});
   EXPECT_EQ(error_of([&] { d.call("add.Tensor", {a}); }), "add.Tensor: missing argument 'other'");
-  EXPECT_EQ(error_of([&] { d.call("add.Tensor", {a, int64_t{1}}); }),
+  EXPECT_EQ(error_of([&] {
+              d.call("add.Tensor", {a, int64_t{1}});
+            }),
             "add.Tensor: argument 'other' expected Tensor but got int");
-  EXPECT_EQ(error_of([&] { d.call("add.Tensor", {a, a}, {{"beta", 1.0}}); }),
+  EXPECT_EQ(error_of([&] {
+              d.call("add.Tensor", {a, a}, {{"beta", 1.0}});
+            }),
             "add.Tensor: got an unexpected keyword argument 'beta'");
-  EXPECT_EQ(error_of([&] { d.call("add.Tensor", {a, a, a}); }),
+  EXPECT_EQ(error_of([&] {
+              d.call("add.Tensor", {a, a, a});
+            }),
             "add.Tensor: takes 2 positional arguments but 3 were given");
-  EXPECT_EQ(error_of([&] { d.call("sum", {a}, {{"dim", std::vector<int64_t>{0, 0}}}); }),
+  EXPECT_EQ(error_of([&] {
+              d.call("sum", {a}, {{"dim", std::vector<int64_t>{0, 0}}});
+            }),
             "sum: dim 0 appears multiple times in the list of dims");
 }
 
@@ -60,11 +71,14 @@ TEST(Dispatcher, DefIsIdempotentButRejectsAnotherSchema) {
   EXPECT_EQ(d.def("add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor"),
             d.find_or_throw("add.Tensor"));
   EXPECT_EQ(error_of([&] { d.def("add.Tensor(Tensor self, Tensor other) -> Tensor"); }),
-            "def: op add.Tensor is already defined as add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> "
+            "def: op add.Tensor is already defined as add.Tensor(Tensor self, Tensor other, *, "
+            "Scalar alpha=1) -> "
             "Tensor, cannot redefine it as add.Tensor(Tensor self, Tensor other) -> Tensor");
 }
 
-Tensor wrong_signature(const Tensor& a) { return a; }
+Tensor wrong_signature(const Tensor& a) {
+  return a;
+}
 
 TEST(Dispatcher, KernelSignatureIsCheckedAgainstSchema) {
   Dispatcher& d = Dispatcher::get();
@@ -72,10 +86,12 @@ TEST(Dispatcher, KernelSignatureIsCheckedAgainstSchema) {
               d.impl(d.find_or_throw("mul.Tensor"), kBackendCPU, DType::Float32,
                      KernelFunction::from_unboxed(&wrong_signature));
             }),
-            "impl: C++ signature (Tensor) -> (Tensor) does not match the schema mul.Tensor(Tensor self, Tensor "
+            "impl: C++ signature (Tensor) -> (Tensor) does not match the schema mul.Tensor(Tensor "
+            "self, Tensor "
             "other) -> Tensor");
   EXPECT_EQ(error_of([&] { d.find_or_throw("mul.Tensor").typed<Tensor(const Tensor&)>(); }),
-            "typed call: C++ signature (Tensor) -> (Tensor) does not match the schema mul.Tensor(Tensor self, Tensor "
+            "typed call: C++ signature (Tensor) -> (Tensor) does not match the schema "
+            "mul.Tensor(Tensor self, Tensor "
             "other) -> Tensor");
 }
 
@@ -85,7 +101,8 @@ TEST(Dispatcher, DeviceMismatchIsAnError) {
   const Tensor a = ones({2});
   const Tensor b = ones({2}, Device(other));
   EXPECT_EQ(error_of([&] { add(a, b); }),
-            "add.Tensor: expected all tensors to be on the same device, but found at least two devices, cpu and "
+            "add.Tensor: expected all tensors to be on the same device, but found at least two "
+            "devices, cpu and "
             "elsewhere_test:0");
 }
 
@@ -123,8 +140,8 @@ TEST(Layers, WrapEveryCallOnBothPathsWithoutTouchingOps) {
   const Tensor a = ones({2, 2});
   {
     LayerScope scope(layer);
-    const Tensor c = add(a, a);                                   // typed
-    Dispatcher::get().call("mul.Tensor", {c, a});                 // boxed
+    const Tensor c = add(a, a);                           // typed
+    Dispatcher::get().call("mul.Tensor", {c, a});         // boxed
     const Tensor m = sum(a, {0}, false, DType::Float64);  // calls cast inside
     EXPECT_EQ(m.dtype(), DType::Float64);
     EXPECT_EQ(element_at(c, 0).to<double>(), 2.0);

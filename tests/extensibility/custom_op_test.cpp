@@ -9,7 +9,8 @@ namespace tessera {
 namespace {
 
 OperatorHandle axpy_op() {
-  static const OperatorHandle op = Dispatcher::get().def("test_axpy(Tensor x, Tensor y, *, float a=2.0) -> Tensor");
+  static const OperatorHandle op =
+      Dispatcher::get().def("test_axpy(Tensor x, Tensor y, *, float a=2.0) -> Tensor");
   return op;
 }
 

@@ -18,11 +18,36 @@ using testing::torch_cases;
 
 // Ops covered by the reference cases; MetaTest checks this against the registry.
 const std::vector<std::string> kOps = {
-    "abs",        "add.Tensor", "angle",      "argmax",     "cast",       "conj",      "div.Tensor_mode",
-    "eq.Tensor",  "exp",        "ge.Tensor",  "gt.Tensor",  "imag",       "le.Tensor", "log",
-    "lt.Tensor",  "matmul",     "max",        "max.dim",    "mean",       "min",       "min.dim",
-    "mul.Tensor", "ne.Tensor",  "neg",        "pow.Tensor_Tensor",        "real",      "sqrt",
-    "sub.Tensor", "sum",        "where.self",
+    "abs",
+    "add.Tensor",
+    "angle",
+    "argmax",
+    "cast",
+    "conj",
+    "div.Tensor_mode",
+    "eq.Tensor",
+    "exp",
+    "ge.Tensor",
+    "gt.Tensor",
+    "imag",
+    "le.Tensor",
+    "log",
+    "lt.Tensor",
+    "matmul",
+    "max",
+    "max.dim",
+    "mean",
+    "min",
+    "min.dim",
+    "mul.Tensor",
+    "ne.Tensor",
+    "neg",
+    "pow.Tensor_Tensor",
+    "real",
+    "sqrt",
+    "sub.Tensor",
+    "sum",
+    "where.self",
 };
 
 std::string run_case(const nlohmann::json& c) {
@@ -39,7 +64,8 @@ std::string run_case(const nlohmann::json& c) {
     // empty (PyTorch skips the dtype check when there is nothing to compute).
     if (expect.contains("error")) return "";
     bool all_empty = true;
-    for (const auto& t : expect.at("tensors")) all_empty = all_empty && decode_tensor(t).numel() == 0;
+    for (const auto& t : expect.at("tensors"))
+      all_empty = all_empty && decode_tensor(t).numel() == 0;
     if (all_empty) return "";
     return std::string("tessera raised: ") + e.what();
   } catch (const Error& e) {
@@ -48,7 +74,8 @@ std::string run_case(const nlohmann::json& c) {
   }
   if (expect.contains("error")) {
     const std::string msg = expect.at("error");
-    if (msg.find("not implemented for") != std::string::npos) return "";  // tessera supports more dtypes
+    if (msg.find("not implemented for") != std::string::npos)
+      return "";  // tessera supports more dtypes
     return "PyTorch raised '" + msg + "' but tessera did not";
   }
   const auto& tensors = expect.at("tensors");
@@ -79,9 +106,13 @@ TEST_P(TorchDiff, MatchesPyTorch) {
   EXPECT_GT(ran, 0) << "no reference cases for " << op;
   std::string report;
   for (size_t i = 0; i < failures.size() && i < 20; ++i) report += failures[i] + "\n";
-  EXPECT_TRUE(failures.empty()) << failures.size() << " of " << ran << " cases differ from PyTorch:\n" << report;
+  EXPECT_TRUE(failures.empty()) << failures.size() << " of " << ran
+                                << " cases differ from PyTorch:\n"
+                                << report;
   RecordProperty("cases", ran);
-  if (skipped) std::cout << "[ note ] " << skipped << " cases skipped: PyTorch's result dtype (complex32) is not a tessera dtype\n";
+  if (skipped)
+    std::cout << "[ note ] " << skipped
+              << " cases skipped: PyTorch's result dtype (complex32) is not a tessera dtype\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(Ops, TorchDiff, ::testing::ValuesIn(kOps), [](const auto& info) {
@@ -95,7 +126,8 @@ INSTANTIATE_TEST_SUITE_P(Ops, TorchDiff, ::testing::ValuesIn(kOps), [](const aut
 TEST(MetaTest, EveryRegisteredOpHasDifferentialCases) {
   const std::set<std::string> covered(kOps.begin(), kOps.end());
   for (const OperatorHandle& op : Dispatcher::get().ops()) {
-    EXPECT_TRUE(covered.count(op.name())) << "op " << op.name() << " has no PyTorch differential test";
+    EXPECT_TRUE(covered.count(op.name()))
+        << "op " << op.name() << " has no PyTorch differential test";
   }
 }
 

@@ -11,7 +11,9 @@ namespace tessera::testing {
 const nlohmann::json& torch_cases() {
   static const nlohmann::json doc = [] {
     const char* path = std::getenv("TESSERA_TORCH_CASES");
-    if (!path) throw std::runtime_error("TESSERA_TORCH_CASES is not set (ctest sets it; see tests/CMakeLists.txt)");
+    if (!path)
+      throw std::runtime_error(
+          "TESSERA_TORCH_CASES is not set (ctest sets it; see tests/CMakeLists.txt)");
     std::ifstream f(path);
     if (!f) throw std::runtime_error(std::string("cannot open ") + path);
     return nlohmann::json::parse(f);
@@ -23,7 +25,8 @@ namespace {
 
 std::vector<uint8_t> from_hex(const std::string& hex) {
   std::vector<uint8_t> out(hex.size() / 2);
-  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = static_cast<uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
   return out;
 }
 
@@ -31,7 +34,8 @@ Tensor contiguous_from(const nlohmann::json& j, const std::vector<int64_t>& shap
   const DType dt = dtype_from_name(j.at("dtype").get<std::string>());
   Tensor t = empty(shape, dt);
   const auto bytes = from_hex(j.at("data").get<std::string>());
-  if (bytes.size() != t.nbytes()) throw std::runtime_error("case data size does not match its shape");
+  if (bytes.size() != t.nbytes())
+    throw std::runtime_error("case data size does not match its shape");
   if (!bytes.empty()) std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
   return t;
 }
@@ -85,11 +89,16 @@ struct Tolerance {
 // DESIGN.md: float32 rtol 1.3e-6 / atol 1e-5, float16 1e-3, bfloat16 1.6e-2, float64 1e-7.
 Tolerance tolerance(DType d) {
   switch (to_real_value(d)) {
-    case DType::Float16: return {1e-3, 1e-3};
-    case DType::BFloat16: return {1.6e-2, 1.6e-2};
-    case DType::Float32: return {1.3e-6, 1e-5};
-    case DType::Float64: return {1e-7, 1e-7};
-    default: return {0, 0};
+    case DType::Float16:
+      return {1e-3, 1e-3};
+    case DType::BFloat16:
+      return {1.6e-2, 1.6e-2};
+    case DType::Float32:
+      return {1.3e-6, 1e-5};
+    case DType::Float64:
+      return {1e-7, 1e-7};
+    default:
+      return {0, 0};
   }
 }
 
@@ -122,8 +131,8 @@ std::string compare_tensors(const Tensor& actual, const Tensor& expected) {
       ok = close(a.real(), e.real(), tol) && close(a.imag(), e.imag(), tol);
     }
     if (!ok) {
-      os << "element " << i << " is " << element_at(actual, i) << ", expected " << element_at(expected, i)
-         << "\n  actual:   " << actual << "\n  expected: " << expected;
+      os << "element " << i << " is " << element_at(actual, i) << ", expected "
+         << element_at(expected, i) << "\n  actual:   " << actual << "\n  expected: " << expected;
       return os.str();
     }
   }
