@@ -6,3 +6,4 @@
 #include "core/generator.h"
 #include "core/tensor.h"
 #include "dispatch/dispatcher.h"
+#include "dispatch/profiler.h"

@@ -5,6 +5,7 @@
 
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include "tessera.h"
 
@@ -33,8 +34,11 @@ int list_ops(bool as_json) {
   return 0;
 }
 
-// A few eager calls, printed as PyTorch prints them.
-int demo() {
+// A few eager calls, printed as PyTorch prints them; with profile, the time per op.
+int demo(bool profile) {
+  Profiler prof;
+  std::optional<LayerScope> scope;
+  if (profile) scope.emplace(prof);
   manual_seed(0);
   const Tensor a = arange(6, DType::Float32).view({2, 3});
   const Tensor b = tensor<float>({10, 20, 30});
@@ -47,6 +51,7 @@ int demo() {
   const Tensor z = full({2}, complex64(1, 2));
   fmt::print("z * conj(z) = {}\n", (z * conj(z)).to_string());
   fmt::print("float8_e4m3fn(b / 7) = {}\n", (b / 7).to(DType::Float8E4M3FN).to_string());
+  if (profile) fmt::print("\n{}", prof.table());
   return 0;
 }
 
@@ -60,10 +65,12 @@ int main(int argc, char** argv) {
   bool as_json = false;
   ops->add_flag("--json", as_json, "print JSON");
   auto* demo_cmd = app.add_subcommand("demo", "run a few eager ops and print the results");
+  bool profile = false;
+  demo_cmd->add_flag("--profile", profile, "print calls and time per op (the profiling layer)");
   CLI11_PARSE(app, argc, argv);
   try {
     if (ops->parsed()) return list_ops(as_json);
-    if (demo_cmd->parsed()) return demo();
+    if (demo_cmd->parsed()) return demo(profile);
   } catch (const std::exception& e) {
     fmt::print(stderr, "tessera: error: {}\n", e.what());
     return 1;

@@ -152,5 +152,21 @@ TEST(Layers, WrapEveryCallOnBothPathsWithoutTouchingOps) {
   EXPECT_EQ(layer.returns, 3u);
 }
 
+TEST(Layers, ProfilerCountsAndTimesCalls) {
+  Profiler prof;
+  const Tensor a = ones({16});
+  {
+    LayerScope scope(prof);
+    for (int i = 0; i < 3; ++i) add(a, a);
+    exp(a);
+  }
+  const auto e = prof.entries();
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e.at("add.Tensor").calls, 3);
+  EXPECT_EQ(e.at("exp").calls, 1);
+  EXPECT_GT(e.at("add.Tensor").total.count(), 0);
+  EXPECT_NE(prof.table().find("add.Tensor"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tessera
