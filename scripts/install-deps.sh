@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs every Debian package (and npm package) tessera uses. Idempotent: does nothing
-# when everything is present. Runs apt-get as root (or through sudo when not root).
+# Installs every Debian package tessera uses, and the npm package of the benchmark's ONNX
+# Runtime runner. Idempotent: does nothing when everything is present. Runs apt-get as
+# root (or through sudo when not root).
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # reference implementations
   python3 python3-numpy python3-torch python3-onnx libtorch-dev
+  # the BLAS PyTorch is measured with (without it, Debian's torch uses the netlib reference BLAS)
+  libopenblas0-openmp
 )
 
 missing=()
@@ -22,13 +25,24 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -ne 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+# ONNX Runtime's CPU build, the peer of the op benchmark (bench/runners/package.json).
+# --ignore-scripts: its install script would download extra binaries; the CPU build ships
+# inside the package. A missing npm or registry only skips that peer.
+runners="$(cd "$(dirname "$0")/../bench/runners" && pwd)"
+if [ ! -f "$runners/node_modules/onnxruntime-node/package.json" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    (cd "$runners" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) ||
+      echo "install-deps: warning: npm could not install onnxruntime-node; bench-ops will skip ONNX Runtime"
+  else
+    echo "install-deps: warning: no npm; bench-ops will skip ONNX Runtime"
+  fi
+fi

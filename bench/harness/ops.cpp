@@ -1,0 +1,75 @@
+// The op catalogue.
+#include "ops.h"
+
+#include <fmt/format.h>
+
+namespace tessera::bench {
+
+const std::vector<OpInfo>& all_ops() {
+  using C = Cost;
+  static const std::vector<OpInfo> ops = {
+      {"add", "add.Tensor", 2, {}, C::Elementwise, true, {}},
+      {"sub", "sub.Tensor", 2, {}, C::Elementwise, true, {}},
+      {"mul", "mul.Tensor", 2, {}, C::Elementwise, true, {}},
+      {"div", "div.Tensor_mode", 2, {}, C::Elementwise, true, {}},
+      {"pow", "pow.Tensor_Tensor", 2, {}, C::Elementwise, true, {}},
+      {"eq", "eq.Tensor", 2, {}, C::Elementwise, false, {}},
+      {"lt", "lt.Tensor", 2, {}, C::Elementwise, false, {}},
+      {"where", "where.self", 3, {}, C::Elementwise, false, {DType::Bool, std::nullopt, std::nullopt}},
+      {"neg", "neg", 1, {}, C::Elementwise, true, {}},
+      {"abs", "abs", 1, {}, C::Elementwise, true, {}},
+      {"exp", "exp", 1, {}, C::Elementwise, true, {}},
+      {"log", "log", 1, {}, C::Elementwise, true, {}},
+      {"sqrt", "sqrt", 1, {}, C::Elementwise, true, {}},
+      {"cast", "cast", 1, {"to"}, C::Elementwise, false, {}},
+      {"sum", "sum", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
+      {"mean", "mean", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
+      {"max", "max", 1, {}, C::Reduction, false, {}},
+      {"argmax", "argmax", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
+      {"matmul", "matmul", 2, {}, C::Matmul, false, {}},
+  };
+  return ops;
+}
+
+const OpInfo& op_info(std::string_view name) {
+  for (const OpInfo& op : all_ops()) {
+    if (op.name == name) return op;
+  }
+  std::vector<std::string> names;
+  for (const OpInfo& op : all_ops()) names.push_back(op.name);
+  detail::throw_error<Error>("bench: unknown op '", name, "'; known ops: ", fmt::format("{}", fmt::join(names, ", ")));
+}
+
+Stack bind_call(const OpInfo& op, const std::vector<Tensor>& inputs, const nlohmann::json& params) {
+  std::vector<IValue> args(inputs.begin(), inputs.end());
+  std::vector<std::pair<std::string, IValue>> kwargs;
+  for (const auto& [k, v] : params.items()) {
+    if (k == "to") {
+      kwargs.emplace_back("dtype", dtype_from_name(v.get<std::string>()));
+    } else if (k == "dim" && v.is_array()) {
+      kwargs.emplace_back("dim", v.get<std::vector<int64_t>>());
+    } else if (k == "dim") {
+      kwargs.emplace_back("dim", v.get<int64_t>());
+    } else if (k == "keepdim") {
+      kwargs.emplace_back("keepdim", v.get<bool>());
+    }
+  }
+  return Dispatcher::get().bind(Dispatcher::get().find_or_throw(op.dispatch), std::move(args), std::move(kwargs));
+}
+
+double flops(const OpInfo& op, const std::vector<Tensor>& inputs, const Tensor& output) {
+  switch (op.cost) {
+    case Cost::Elementwise: return static_cast<double>(output.numel());
+    case Cost::Reduction: return static_cast<double>(inputs[0].numel());
+    case Cost::Matmul: return 2.0 * static_cast<double>(output.numel()) * static_cast<double>(inputs[0].size(-1));
+  }
+  return 0;
+}
+
+double bytes(const std::vector<Tensor>& inputs, const Tensor& output) {
+  double b = static_cast<double>(output.nbytes());
+  for (const Tensor& t : inputs) b += static_cast<double>(t.nbytes());
+  return b;
+}
+
+}  // namespace tessera::bench

@@ -1,0 +1,130 @@
+// The libtorch runner of `tessera bench-ops`: runs ops through libtorch's C++ API, speaking
+// the JSON-lines protocol of bench/harness/runner.h on stdin/stdout.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+#include <nlohmann/json.hpp>
+#include <torch/version.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <string>
+
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using Fn = std::function<at::Tensor()>;
+
+at::ScalarType dtype_of(const std::string& n) {
+  static const std::map<std::string, at::ScalarType> m = {
+      {"bool", at::kBool},       {"uint8", at::kByte},       {"int8", at::kChar},          {"int16", at::kShort},
+      {"int32", at::kInt},       {"int64", at::kLong},       {"float16", at::kHalf},       {"bfloat16", at::kBFloat16},
+      {"float32", at::kFloat},   {"float64", at::kDouble},   {"complex64", at::kComplexFloat},
+      {"complex128", at::kComplexDouble}};
+  auto it = m.find(n);
+  if (it == m.end()) throw std::runtime_error("libtorch has no dtype " + n);
+  return it->second;
+}
+
+at::Tensor load_input(const json& in) {
+  const auto shape = in.at("shape").get<std::vector<int64_t>>();
+  at::Tensor t = at::empty(shape, at::TensorOptions().dtype(dtype_of(in.at("dtype"))));
+  std::ifstream f(in.at("path").get<std::string>(), std::ios::binary);
+  f.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(t.nbytes()));
+  if (!f) throw std::runtime_error("cannot read " + in.at("path").get<std::string>());
+  return t;
+}
+
+// The op, as a closure over its inputs and params.
+Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& p) {
+  auto dims = [&]() -> at::OptionalIntArrayRef {
+    if (!p.contains("dim")) return c10::nullopt;
+    static thread_local std::vector<int64_t> d;
+    d = p.at("dim").is_array() ? p.at("dim").get<std::vector<int64_t>>() : std::vector<int64_t>{p.at("dim").get<int64_t>()};
+    return at::IntArrayRef(d);
+  };
+  const bool keepdim = p.value("keepdim", false);
+  if (op == "add") return [x] { return at::add(x[0], x[1]); };
+  if (op == "sub") return [x] { return at::sub(x[0], x[1]); };
+  if (op == "mul") return [x] { return at::mul(x[0], x[1]); };
+  if (op == "div") return [x] { return at::div(x[0], x[1]); };
+  if (op == "pow") return [x] { return at::pow(x[0], x[1]); };
+  if (op == "eq") return [x] { return at::eq(x[0], x[1]); };
+  if (op == "lt") return [x] { return at::lt(x[0], x[1]); };
+  if (op == "where") return [x] { return at::where(x[0], x[1], x[2]); };
+  if (op == "neg") return [x] { return at::neg(x[0]); };
+  if (op == "abs") return [x] { return at::abs(x[0]); };
+  if (op == "exp") return [x] { return at::exp(x[0]); };
+  if (op == "log") return [x] { return at::log(x[0]); };
+  if (op == "sqrt") return [x] { return at::sqrt(x[0]); };
+  if (op == "cast") {
+    const auto to = dtype_of(p.at("to"));
+    return [x, to] { return x[0].to(to); };
+  }
+  if (op == "sum" || op == "mean") {
+    const auto d = dims();
+    std::vector<int64_t> dv = d ? d->vec() : std::vector<int64_t>{};
+    if (op == "sum") return [x, dv, keepdim] { return at::sum(x[0], dv, keepdim); };
+    return [x, dv, keepdim] { return at::mean(x[0], dv, keepdim); };
+  }
+  if (op == "max") return [x] { return at::max(x[0]); };
+  if (op == "argmax") {
+    c10::optional<int64_t> d;
+    if (p.contains("dim")) d = p.at("dim").is_array() ? p.at("dim")[0].get<int64_t>() : p.at("dim").get<int64_t>();
+    return [x, d, keepdim] { return at::argmax(x[0], d, keepdim); };
+  }
+  if (op == "matmul") return [x] { return at::matmul(x[0], x[1]); };
+  throw std::runtime_error("the libtorch runner has no op " + op);
+}
+
+double time_fn(const Fn& fn, int64_t iters) {
+  const auto start = Clock::now();
+  for (int64_t i = 0; i < iters; ++i) {
+    at::Tensor r = fn();
+    asm volatile("" : : "r"(r.data_ptr()) : "memory");
+  }
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+int main() {
+  c10::InferenceMode guard;
+  Fn loaded;
+  const at::Tensor one_a = at::ones({1}), one_b = at::ones({1});
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    json reply;
+    try {
+      const json req = json::parse(line);
+      const std::string cmd = req.at("cmd");
+      if (cmd == "hello") {
+        reply = {{"ok", true}, {"framework", "libtorch"}, {"version", TORCH_VERSION}};
+      } else if (cmd == "load") {
+        at::set_num_threads(req.at("threads").get<int>());
+        std::vector<at::Tensor> inputs;
+        for (const auto& in : req.at("inputs")) inputs.push_back(load_input(in));
+        loaded = make_op(req.at("op"), inputs, req.at("params"));
+        const at::Tensor out = loaded().contiguous();
+        std::ofstream f(req.at("output").get<std::string>(), std::ios::binary);
+        f.write(static_cast<const char*>(out.data_ptr()), static_cast<std::streamsize>(out.nbytes()));
+        reply = {{"ok", true}};
+      } else if (cmd == "run") {
+        reply = {{"ok", true}, {"seconds", time_fn(loaded, req.at("iters").get<int64_t>())}};
+      } else if (cmd == "overhead") {
+        reply = {{"ok", true}, {"seconds", time_fn([&] { return at::add(one_a, one_b); }, req.at("iters"))}};
+      } else {
+        reply = {{"ok", false}, {"error", "unknown command " + cmd}};
+      }
+    } catch (const std::exception& e) {
+      std::string msg = e.what();
+      reply = {{"ok", false}, {"error", msg.substr(0, msg.find('\n'))}};
+    }
+    std::cout << reply.dump() << std::endl;
+  }
+  return 0;
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""Writes a single-op ONNX model, or a chain of K identical nodes, for the ONNX Runtime
+runner of `tessera bench-ops` (made with python3-onnx's helper, checked with its checker).
+
+  onnx_model.py --op add --inputs '[{"shape": [1000], "dtype": "float32"}, ...]'
+                --params '{}' --k 16 --out model.onnx
+
+A chain feeds each node's output to the next as its first input; the other inputs are the
+graph's. Only ops whose output has their first input's shape and dtype can be chained."""
+import argparse
+import json
+
+import onnx
+from onnx import TensorProto, helper
+
+ELEM = {
+    "bool": TensorProto.BOOL, "uint8": TensorProto.UINT8, "int8": TensorProto.INT8,
+    "int16": TensorProto.INT16, "int32": TensorProto.INT32, "int64": TensorProto.INT64,
+    "float16": TensorProto.FLOAT16, "bfloat16": TensorProto.BFLOAT16, "float32": TensorProto.FLOAT,
+    "float64": TensorProto.DOUBLE, "complex64": TensorProto.COMPLEX64, "complex128": TensorProto.COMPLEX128,
+}
+SIMPLE = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow", "eq": "Equal", "lt": "Less",
+          "where": "Where", "neg": "Neg", "abs": "Abs", "exp": "Exp", "log": "Log", "sqrt": "Sqrt",
+          "matmul": "MatMul"}
+OPSET = 17
+
+
+def node(op, ins, out, params, rank, initializers):
+    dims = params.get("dim")
+    if isinstance(dims, int):
+        dims = [dims]
+    keepdim = int(params.get("keepdim", False))
+    if op in SIMPLE:
+        return helper.make_node(SIMPLE[op], ins, [out])
+    if op == "cast":
+        return helper.make_node("Cast", ins, [out], to=ELEM[params["to"]])
+    if op == "sum":
+        axes = dims if dims is not None else list(range(rank))
+        name = f"{out}_axes"
+        initializers.append(helper.make_tensor(name, TensorProto.INT64, [len(axes)], axes))
+        return helper.make_node("ReduceSum", ins + [name], [out], keepdims=keepdim)
+    if op == "mean":
+        axes = dims if dims is not None else list(range(rank))
+        return helper.make_node("ReduceMean", ins, [out], axes=axes, keepdims=keepdim)
+    if op == "max":
+        return helper.make_node("ReduceMax", ins, [out], keepdims=0)
+    if op == "argmax":
+        if dims is None:
+            raise ValueError("argmax over all dims has no single ONNX node")
+        return helper.make_node("ArgMax", ins, [out], axis=dims[0], keepdims=keepdim)
+    raise ValueError(f"no ONNX node for op {op}")
+
+
+def build(op, inputs, params, k):
+    graph_inputs = [helper.make_tensor_value_info(f"x{i}", ELEM[s["dtype"]], s["shape"]) for i, s in enumerate(inputs)]
+    rank = len(inputs[0]["shape"])
+    nodes, inits = [], []
+    first = "x0" if op != "where" else "x1"
+    for i in range(k):
+        out = "y" if i == k - 1 else f"t{i}"
+        if op == "where":
+            ins = ["x0", first, "x2"]
+        else:
+            ins = [first] + [f"x{j}" for j in range(1, len(inputs))]
+        nodes.append(node(op, ins, out, params, rank, inits))
+        first = out
+    out_type = ELEM[inputs[1 if op == "where" else 0]["dtype"]]
+    if op in ("eq", "lt"):
+        out_type = TensorProto.BOOL
+    elif op == "argmax":
+        out_type = TensorProto.INT64
+    elif op == "cast":
+        out_type = ELEM[params["to"]]
+    output = helper.make_tensor_value_info("y", out_type, None)
+    graph = helper.make_graph(nodes, f"{op}_x{k}", graph_inputs, [output], initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="tessera-bench")
+    model.ir_version = 8
+    # The output's shape comes from ONNX's own shape inference; the checker wants one.
+    model = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+    onnx.checker.check_model(model)
+    return model
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--op", required=True)
+    ap.add_argument("--inputs", required=True)
+    ap.add_argument("--params", default="{}")
+    ap.add_argument("--k", type=int, default=1)
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    onnx.save(build(a.op, json.loads(a.inputs), json.loads(a.params), a.k), a.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+#!/usr/bin/python3
+"""The PyTorch eager runner of `tessera bench-ops`: the user's view of PyTorch, through
+Python, speaking the JSON-lines protocol of bench/harness/runner.h on stdin/stdout."""
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+
+DTYPES = {
+    "bool": (torch.bool, np.bool_), "uint8": (torch.uint8, np.uint8), "int8": (torch.int8, np.int8),
+    "int16": (torch.int16, np.int16), "int32": (torch.int32, np.int32), "int64": (torch.int64, np.int64),
+    "float16": (torch.float16, np.float16), "bfloat16": (torch.bfloat16, np.int16),
+    "float32": (torch.float32, np.float32), "float64": (torch.float64, np.float64),
+    "complex64": (torch.complex64, np.complex64), "complex128": (torch.complex128, np.complex128),
+}
+
+
+def load_input(spec):
+    tdt, ndt = DTYPES[spec["dtype"]]
+    arr = np.fromfile(spec["path"], dtype=ndt).reshape(spec["shape"])
+    t = torch.from_numpy(arr.copy())
+    return t.view(tdt) if spec["dtype"] == "bfloat16" else t
+
+
+def make_op(op, x, p):
+    dim = p.get("dim")
+    keepdim = p.get("keepdim", False)
+    binary = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow,
+              "eq": torch.eq, "lt": torch.lt, "matmul": torch.matmul}
+    unary = {"neg": torch.neg, "abs": torch.abs, "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt,
+             "max": torch.max}
+    if op in binary:
+        f = binary[op]
+        return lambda: f(x[0], x[1])
+    if op in unary:
+        f = unary[op]
+        return lambda: f(x[0])
+    if op == "where":
+        return lambda: torch.where(x[0], x[1], x[2])
+    if op == "cast":
+        to = DTYPES[p["to"]][0]
+        return lambda: x[0].to(to)
+    if op in ("sum", "mean"):
+        f = torch.sum if op == "sum" else torch.mean
+        if dim is None:
+            return (lambda: f(x[0])) if not keepdim else (lambda: f(x[0], list(range(x[0].dim())), keepdim=True))
+        return lambda: f(x[0], dim, keepdim=keepdim)
+    if op == "argmax":
+        d = dim[0] if isinstance(dim, list) else dim
+        return lambda: torch.argmax(x[0], d, keepdim=keepdim)
+    raise ValueError(f"the PyTorch runner has no op {op}")
+
+
+def time_fn(fn, iters):
+    start = time.perf_counter()
+    for _ in range(iters):
+        fn()
+    return time.perf_counter() - start
+
+
+def main():
+    torch.set_grad_enabled(False)
+    loaded = None
+    one_a, one_b = torch.ones(1), torch.ones(1)
+    for line in sys.stdin:
+        try:
+            req = json.loads(line)
+            cmd = req["cmd"]
+            if cmd == "hello":
+                reply = {"ok": True, "framework": "pytorch", "version": torch.__version__}
+            elif cmd == "load":
+                torch.set_num_threads(req["threads"])
+                x = [load_input(i) for i in req["inputs"]]
+                loaded = make_op(req["op"], x, req["params"])
+                out = loaded().contiguous()
+                out.reshape(-1).view(torch.uint8).numpy().tofile(req["output"])
+                reply = {"ok": True}
+            elif cmd == "run":
+                reply = {"ok": True, "seconds": time_fn(loaded, req["iters"])}
+            elif cmd == "overhead":
+                reply = {"ok": True, "seconds": time_fn(lambda: torch.add(one_a, one_b), req["iters"])}
+            else:
+                reply = {"ok": False, "error": f"unknown command {cmd}"}
+        except Exception as e:  # noqa: BLE001 - every failure goes back to the harness
+            reply = {"ok": False, "error": str(e).split("\n")[0]}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
