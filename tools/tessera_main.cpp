@@ -3,14 +3,14 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <iostream>
-#include <sstream>
+#include <unistd.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
-#include <unistd.h>
 #include <optional>
+#include <sstream>
 
 #include "harness.h"
 #include "report.h"
@@ -68,8 +68,8 @@ void draw_progress(size_t done, size_t total, const std::string& what) {
   const int width = 30;
   const int filled = total ? static_cast<int>(width * done / total) : width;
   std::string label = what.size() > 48 ? what.substr(0, 47) + "…" : what;
-  fmt::print(stderr, "\r[{}{}] {:>4}/{:<4} {:<50}", std::string(filled, '#'), std::string(width - filled, '.'), done,
-             total, label);
+  fmt::print(stderr, "\r[{}{}] {:>4}/{:<4} {:<50}", std::string(filled, '#'),
+             std::string(width - filled, '.'), done, total, label);
   if (done == total) fmt::print(stderr, "\n");
   std::fflush(stderr);
 }
@@ -97,7 +97,8 @@ int bench_ops(const BenchOpsArgs& a, const char* argv0) {
   }
   const fs::path bench_dir = TESSERA_BENCH_DIR;
   std::string spec_path = a.spec;
-  if (spec_path.empty()) spec_path = (bench_dir / "specs" / (a.quick ? "quick.json" : "default.json")).string();
+  if (spec_path.empty())
+    spec_path = (bench_dir / "specs" / (a.quick ? "quick.json" : "default.json")).string();
   bench::Options opts;
   opts.spec = bench::load_spec(spec_path);
   opts.frameworks.clear();
@@ -105,8 +106,10 @@ int bench_ops(const BenchOpsArgs& a, const char* argv0) {
   for (std::istringstream is(a.frameworks); std::getline(is, fw, ',');) {
     if (!fw.empty()) opts.frameworks.push_back(fw);
   }
-  if (std::find(opts.frameworks.begin(), opts.frameworks.end(), "tessera") == opts.frameworks.end()) {
-    opts.frameworks.insert(opts.frameworks.begin(), "tessera");  // the reference of every ratio and guard
+  if (std::find(opts.frameworks.begin(), opts.frameworks.end(), "tessera") ==
+      opts.frameworks.end()) {
+    opts.frameworks.insert(opts.frameworks.begin(),
+                           "tessera");  // the reference of every ratio and guard
   }
   opts.out_dir = a.out;
   opts.runners_dir = (bench_dir / "runners").string();
@@ -114,8 +117,8 @@ int bench_ops(const BenchOpsArgs& a, const char* argv0) {
   (void)argv0;
   opts.measure_roofline = !a.no_roofline;
   opts.progress = draw_progress;
-  fmt::print(stderr, "bench-ops: spec '{}' ({} configurations) -> {}\n", opts.spec.name, opts.spec.configs.size(),
-             a.out);
+  fmt::print(stderr, "bench-ops: spec '{}' ({} configurations) -> {}\n", opts.spec.name,
+             opts.spec.configs.size(), a.out);
   const bench::RunResult r = bench::run_benchmark(opts);
   bench::write_outputs(r, a.out);
   for (const auto& [k, why] : r.skipped) fmt::print(stderr, "bench-ops: skipped {}: {}\n", k, why);
@@ -135,14 +138,19 @@ int main(int argc, char** argv) {
   auto* demo_cmd = app.add_subcommand("demo", "run a few eager ops and print the results");
   bool profile = false;
   demo_cmd->add_flag("--profile", profile, "print calls and time per op (the profiling layer)");
-  auto* bench_cmd = app.add_subcommand("bench-ops", "time ops on tessera, libtorch, PyTorch and ONNX Runtime");
+  auto* bench_cmd =
+      app.add_subcommand("bench-ops", "time ops on tessera, libtorch, PyTorch and ONNX Runtime");
   BenchOpsArgs bargs;
   bench_cmd->add_option("spec", bargs.spec, "spec file (JSON); default: bench/specs/default.json");
   bench_cmd->add_flag("--quick", bargs.quick, "the quick preset (bench/specs/quick.json)");
-  bench_cmd->add_option("--out", bargs.out, "output folder for results.json, results.csv, report.html")
+  bench_cmd
+      ->add_option("--out", bargs.out, "output folder for results.json, results.csv, report.html")
       ->capture_default_str();
-  bench_cmd->add_option("--frameworks", bargs.frameworks, "comma-separated frameworks")->capture_default_str();
-  bench_cmd->add_option("--compare", bargs.compare, "compare two results.json (OLD NEW) instead of running")
+  bench_cmd->add_option("--frameworks", bargs.frameworks, "comma-separated frameworks")
+      ->capture_default_str();
+  bench_cmd
+      ->add_option("--compare", bargs.compare,
+                   "compare two results.json (OLD NEW) instead of running")
       ->expected(2);
   bench_cmd->add_flag("--no-roofline", bargs.no_roofline, "skip measuring the roofline");
   CLI11_PARSE(app, argc, argv);

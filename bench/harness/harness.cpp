@@ -36,7 +36,8 @@ Tensor make_input(const std::vector<int64_t>& shape, DType dtype, Generator& g) 
     return add(mul(rand(shape, DType::Float32, &g), full({}, 8.0)), full({}, 1.0)).to(dtype);
   }
   const DType real = is_complex(dtype) ? to_real_value(dtype) : dtype;
-  Tensor t = add(rand(shape, real == DType::Float64 ? DType::Float64 : DType::Float32, &g), full({}, 0.5));
+  Tensor t =
+      add(rand(shape, real == DType::Float64 ? DType::Float64 : DType::Float32, &g), full({}, 0.5));
   return t.to(dtype);
 }
 
@@ -47,8 +48,9 @@ void write_raw(const Tensor& t, const std::string& path) {
   TSR_CHECK(f.good(), "bench: cannot write ", path);
 }
 
-// Empty when the runner's output file matches tessera's output, else what differs.
-std::string guard(const Tensor& expected, const std::string& path) {
+}  // namespace
+
+std::string check_output(const Tensor& expected, const std::string& path) {
   std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) return "no output written";
   const auto size = static_cast<size_t>(f.tellg());
@@ -67,14 +69,20 @@ std::string guard(const Tensor& expected, const std::string& path) {
     if (std::isfinite(m)) scale = std::max(scale, m);
   }
   for (int64_t i = 0; i < exp.numel(); ++i) {
-    const complex128 a = element_at(got, i).to<complex128>(), e = element_at(exp, i).to<complex128>();
-    const bool nan_a = std::isnan(a.real()) || std::isnan(a.imag()), nan_e = std::isnan(e.real()) || std::isnan(e.imag());
-    const bool same = exact ? a == e : (nan_a == nan_e && (nan_a || std::abs(a - e) <= 1e-3 * scale));
-    if (!same) return fmt::format("element {} is {}, tessera's is {}", i, fmt::streamed(element_at(got, i)),
-                                  fmt::streamed(element_at(exp, i)));
+    const complex128 a = element_at(got, i).to<complex128>(),
+                     e = element_at(exp, i).to<complex128>();
+    const bool nan_a = std::isnan(a.real()) || std::isnan(a.imag()),
+               nan_e = std::isnan(e.real()) || std::isnan(e.imag());
+    const bool same =
+        exact ? a == e : (nan_a == nan_e && (nan_a || std::abs(a - e) <= 1e-3 * scale));
+    if (!same)
+      return fmt::format("element {} is {}, tessera's is {}", i, fmt::streamed(element_at(got, i)),
+                         fmt::streamed(element_at(exp, i)));
   }
   return "";
 }
+
+namespace {
 
 // Seconds per call of fn(iters), as the median of interleaved rounds is taken by the
 // caller; this finds how many iterations fill one round.
@@ -84,7 +92,8 @@ int64_t calibrate(const std::function<double(int64_t)>& fn, double round_s) {
   for (;;) {
     const double t = fn(iters);
     if (t >= round_s || iters >= (int64_t{1} << 30)) return iters;
-    if (t > round_s / 16) return std::max<int64_t>(iters + 1, static_cast<int64_t>(iters * round_s / t));
+    if (t > round_s / 16)
+      return std::max<int64_t>(iters + 1, static_cast<int64_t>(iters * round_s / t));
     iters *= 2;
   }
 }
@@ -110,12 +119,14 @@ nlohmann::json machine_info() {
   std::string line;
   std::set<std::string> flags;
   while (std::getline(cpu, line)) {
-    if (line.starts_with("model name") && !m.contains("cpu")) m["cpu"] = line.substr(line.find(':') + 2);
+    if (line.starts_with("model name") && !m.contains("cpu"))
+      m["cpu"] = line.substr(line.find(':') + 2);
     if (line.starts_with("flags") && flags.empty()) {
       std::istringstream is(line.substr(line.find(':') + 1));
       std::string f;
       while (is >> f) {
-        if (f.starts_with("avx") || f.starts_with("amx") || f == "fma" || f == "f16c" || f.starts_with("sse4")) {
+        if (f.starts_with("avx") || f.starts_with("amx") || f == "fma" || f == "f16c" ||
+            f.starts_with("sse4")) {
           flags.insert(f);
         }
       }
@@ -123,7 +134,8 @@ nlohmann::json machine_info() {
   }
   m["cpu_flags"] = flags;
   m["logical_cpus"] = sysconf(_SC_NPROCESSORS_ONLN);
-  m["memory_bytes"] = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  m["memory_bytes"] =
+      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   m["hostname"] = host;
@@ -176,7 +188,8 @@ RunResult run_benchmark(const Options& opts) {
     if (fw == "libtorch") {
       argv = {(fs::path(opts.bin_dir) / "tessera_libtorch_runner").string()};
       if (!fs::exists(argv[0])) {
-        res.skipped[fw] = "runner not built (libtorch-dev was not found when tessera was configured)";
+        res.skipped[fw] =
+            "runner not built (libtorch-dev was not found when tessera was configured)";
         continue;
       }
     } else if (fw == "pytorch") {
@@ -184,10 +197,12 @@ RunResult run_benchmark(const Options& opts) {
     } else if (fw == "onnxruntime") {
       argv = {"node", (fs::path(opts.runners_dir) / "ort_runner.mjs").string()};
     } else {
-      detail::throw_error<Error>("bench: unknown framework '", fw, "'; known: tessera, libtorch, pytorch, onnxruntime");
+      detail::throw_error<Error>("bench: unknown framework '", fw,
+                                 "'; known: tessera, libtorch, pytorch, onnxruntime");
     }
     try {
-      external.push_back(std::make_unique<ProcessRunner>(fw, argv, env, (work / (fw + ".log")).string()));
+      external.push_back(
+          std::make_unique<ProcessRunner>(fw, argv, env, (work / (fw + ".log")).string()));
       res.versions[fw] = external.back()->version();
     } catch (const Error& e) {
       res.skipped[fw] = e.what();
@@ -220,11 +235,14 @@ RunResult run_benchmark(const Options& opts) {
       int64_t iters = 1;
       std::vector<double> ns;
     };
-    std::vector<Probe> probes{{"tessera", "typed", [&](int64_t n) { return tessera.overhead_typed(n); }},
-                              {"tessera", "boxed", [&](int64_t n) { return tessera.overhead(n); }}};
+    std::vector<Probe> probes{
+        {"tessera", "typed", [&](int64_t n) { return tessera.overhead_typed(n); }},
+        {"tessera", "boxed", [&](int64_t n) { return tessera.overhead(n); }}};
     for (auto& r : external) {
       Runner* rp = r.get();
-      probes.push_back({r->name(), r->name() == "onnxruntime" ? "session run" : (r->name() == "pytorch" ? "eager" : "at::add"),
+      probes.push_back({r->name(),
+                        r->name() == "onnxruntime" ? "session run"
+                                                   : (r->name() == "pytorch" ? "eager" : "at::add"),
                         [rp](int64_t n) { return rp->overhead(n); }});
     }
     for (Probe& p : probes) {
@@ -267,7 +285,7 @@ RunResult run_benchmark(const Options& opts) {
         s.ran = true;
         s.note = s.runner->note();
         if (s.name != "tessera") {
-          const std::string diff = guard(tessera.output(), req.output_path);
+          const std::string diff = check_output(tessera.output(), req.output_path);
           if (!diff.empty()) {
             s.ok = false;
             s.note = "result differs from tessera's: " + diff;
@@ -288,12 +306,15 @@ RunResult run_benchmark(const Options& opts) {
       cr.bytes = bytes(ins, tessera.output());
       for (int r = 0; r < opts.spec.rounds; ++r) {  // interleaved: each framework once per round
         for (Slot& s : slots) {
-          if (s.ran) s.samples_us.push_back(s.runner->run(s.iters) / static_cast<double>(s.iters) * 1e6);
+          if (s.ran)
+            s.samples_us.push_back(s.runner->run(s.iters) / static_cast<double>(s.iters) * 1e6);
         }
       }
     }
-    const double peak = res.roofline.fma_gflops.count(c.threads) ? res.roofline.fma_gflops.at(c.threads) : 0;
-    const double bw = res.roofline.triad_gbps.count(c.threads) ? res.roofline.triad_gbps.at(c.threads) : 0;
+    const double peak =
+        res.roofline.fma_gflops.count(c.threads) ? res.roofline.fma_gflops.at(c.threads) : 0;
+    const double bw =
+        res.roofline.triad_gbps.count(c.threads) ? res.roofline.triad_gbps.at(c.threads) : 0;
     double tessera_median = 0;
     for (Slot& s : slots) {
       FrameworkResult fr;

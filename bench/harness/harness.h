@@ -10,14 +10,15 @@
 #include "roofline.h"
 #include "spec.h"
 #include "stats.h"
+#include "tessera.h"
 
 namespace tessera::bench {
 
 /// The figures of one framework on one configuration.
 struct FrameworkResult {
   std::string framework;
-  bool ran = false;       // false: skipped or failed (see note)
-  bool ok = true;         // false: its output differs from tessera's (timing flagged)
+  bool ran = false;  // false: skipped or failed (see note)
+  bool ok = true;    // false: its output differs from tessera's (timing flagged)
   std::string note;
   std::vector<double> samples_us;  // per-call time of each round
   Summary us;
@@ -62,6 +63,11 @@ struct Options {
 
 /// Runs everything; frameworks that cannot start are skipped with the reason recorded.
 RunResult run_benchmark(const Options& opts);
+
+/// The correctness guard: empty when the raw output a runner wrote to path matches
+/// tessera's output (floats within 1e-3 of max(1, max|tessera|), NaN where tessera has
+/// NaN; integers and bools exactly), else what differs.
+std::string check_output(const Tensor& expected, const std::string& path);
 
 /// The frameworks known to the harness.
 const std::vector<std::string>& known_frameworks();

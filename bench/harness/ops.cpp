@@ -15,7 +15,13 @@ const std::vector<OpInfo>& all_ops() {
       {"pow", "pow.Tensor_Tensor", 2, {}, C::Elementwise, true, {}},
       {"eq", "eq.Tensor", 2, {}, C::Elementwise, false, {}},
       {"lt", "lt.Tensor", 2, {}, C::Elementwise, false, {}},
-      {"where", "where.self", 3, {}, C::Elementwise, false, {DType::Bool, std::nullopt, std::nullopt}},
+      {"where",
+       "where.self",
+       3,
+       {},
+       C::Elementwise,
+       false,
+       {DType::Bool, std::nullopt, std::nullopt}},
       {"neg", "neg", 1, {}, C::Elementwise, true, {}},
       {"abs", "abs", 1, {}, C::Elementwise, true, {}},
       {"exp", "exp", 1, {}, C::Elementwise, true, {}},
@@ -37,7 +43,8 @@ const OpInfo& op_info(std::string_view name) {
   }
   std::vector<std::string> names;
   for (const OpInfo& op : all_ops()) names.push_back(op.name);
-  detail::throw_error<Error>("bench: unknown op '", name, "'; known ops: ", fmt::format("{}", fmt::join(names, ", ")));
+  detail::throw_error<Error>("bench: unknown op '", name,
+                             "'; known ops: ", fmt::format("{}", fmt::join(names, ", ")));
 }
 
 Stack bind_call(const OpInfo& op, const std::vector<Tensor>& inputs, const nlohmann::json& params) {
@@ -54,14 +61,18 @@ Stack bind_call(const OpInfo& op, const std::vector<Tensor>& inputs, const nlohm
       kwargs.emplace_back("keepdim", v.get<bool>());
     }
   }
-  return Dispatcher::get().bind(Dispatcher::get().find_or_throw(op.dispatch), std::move(args), std::move(kwargs));
+  return Dispatcher::get().bind(Dispatcher::get().find_or_throw(op.dispatch), std::move(args),
+                                std::move(kwargs));
 }
 
 double flops(const OpInfo& op, const std::vector<Tensor>& inputs, const Tensor& output) {
   switch (op.cost) {
-    case Cost::Elementwise: return static_cast<double>(output.numel());
-    case Cost::Reduction: return static_cast<double>(inputs[0].numel());
-    case Cost::Matmul: return 2.0 * static_cast<double>(output.numel()) * static_cast<double>(inputs[0].size(-1));
+    case Cost::Elementwise:
+      return static_cast<double>(output.numel());
+    case Cost::Reduction:
+      return static_cast<double>(inputs[0].numel());
+    case Cost::Matmul:
+      return 2.0 * static_cast<double>(output.numel()) * static_cast<double>(inputs[0].size(-1));
   }
   return 0;
 }

@@ -16,13 +16,14 @@ namespace tessera::bench {
 enum class Cost { Elementwise, Reduction, Matmul };
 
 struct OpInfo {
-  std::string name;                          // as in specs and runners: "add"
-  std::string dispatch;                      // tessera op: "add.Tensor"
-  int arity;                                 // number of tensor inputs
-  std::vector<std::string> params;           // accepted params: "dim", "keepdim", "to"
+  std::string name;                 // as in specs and runners: "add"
+  std::string dispatch;             // tessera op: "add.Tensor"
+  int arity;                        // number of tensor inputs
+  std::vector<std::string> params;  // accepted params: "dim", "keepdim", "to"
   Cost cost;
-  bool chainable;                            // output has input 0's shape and dtype
-  std::vector<std::optional<DType>> inputs;  // a fixed dtype per input (where's condition), else the config's
+  bool chainable;  // output has input 0's shape and dtype
+  std::vector<std::optional<DType>>
+      inputs;  // a fixed dtype per input (where's condition), else the config's
 };
 
 /// Every op the harness knows, in a fixed order.

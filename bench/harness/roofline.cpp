@@ -67,7 +67,8 @@ double fma_rate(FmaFn fn, int threads) {
     std::vector<double> done(threads);
     const auto start = Clock::now();
     std::vector<std::thread> ts;
-    for (int t = 0; t < threads; ++t) ts.emplace_back([&, t] { done[t] = fn(kIters, &sinks[t * 16]); });
+    for (int t = 0; t < threads; ++t)
+      ts.emplace_back([&, t] { done[t] = fn(kIters, &sinks[t * 16]); });
     for (auto& th : ts) th.join();
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
     double total = 0;

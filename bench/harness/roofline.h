@@ -8,9 +8,9 @@
 namespace tessera::bench {
 
 struct Roofline {
-  std::string isa;                    // "avx512f", "avx2+fma" or "scalar": what the FMA loop used
-  std::map<int, double> fma_gflops;   // per thread count
-  std::map<int, double> triad_gbps;   // per thread count
+  std::string isa;                   // "avx512f", "avx2+fma" or "scalar": what the FMA loop used
+  std::map<int, double> fma_gflops;  // per thread count
+  std::map<int, double> triad_gbps;  // per thread count
 };
 
 /// Measures both for each thread count (about a second in all for 1 and 2 threads).

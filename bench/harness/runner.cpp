@@ -17,7 +17,9 @@ namespace tessera::bench {
 
 using Clock = std::chrono::steady_clock;
 
-std::string TesseraRunner::version() const { return "0.1.0"; }
+std::string TesseraRunner::version() const {
+  return "0.1.0";
+}
 
 void TesseraRunner::load(const LoadRequest& req) {
   std::vector<Tensor> inputs;
@@ -61,11 +63,13 @@ double TesseraRunner::overhead_typed(int64_t iters) {
 
 // ---- ProcessRunner ----
 
-ProcessRunner::ProcessRunner(std::string name, std::vector<std::string> argv, std::vector<std::string> env,
-                             const std::string& log_path, double timeout_s)
+ProcessRunner::ProcessRunner(std::string name, std::vector<std::string> argv,
+                             std::vector<std::string> env, const std::string& log_path,
+                             double timeout_s)
     : name_(std::move(name)), timeout_s_(timeout_s) {
   int in_pipe[2], out_pipe[2];
-  TSR_CHECK(pipe(in_pipe) == 0 && pipe(out_pipe) == 0, "bench: ", name_, ": pipe failed: ", std::strerror(errno));
+  TSR_CHECK(pipe(in_pipe) == 0 && pipe(out_pipe) == 0, "bench: ", name_,
+            ": pipe failed: ", std::strerror(errno));
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
@@ -113,7 +117,8 @@ nlohmann::json ProcessRunner::request(const nlohmann::json& req) {
   size_t off = 0;
   while (off < line.size()) {
     const ssize_t n = write(to_child_, line.data() + off, line.size() - off);
-    TSR_CHECK(n > 0, "bench: ", name_, " runner is gone (write failed: ", std::strerror(errno), ")");
+    TSR_CHECK(n > 0, "bench: ", name_, " runner is gone (write failed: ", std::strerror(errno),
+              ")");
     off += static_cast<size_t>(n);
   }
   const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s_);
@@ -128,12 +133,14 @@ nlohmann::json ProcessRunner::request(const nlohmann::json& req) {
       } catch (const nlohmann::json::exception&) {
         continue;  // not a protocol line (a library printing to stdout): skip it
       }
-      TSR_CHECK(j.value("ok", false), "bench: ", name_, ": ", j.value("error", std::string("failed")));
+      TSR_CHECK(j.value("ok", false), "bench: ", name_, ": ",
+                j.value("error", std::string("failed")));
       return j;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    TSR_CHECK(left > 0, "bench: ", name_, " runner did not answer '", req.value("cmd", ""), "' within ", timeout_s_,
-              " s");
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    TSR_CHECK(left > 0, "bench: ", name_, " runner did not answer '", req.value("cmd", ""),
+              "' within ", timeout_s_, " s");
     pollfd p{from_child_, POLLIN, 0};
     if (poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1000))) <= 0) continue;
     char buf[4096];
@@ -146,7 +153,9 @@ nlohmann::json ProcessRunner::request(const nlohmann::json& req) {
 void ProcessRunner::load(const LoadRequest& req) {
   nlohmann::json inputs = nlohmann::json::array();
   for (const Input& in : req.inputs) {
-    inputs.push_back({{"path", in.path}, {"shape", in.tensor.sizes().vec()}, {"dtype", std::string(tessera::name(in.tensor.dtype()))}});
+    inputs.push_back({{"path", in.path},
+                      {"shape", in.tensor.sizes().vec()},
+                      {"dtype", std::string(tessera::name(in.tensor.dtype()))}});
   }
   const nlohmann::json reply = request({{"cmd", "load"},
                                         {"op", req.op->name},
@@ -159,7 +168,9 @@ void ProcessRunner::load(const LoadRequest& req) {
   note_ = reply.value("note", "");
 }
 
-double ProcessRunner::run(int64_t iters) { return request({{"cmd", "run"}, {"iters", iters}}).at("seconds"); }
+double ProcessRunner::run(int64_t iters) {
+  return request({{"cmd", "run"}, {"iters", iters}}).at("seconds");
+}
 
 double ProcessRunner::overhead(int64_t iters) {
   return request({{"cmd", "overhead"}, {"iters", iters}}).at("seconds");

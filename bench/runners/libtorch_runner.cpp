@@ -3,8 +3,8 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
-#include <nlohmann/json.hpp>
 #include <torch/version.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <fstream>
@@ -20,11 +20,18 @@ using Clock = std::chrono::steady_clock;
 using Fn = std::function<at::Tensor()>;
 
 at::ScalarType dtype_of(const std::string& n) {
-  static const std::map<std::string, at::ScalarType> m = {
-      {"bool", at::kBool},       {"uint8", at::kByte},       {"int8", at::kChar},          {"int16", at::kShort},
-      {"int32", at::kInt},       {"int64", at::kLong},       {"float16", at::kHalf},       {"bfloat16", at::kBFloat16},
-      {"float32", at::kFloat},   {"float64", at::kDouble},   {"complex64", at::kComplexFloat},
-      {"complex128", at::kComplexDouble}};
+  static const std::map<std::string, at::ScalarType> m = {{"bool", at::kBool},
+                                                          {"uint8", at::kByte},
+                                                          {"int8", at::kChar},
+                                                          {"int16", at::kShort},
+                                                          {"int32", at::kInt},
+                                                          {"int64", at::kLong},
+                                                          {"float16", at::kHalf},
+                                                          {"bfloat16", at::kBFloat16},
+                                                          {"float32", at::kFloat},
+                                                          {"float64", at::kDouble},
+                                                          {"complex64", at::kComplexFloat},
+                                                          {"complex128", at::kComplexDouble}};
   auto it = m.find(n);
   if (it == m.end()) throw std::runtime_error("libtorch has no dtype " + n);
   return it->second;
@@ -44,7 +51,8 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   auto dims = [&]() -> at::OptionalIntArrayRef {
     if (!p.contains("dim")) return c10::nullopt;
     static thread_local std::vector<int64_t> d;
-    d = p.at("dim").is_array() ? p.at("dim").get<std::vector<int64_t>>() : std::vector<int64_t>{p.at("dim").get<int64_t>()};
+    d = p.at("dim").is_array() ? p.at("dim").get<std::vector<int64_t>>()
+                               : std::vector<int64_t>{p.at("dim").get<int64_t>()};
     return at::IntArrayRef(d);
   };
   const bool keepdim = p.value("keepdim", false);
@@ -74,7 +82,8 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   if (op == "max") return [x] { return at::max(x[0]); };
   if (op == "argmax") {
     c10::optional<int64_t> d;
-    if (p.contains("dim")) d = p.at("dim").is_array() ? p.at("dim")[0].get<int64_t>() : p.at("dim").get<int64_t>();
+    if (p.contains("dim"))
+      d = p.at("dim").is_array() ? p.at("dim")[0].get<int64_t>() : p.at("dim").get<int64_t>();
     return [x, d, keepdim] { return at::argmax(x[0], d, keepdim); };
   }
   if (op == "matmul") return [x] { return at::matmul(x[0], x[1]); };
@@ -111,12 +120,14 @@ int main() {
         loaded = make_op(req.at("op"), inputs, req.at("params"));
         const at::Tensor out = loaded().contiguous();
         std::ofstream f(req.at("output").get<std::string>(), std::ios::binary);
-        f.write(static_cast<const char*>(out.data_ptr()), static_cast<std::streamsize>(out.nbytes()));
+        f.write(static_cast<const char*>(out.data_ptr()),
+                static_cast<std::streamsize>(out.nbytes()));
         reply = {{"ok", true}};
       } else if (cmd == "run") {
         reply = {{"ok", true}, {"seconds", time_fn(loaded, req.at("iters").get<int64_t>())}};
       } else if (cmd == "overhead") {
-        reply = {{"ok", true}, {"seconds", time_fn([&] { return at::add(one_a, one_b); }, req.at("iters"))}};
+        reply = {{"ok", true},
+                 {"seconds", time_fn([&] { return at::add(one_a, one_b); }, req.at("iters"))}};
       } else {
         reply = {{"ok", false}, {"error", "unknown command " + cmd}};
       }
