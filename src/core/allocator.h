@@ -18,6 +18,10 @@ class Allocator {
   size_t peak_bytes() const { return peak_.load(std::memory_order_relaxed); }
   /// Sets the peak to the bytes live now, to measure the peak of a section.
   void reset_peak() { peak_.store(live_bytes(), std::memory_order_relaxed); }
+  /// Bytes freed by tensors but kept for reuse (not counted as live).
+  virtual size_t cached_bytes() const { return 0; }
+  /// Returns every cached block to the system.
+  virtual void empty_cache() {}
 
  protected:
   void record_alloc(size_t n);
@@ -30,7 +34,7 @@ class Allocator {
 
 inline constexpr size_t kAlignment = 64;
 
-/// The CPU allocator: aligned_alloc, with the counts kept.
+/// The CPU allocator: malloc for small blocks, a cache of large ones (Note [CPU allocation]).
 Allocator& cpu_allocator();
 
 }  // namespace tessera

@@ -182,6 +182,23 @@ TEST(Allocator, CountsLiveAndPeakBytes) {
   EXPECT_GE(a.peak_bytes(), before + 8192);
 }
 
+TEST(Allocator, ReusesLargeBlocksAndCanEmptyItsCache) {
+  Allocator& a = cpu_allocator();
+  void* first = nullptr;
+  {
+    Tensor t = empty({1 << 20}, DType::Float32);  // 4 MiB: a cached size
+    first = t.data_ptr();
+  }
+  EXPECT_GE(a.cached_bytes(), size_t{4} << 20);
+  {
+    Tensor t = empty({(1 << 20) - 5}, DType::Float32);  // same size class: the same block again
+    EXPECT_EQ(t.data_ptr(), first);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(t.data_ptr()) % kAlignment, 0u);
+  }
+  a.empty_cache();
+  EXPECT_EQ(a.cached_bytes(), 0u);
+}
+
 TEST(Device, ParsesAndRejects) {
   EXPECT_EQ(Device("cuda:1").str(), "cuda:1");
   EXPECT_EQ(Device("cpu").type, kCPU);
