@@ -30,7 +30,8 @@ double median_us(const std::function<Tensor()>& f) {
   for (int r = 0; r < 9; ++r) {
     const auto t0 = Clock::now();
     for (int64_t i = 0; i < iters; ++i) f();
-    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / static_cast<double>(iters));
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count() /
+                 static_cast<double>(iters));
   }
   std::sort(us.begin(), us.end());
   return us[us.size() / 2];

@@ -14,7 +14,11 @@ const std::vector<OpInfo>& all_ops() {
       {"div", "div.Tensor_mode", 2, {}, C::Elementwise, true, {}},
       {"pow", "pow.Tensor_Tensor", 2, {}, C::Elementwise, true, {}},
       {"eq", "eq.Tensor", 2, {}, C::Elementwise, false, {}},
+      {"ne", "ne.Tensor", 2, {}, C::Elementwise, false, {}},
       {"lt", "lt.Tensor", 2, {}, C::Elementwise, false, {}},
+      {"le", "le.Tensor", 2, {}, C::Elementwise, false, {}},
+      {"gt", "gt.Tensor", 2, {}, C::Elementwise, false, {}},
+      {"ge", "ge.Tensor", 2, {}, C::Elementwise, false, {}},
       {"where",
        "where.self",
        3,
@@ -27,10 +31,17 @@ const std::vector<OpInfo>& all_ops() {
       {"exp", "exp", 1, {}, C::Elementwise, true, {}},
       {"log", "log", 1, {}, C::Elementwise, true, {}},
       {"sqrt", "sqrt", 1, {}, C::Elementwise, true, {}},
+      {"conj", "conj", 1, {}, C::Elementwise, true, {}},
+      {"real", "real", 1, {}, C::Elementwise, false, {}},
+      {"imag", "imag", 1, {}, C::Elementwise, false, {}},
+      {"angle", "angle", 1, {}, C::Elementwise, false, {}},
       {"cast", "cast", 1, {"to"}, C::Elementwise, false, {}},
       {"sum", "sum", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
       {"mean", "mean", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
       {"max", "max", 1, {}, C::Reduction, false, {}},
+      {"min", "min", 1, {}, C::Reduction, false, {}},
+      {"max_dim", "max.dim", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
+      {"min_dim", "min.dim", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
       {"argmax", "argmax", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
       {"matmul", "matmul", 2, {}, C::Matmul, false, {}},
   };
@@ -53,8 +64,10 @@ Stack bind_call(const OpInfo& op, const std::vector<Tensor>& inputs, const nlohm
   for (const auto& [k, v] : params.items()) {
     if (k == "to") {
       kwargs.emplace_back("dtype", dtype_from_name(v.get<std::string>()));
-    } else if (k == "dim" && v.is_array()) {
+    } else if (k == "dim" && v.is_array() && op.dispatch != "max.dim" && op.dispatch != "min.dim") {
       kwargs.emplace_back("dim", v.get<std::vector<int64_t>>());
+    } else if (k == "dim" && v.is_array()) {
+      kwargs.emplace_back("dim", v.at(0).get<int64_t>());
     } else if (k == "dim") {
       kwargs.emplace_back("dim", v.get<int64_t>());
     } else if (k == "keepdim") {

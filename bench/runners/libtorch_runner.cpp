@@ -62,7 +62,11 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   if (op == "div") return [x] { return at::div(x[0], x[1]); };
   if (op == "pow") return [x] { return at::pow(x[0], x[1]); };
   if (op == "eq") return [x] { return at::eq(x[0], x[1]); };
+  if (op == "ne") return [x] { return at::ne(x[0], x[1]); };
   if (op == "lt") return [x] { return at::lt(x[0], x[1]); };
+  if (op == "le") return [x] { return at::le(x[0], x[1]); };
+  if (op == "gt") return [x] { return at::gt(x[0], x[1]); };
+  if (op == "ge") return [x] { return at::ge(x[0], x[1]); };
   if (op == "where") return [x] { return at::where(x[0], x[1], x[2]); };
   if (op == "neg") return [x] { return at::neg(x[0]); };
   if (op == "abs") return [x] { return at::abs(x[0]); };
@@ -80,6 +84,17 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
     return [x, dv, keepdim] { return at::mean(x[0], dv, keepdim); };
   }
   if (op == "max") return [x] { return at::max(x[0]); };
+  if (op == "min") return [x] { return at::min(x[0]); };
+  if (op == "max_dim" || op == "min_dim") {
+    const int64_t d =
+        p.at("dim").is_array() ? p.at("dim")[0].get<int64_t>() : p.at("dim").get<int64_t>();
+    if (op == "max_dim") return [x, d, keepdim] { return std::get<0>(at::max(x[0], d, keepdim)); };
+    return [x, d, keepdim] { return std::get<0>(at::min(x[0], d, keepdim)); };
+  }
+  if (op == "conj") return [x] { return at::conj_physical(x[0]); };
+  if (op == "real") return [x] { return at::real(x[0]); };
+  if (op == "imag") return [x] { return at::imag(x[0]); };
+  if (op == "angle") return [x] { return at::angle(x[0]); };
   if (op == "argmax") {
     c10::optional<int64_t> d;
     if (p.contains("dim"))

@@ -19,7 +19,7 @@ ELEM = {
     "float16": TensorProto.FLOAT16, "bfloat16": TensorProto.BFLOAT16, "float32": TensorProto.FLOAT,
     "float64": TensorProto.DOUBLE, "complex64": TensorProto.COMPLEX64, "complex128": TensorProto.COMPLEX128,
 }
-SIMPLE = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow", "eq": "Equal", "lt": "Less",
+SIMPLE = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow", "eq": "Equal", "lt": "Less", "le": "LessOrEqual", "gt": "Greater", "ge": "GreaterOrEqual",
           "where": "Where", "neg": "Neg", "abs": "Abs", "exp": "Exp", "log": "Log", "sqrt": "Sqrt",
           "matmul": "MatMul"}
 OPSET = 17
@@ -32,6 +32,8 @@ def node(op, ins, out, params, rank, initializers):
     keepdim = int(params.get("keepdim", False))
     if op in SIMPLE:
         return helper.make_node(SIMPLE[op], ins, [out])
+    if op == "ne":
+        raise ValueError("ne has no single ONNX node (it is Not(Equal))")
     if op == "cast":
         return helper.make_node("Cast", ins, [out], to=ELEM[params["to"]])
     if op == "sum":
@@ -42,8 +44,11 @@ def node(op, ins, out, params, rank, initializers):
     if op == "mean":
         axes = dims if dims is not None else list(range(rank))
         return helper.make_node("ReduceMean", ins, [out], axes=axes, keepdims=keepdim)
-    if op == "max":
-        return helper.make_node("ReduceMax", ins, [out], keepdims=0)
+    if op in ("max", "min"):
+        return helper.make_node("ReduceMax" if op == "max" else "ReduceMin", ins, [out], keepdims=0)
+    if op in ("max_dim", "min_dim"):
+        return helper.make_node("ReduceMax" if op == "max_dim" else "ReduceMin", ins, [out], axes=dims[:1],
+                                keepdims=keepdim)
     if op == "argmax":
         if dims is None:
             raise ValueError("argmax over all dims has no single ONNX node")
@@ -65,7 +70,7 @@ def build(op, inputs, params, k):
         nodes.append(node(op, ins, out, params, rank, inits))
         first = out
     out_type = ELEM[inputs[1 if op == "where" else 0]["dtype"]]
-    if op in ("eq", "lt"):
+    if op in ("eq", "ne", "lt", "le", "gt", "ge"):
         out_type = TensorProto.BOOL
     elif op == "argmax":
         out_type = TensorProto.INT64

@@ -28,9 +28,10 @@ def make_op(op, x, p):
     dim = p.get("dim")
     keepdim = p.get("keepdim", False)
     binary = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow,
-              "eq": torch.eq, "lt": torch.lt, "matmul": torch.matmul}
+              "eq": torch.eq, "ne": torch.ne, "lt": torch.lt, "le": torch.le, "gt": torch.gt, "ge": torch.ge, "matmul": torch.matmul}
     unary = {"neg": torch.neg, "abs": torch.abs, "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt,
-             "max": torch.max}
+             "max": torch.max, "min": torch.min, "conj": torch.conj_physical, "real": torch.real,
+             "imag": torch.imag, "angle": torch.angle}
     if op in binary:
         f = binary[op]
         return lambda: f(x[0], x[1])
@@ -47,6 +48,10 @@ def make_op(op, x, p):
         if dim is None:
             return (lambda: f(x[0])) if not keepdim else (lambda: f(x[0], list(range(x[0].dim())), keepdim=True))
         return lambda: f(x[0], dim, keepdim=keepdim)
+    if op in ("max_dim", "min_dim"):
+        d = dim[0] if isinstance(dim, list) else dim
+        f = torch.max if op == "max_dim" else torch.min
+        return lambda: f(x[0], d, keepdim=keepdim).values
     if op == "argmax":
         d = dim[0] if isinstance(dim, list) else dim
         return lambda: torch.argmax(x[0], d, keepdim=keepdim)

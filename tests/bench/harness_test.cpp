@@ -5,8 +5,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "harness.h"
+#include "ops.h"
 #include "report.h"
 #include "support/error_of.h"
 
@@ -33,13 +35,14 @@ TEST(Spec, ExpandsCrossProducts) {
 }
 
 TEST(Spec, ErrorsNameTheEntryAndProblem) {
-  EXPECT_EQ(error_of([] {
-              parse_spec(spec_json(
-                  R"({"benchmarks": [{"op": "frobnicate", "inputs": [], "dtypes": []}]})"));
-            }),
-            "bench: unknown op 'frobnicate'; known ops: add, sub, mul, div, pow, eq, lt, where, "
-            "neg, abs, exp, log, "
-            "sqrt, cast, sum, mean, max, argmax, matmul");
+  EXPECT_EQ(
+      error_of([] {
+        parse_spec(
+            spec_json(R"({"benchmarks": [{"op": "frobnicate", "inputs": [], "dtypes": []}]})"));
+      }),
+      "bench: unknown op 'frobnicate'; known ops: add, sub, mul, div, pow, eq, ne, lt, le, gt, ge, "
+      "where, neg, abs, exp, log, sqrt, conj, real, imag, angle, cast, sum, mean, max, min, "
+      "max_dim, min_dim, argmax, matmul");
   EXPECT_EQ(error_of([] {
               parse_spec(spec_json(
                   R"({"benchmarks": [{"op": "add", "inputs": [[[4]]], "dtypes": ["float32"]}]})"));
@@ -72,6 +75,16 @@ TEST(Spec, BundledSpecsParse) {
   for (const char* name : {"default.json", "quick.json"}) {
     const Spec s = load_spec(std::string(TESSERA_BENCH_DIR) + "/specs/" + name);
     EXPECT_GT(s.configs.size(), 10u) << name;
+  }
+}
+
+// The default spec covers every op tessera registers (through the catalogue).
+TEST(Spec, DefaultSpecCoversEveryRegisteredOp) {
+  const Spec s = load_spec(std::string(TESSERA_BENCH_DIR) + "/specs/default.json");
+  std::set<std::string> covered;
+  for (const Config& c : s.configs) covered.insert(op_info(c.op).dispatch);
+  for (const OperatorHandle& op : Dispatcher::get().ops()) {
+    EXPECT_TRUE(covered.count(op.name())) << op.name() << " is not in bench/specs/default.json";
   }
 }
 
