@@ -83,7 +83,7 @@ struct BenchOpsArgs {
   bool no_roofline = false;
 };
 
-int bench_ops(const BenchOpsArgs& a, const char* argv0) {
+int bench_ops(const BenchOpsArgs& a) {
   namespace fs = std::filesystem;
   if (!a.compare.empty()) {
     auto load = [](const std::string& p) {
@@ -114,7 +114,6 @@ int bench_ops(const BenchOpsArgs& a, const char* argv0) {
   opts.out_dir = a.out;
   opts.runners_dir = (bench_dir / "runners").string();
   opts.bin_dir = fs::canonical("/proc/self/exe").parent_path().string();
-  (void)argv0;
   opts.measure_roofline = !a.no_roofline;
   opts.progress = draw_progress;
   fmt::print(stderr, "bench-ops: spec '{}' ({} configurations) -> {}\n", opts.spec.name,
@@ -157,7 +156,7 @@ int main(int argc, char** argv) {
   try {
     if (ops->parsed()) return list_ops(as_json);
     if (demo_cmd->parsed()) return demo(profile);
-    if (bench_cmd->parsed()) return bench_ops(bargs, argv[0]);
+    if (bench_cmd->parsed()) return bench_ops(bargs);
   } catch (const std::exception& e) {
     fmt::print(stderr, "tessera: error: {}\n", e.what());
     return 1;

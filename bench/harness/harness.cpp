@@ -282,6 +282,13 @@ RunResult run_benchmark(const Options& opts) {
       try {
         req.output_path = (work / ("out-" + s.name + ".bin")).string();
         s.runner->load(req);
+        if (s.name == "tessera") {
+          // Chains need the output to be a valid first input: same shape and dtype (div
+          // of integers, say, gives floats).
+          const Tensor& out = tessera.output();
+          req.chainable = op.chainable && out.dtype() == req.inputs[0].tensor.dtype() &&
+                          out.sizes().equals(req.inputs[0].tensor.sizes());
+        }
         s.ran = true;
         s.note = s.runner->note();
         if (s.name != "tessera") {
@@ -299,7 +306,6 @@ RunResult run_benchmark(const Options& opts) {
       }
     }
     if (slots[0].ran) {
-      std::vector<double> in_bytes;
       std::vector<Tensor> ins;
       for (const Input& in : req.inputs) ins.push_back(in.tensor);
       cr.flops = flops(op, ins, tessera.output());

@@ -162,7 +162,7 @@ void ProcessRunner::load(const LoadRequest& req) {
                                         {"params", req.config->params},
                                         {"dtype", std::string(tessera::name(req.config->dtype))},
                                         {"threads", req.config->threads},
-                                        {"chainable", req.op->chainable},
+                                        {"chainable", req.chainable},
                                         {"inputs", inputs},
                                         {"output", req.output_path}});
   note_ = reply.value("note", "");

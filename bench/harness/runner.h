@@ -25,6 +25,7 @@ struct LoadRequest {
   const OpInfo* op;
   std::vector<Input> inputs;
   std::string output_path;  // where an external runner writes its result's raw bytes
+  bool chainable = false;   // the output has input 0's shape and dtype (so ONNX chains work)
 };
 
 class Runner {

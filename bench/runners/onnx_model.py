@@ -25,6 +25,24 @@ SIMPLE = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow", 
 OPSET = 17
 
 
+INTEGRAL = {"bool", "uint8", "int8", "int16", "int32", "int64"}
+
+
+def torch_semantics(op, inputs, ins, out, nodes):
+    """Nodes that make ONNX compute what torch (and tessera) compute where the plain ONNX
+    op differs: true division of integers (ONNX Div truncates) and sums of integers
+    (torch sums them to int64). Returns the inputs for the main node."""
+    if op == "div" and inputs[0]["dtype"] in INTEGRAL:
+        cast = [f"{out}_f{i}" for i in range(len(ins))]
+        for src, dst in zip(ins, cast):
+            nodes.append(helper.make_node("Cast", [src], [dst], to=TensorProto.FLOAT))
+        return cast
+    if op == "sum" and inputs[0]["dtype"] in INTEGRAL:
+        nodes.append(helper.make_node("Cast", [ins[0]], [f"{out}_i64"], to=TensorProto.INT64))
+        return [f"{out}_i64"] + ins[1:]
+    return ins
+
+
 def node(op, ins, out, params, rank, initializers):
     dims = params.get("dim")
     if isinstance(dims, int):
@@ -67,11 +85,16 @@ def build(op, inputs, params, k):
             ins = ["x0", first, "x2"]
         else:
             ins = [first] + [f"x{j}" for j in range(1, len(inputs))]
+        ins = torch_semantics(op, inputs, ins, out, nodes)
         nodes.append(node(op, ins, out, params, rank, inits))
         first = out
     out_type = ELEM[inputs[1 if op == "where" else 0]["dtype"]]
     if op in ("eq", "ne", "lt", "le", "gt", "ge"):
         out_type = TensorProto.BOOL
+    elif op == "div" and inputs[0]["dtype"] in INTEGRAL:
+        out_type = TensorProto.FLOAT
+    elif op == "sum" and inputs[0]["dtype"] in INTEGRAL:
+        out_type = TensorProto.INT64
     elif op == "argmax":
         out_type = TensorProto.INT64
     elif op == "cast":
