@@ -20,6 +20,15 @@
       (TSR_CONCAT(tsr_register_, __LINE__)(), true);                         \
   static void TSR_CONCAT(tsr_register_, __LINE__)()
 
+/// Declares an op once and defines `OperatorHandle name##_op()` returning it:
+///   TSR_OP(add, "add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor")
+/// Further arguments (OpOptions) go to Dispatcher::def.
+#define TSR_OP(name, ...)                                                           \
+  OperatorHandle name##_op() {                                                      \
+    static const OperatorHandle op = ::tessera::Dispatcher::get().def(__VA_ARGS__); \
+    return op;                                                                      \
+  }
+
 /// Defines the eager function `Tensor name(const Tensor& self)` over the op that
 /// `name##_op()` returns, for the many ops of that one signature.
 #define TSR_UNARY_API(name)                                            \

@@ -7,31 +7,11 @@
 namespace tessera {
 namespace {
 
-OperatorHandle add_op() {
-  static const OperatorHandle op =
-      Dispatcher::get().def("add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor");
-  return op;
-}
-OperatorHandle sub_op() {
-  static const OperatorHandle op =
-      Dispatcher::get().def("sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor");
-  return op;
-}
-OperatorHandle mul_op() {
-  static const OperatorHandle op =
-      Dispatcher::get().def("mul.Tensor(Tensor self, Tensor other) -> Tensor");
-  return op;
-}
-OperatorHandle div_op() {
-  static const OperatorHandle op = Dispatcher::get().def(
-      "div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode=None) -> Tensor");
-  return op;
-}
-OperatorHandle pow_op() {
-  static const OperatorHandle op =
-      Dispatcher::get().def("pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor");
-  return op;
-}
+TSR_OP(add, "add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor")
+TSR_OP(sub, "sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor")
+TSR_OP(mul, "mul.Tensor(Tensor self, Tensor other) -> Tensor")
+TSR_OP(div, "div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode=None) -> Tensor")
+TSR_OP(pow, "pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor")
 
 // PyTorch's alpha_check.
 template <typename T>

@@ -5,11 +5,7 @@
 namespace tessera {
 namespace {
 
-OperatorHandle cast_op() {
-  static const OperatorHandle op =
-      Dispatcher::get().def("cast(Tensor self, ScalarType dtype) -> Tensor");
-  return op;
-}
+TSR_OP(cast, "cast(Tensor self, ScalarType dtype) -> Tensor")
 
 // One dtype-generic kernel: the conversion table lives in core (Tensor::copy_).
 Tensor cast_kernel(const Tensor& self, DType dtype) {

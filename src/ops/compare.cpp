@@ -7,19 +7,12 @@
 namespace tessera {
 namespace {
 
-#define TSR_COMPARE_OP(name)                                                         \
-  OperatorHandle name##_op() {                                                       \
-    static const OperatorHandle op =                                                 \
-        Dispatcher::get().def(#name ".Tensor(Tensor self, Tensor other) -> Tensor"); \
-    return op;                                                                       \
-  }
-TSR_COMPARE_OP(eq)
-TSR_COMPARE_OP(ne)
-TSR_COMPARE_OP(lt)
-TSR_COMPARE_OP(le)
-TSR_COMPARE_OP(gt)
-TSR_COMPARE_OP(ge)
-#undef TSR_COMPARE_OP
+TSR_OP(eq, "eq.Tensor(Tensor self, Tensor other) -> Tensor")
+TSR_OP(ne, "ne.Tensor(Tensor self, Tensor other) -> Tensor")
+TSR_OP(lt, "lt.Tensor(Tensor self, Tensor other) -> Tensor")
+TSR_OP(le, "le.Tensor(Tensor self, Tensor other) -> Tensor")
+TSR_OP(gt, "gt.Tensor(Tensor self, Tensor other) -> Tensor")
+TSR_OP(ge, "ge.Tensor(Tensor self, Tensor other) -> Tensor")
 
 template <typename T, typename Cmp>
 Tensor compare(const Tensor& a, const Tensor& b, const char* op) {

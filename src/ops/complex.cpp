@@ -8,22 +8,10 @@
 namespace tessera {
 namespace {
 
-OperatorHandle conj_op() {
-  static const OperatorHandle op = Dispatcher::get().def("conj(Tensor(a) self) -> Tensor(a)");
-  return op;
-}
-OperatorHandle real_op() {
-  static const OperatorHandle op = Dispatcher::get().def("real(Tensor(a) self) -> Tensor(a)");
-  return op;
-}
-OperatorHandle imag_op() {
-  static const OperatorHandle op = Dispatcher::get().def("imag(Tensor(a) self) -> Tensor(a)");
-  return op;
-}
-OperatorHandle angle_op() {
-  static const OperatorHandle op = Dispatcher::get().def("angle(Tensor self) -> Tensor");
-  return op;
-}
+TSR_OP(conj, "conj(Tensor(a) self) -> Tensor(a)")
+TSR_OP(real, "real(Tensor(a) self) -> Tensor(a)")
+TSR_OP(imag, "imag(Tensor(a) self) -> Tensor(a)")
+TSR_OP(angle, "angle(Tensor self) -> Tensor")
 
 // conj of a real tensor is the tensor itself (an alias, as in PyTorch); of a complex one,
 // a new tensor (PyTorch returns a lazily conjugated view; tessera has no conj bit).

@@ -5,11 +5,7 @@
 namespace tessera {
 namespace {
 
-OperatorHandle matmul_op() {
-  static const OperatorHandle op =
-      Dispatcher::get().def("matmul(Tensor self, Tensor other) -> Tensor");
-  return op;
-}
+TSR_OP(matmul, "matmul(Tensor self, Tensor other) -> Tensor")
 
 // Accumulator of the reference product: wrapping int64 for integers, double for reals,
 // complex<double> for complex; bool accumulates as "any".

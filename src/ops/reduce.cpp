@@ -8,41 +8,19 @@
 namespace tessera {
 namespace {
 
-OperatorHandle sum_op() {
-  static const OperatorHandle op = Dispatcher::get().def(
-      "sum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> "
-      "Tensor");
-  return op;
-}
-OperatorHandle mean_op() {
-  static const OperatorHandle op = Dispatcher::get().def(
-      "mean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> "
-      "Tensor");
-  return op;
-}
-OperatorHandle max_op() {
-  static const OperatorHandle op = Dispatcher::get().def("max(Tensor self) -> Tensor");
-  return op;
-}
-OperatorHandle min_op() {
-  static const OperatorHandle op = Dispatcher::get().def("min(Tensor self) -> Tensor");
-  return op;
-}
-OperatorHandle max_dim_op() {
-  static const OperatorHandle op = Dispatcher::get().def(
-      "max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)");
-  return op;
-}
-OperatorHandle min_dim_op() {
-  static const OperatorHandle op = Dispatcher::get().def(
-      "min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)");
-  return op;
-}
-OperatorHandle argmax_op() {
-  static const OperatorHandle op =
-      Dispatcher::get().def("argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor");
-  return op;
-}
+TSR_OP(sum,
+       "sum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> "
+       "Tensor")
+TSR_OP(mean,
+       "mean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> "
+       "Tensor")
+TSR_OP(max, "max(Tensor self) -> Tensor")
+TSR_OP(min, "min(Tensor self) -> Tensor")
+TSR_OP(max_dim,
+       "max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)")
+TSR_OP(min_dim,
+       "min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)")
+TSR_OP(argmax, "argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor")
 
 // A reduction seen as M independent rows of K elements: rows is a contiguous [M, K] copy
 // of the input with the reduced dims moved last; out_shape is the result's shape.

@@ -7,29 +7,11 @@
 namespace tessera {
 namespace {
 
-OperatorHandle unary_op(const char* schema) {
-  return Dispatcher::get().def(schema);
-}
-OperatorHandle neg_op() {
-  static const OperatorHandle op = unary_op("neg(Tensor self) -> Tensor");
-  return op;
-}
-OperatorHandle abs_op() {
-  static const OperatorHandle op = unary_op("abs(Tensor self) -> Tensor");
-  return op;
-}
-OperatorHandle exp_op() {
-  static const OperatorHandle op = unary_op("exp(Tensor self) -> Tensor");
-  return op;
-}
-OperatorHandle log_op() {
-  static const OperatorHandle op = unary_op("log(Tensor self) -> Tensor");
-  return op;
-}
-OperatorHandle sqrt_op() {
-  static const OperatorHandle op = unary_op("sqrt(Tensor self) -> Tensor");
-  return op;
-}
+TSR_OP(neg, "neg(Tensor self) -> Tensor")
+TSR_OP(abs, "abs(Tensor self) -> Tensor")
+TSR_OP(exp, "exp(Tensor self) -> Tensor")
+TSR_OP(log, "log(Tensor self) -> Tensor")
+TSR_OP(sqrt, "sqrt(Tensor self) -> Tensor")
 
 template <typename T>
 Tensor neg_kernel(const Tensor& a) {

@@ -6,12 +6,8 @@ namespace tessera {
 namespace {
 
 // Dispatches on self and other only: condition is bool and takes no part in promotion.
-OperatorHandle where_op() {
-  static const OperatorHandle op =
-      Dispatcher::get().def("where.self(Tensor condition, Tensor self, Tensor other) -> Tensor",
-                            OpOptions{.dispatch_dtype_args = {1, 2}});
-  return op;
-}
+TSR_OP(where, "where.self(Tensor condition, Tensor self, Tensor other) -> Tensor",
+       OpOptions{.dispatch_dtype_args = {1, 2}})
 
 template <typename T>
 Tensor where_kernel(const Tensor& cond, const Tensor& a, const Tensor& b) {

@@ -8,11 +8,7 @@
 namespace tessera {
 namespace {
 
-OperatorHandle axpy_op() {
-  static const OperatorHandle op =
-      Dispatcher::get().def("test_axpy(Tensor x, Tensor y, *, float a=2.0) -> Tensor");
-  return op;
-}
+TSR_OP(axpy, "test_axpy(Tensor x, Tensor y, *, float a=2.0) -> Tensor")
 
 // Typed kernels for the floating dtypes...
 template <typename T>
