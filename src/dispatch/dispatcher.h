@@ -304,15 +304,8 @@ class TypedOperatorHandle<Ret(Args...)> {
 
   Ret call(Args... args) const {
     if (__builtin_expect(!detail::thread_layers().empty(), 0)) return call_boxed(args...);
-    const OperatorEntry& e = *op_.entry();
-    detail::KeyBuilder kb(e);
-    const uint64_t mask = e.dispatch_dtype_mask();
-    [&]<size_t... I>(std::index_sequence<I...>) {
-      (kb.add(args, (mask >> I) & 1), ...);
-    }
-    (std::index_sequence_for<Args...>{});
-    const DispatchKey key = kb.key();
-    const KernelFunction* k = e.resolved(key);
+    const DispatchKey key = key_of(args...);
+    const KernelFunction* k = op_.entry()->resolved(key);
     if (__builtin_expect(k != nullptr && *k->signature == typeid(Ret(Args...)), 1)) {
       return reinterpret_cast<Ret (*)(Args...)>(k->unboxed)(args...);
     }
@@ -320,7 +313,33 @@ class TypedOperatorHandle<Ret(Args...)> {
     return call_boxed(args...);
   }
 
+  /// Calls the kernel that `backend` resolves to for these arguments, skipping layers:
+  /// how an optimised kernel hands the cases it does not cover to the next one, e.g. a cpu
+  /// kernel for contiguous inputs passing strided ones to the reference kernel.
+  Ret redispatch(BackendId backend, Args... args) const {
+    DispatchKey key = key_of(args...);
+    key.backend = backend;
+    const KernelFunction& k = Dispatcher::get().lookup(op_, key);
+    if (*k.signature == typeid(Ret(Args...)))
+      return reinterpret_cast<Ret (*)(Args...)>(k.unboxed)(args...);
+    Stack stack;
+    (stack.push_back(ArgTraits<std::decay_t<Args>>::box(args)), ...);
+    k.boxed(k, op_, stack);
+    if constexpr (!std::is_void_v<Ret>) return ReturnTraits<Ret>::pop(stack);
+  }
+
  private:
+  DispatchKey key_of(const Args&... args) const {
+    const OperatorEntry& e = *op_.entry();
+    detail::KeyBuilder kb(e);
+    const uint64_t mask = e.dispatch_dtype_mask();
+    [&]<size_t... I>(std::index_sequence<I...>) {
+      (kb.add(args, (mask >> I) & 1), ...);
+    }
+    (std::index_sequence_for<Args...>{});
+    return kb.key();
+  }
+
   Ret call_boxed(Args... args) const {
     Stack stack;
     stack.reserve(sizeof...(Args));

@@ -8,8 +8,9 @@
 // written with TSR_REGISTER, so adding an op touches no central list. All of src/ is
 // linked into one shared library, libtessera, whose static initialisers all run when it
 // loads; a static library would let the linker drop an op file nobody references.
-// Registration order between files does not matter: a kernel registers against the op
-// by handle, obtained from def(), which is idempotent for the same schema.
+// Registration order between files does not matter: an op's handle function (TSR_OP,
+// declared for other files in ops/handles.h) defines the op on first use, whichever file
+// asks first.
 
 #define TSR_CONCAT_INNER(a, b) a##b
 #define TSR_CONCAT(a, b) TSR_CONCAT_INNER(a, b)

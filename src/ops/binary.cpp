@@ -3,15 +3,19 @@
 
 #include "api/functions.h"
 #include "ops/elementwise.h"
+#include "ops/handles.h"
 
 namespace tessera {
-namespace {
-
+namespace ops {
 TSR_OP(add, "add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor")
 TSR_OP(sub, "sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor")
 TSR_OP(mul, "mul.Tensor(Tensor self, Tensor other) -> Tensor")
 TSR_OP(div, "div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode=None) -> Tensor")
 TSR_OP(pow, "pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor")
+}  // namespace ops
+using namespace ops;
+
+namespace {
 
 // PyTorch's alpha_check.
 template <typename T>

@@ -1,11 +1,15 @@
 // cast(self, dtype): a converted copy, the op behind Tensor::to(dtype) and ONNX Cast.
 #include "api/functions.h"
 #include "ops/elementwise.h"
+#include "ops/handles.h"
 
 namespace tessera {
-namespace {
-
+namespace ops {
 TSR_OP(cast, "cast(Tensor self, ScalarType dtype) -> Tensor")
+}  // namespace ops
+using namespace ops;
+
+namespace {
 
 // One dtype-generic kernel: the conversion table lives in core (Tensor::copy_).
 Tensor cast_kernel(const Tensor& self, DType dtype) {

@@ -3,16 +3,20 @@
 
 #include "api/functions.h"
 #include "ops/elementwise.h"
+#include "ops/handles.h"
 
 namespace tessera {
-namespace {
-
+namespace ops {
 TSR_OP(eq, "eq.Tensor(Tensor self, Tensor other) -> Tensor")
 TSR_OP(ne, "ne.Tensor(Tensor self, Tensor other) -> Tensor")
 TSR_OP(lt, "lt.Tensor(Tensor self, Tensor other) -> Tensor")
 TSR_OP(le, "le.Tensor(Tensor self, Tensor other) -> Tensor")
 TSR_OP(gt, "gt.Tensor(Tensor self, Tensor other) -> Tensor")
 TSR_OP(ge, "ge.Tensor(Tensor self, Tensor other) -> Tensor")
+}  // namespace ops
+using namespace ops;
+
+namespace {
 
 template <typename T, typename Cmp>
 Tensor compare(const Tensor& a, const Tensor& b, const char* op) {

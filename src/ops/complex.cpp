@@ -4,14 +4,18 @@
 
 #include "api/functions.h"
 #include "ops/elementwise.h"
+#include "ops/handles.h"
 
 namespace tessera {
-namespace {
-
+namespace ops {
 TSR_OP(conj, "conj(Tensor(a) self) -> Tensor(a)")
 TSR_OP(real, "real(Tensor(a) self) -> Tensor(a)")
 TSR_OP(imag, "imag(Tensor(a) self) -> Tensor(a)")
 TSR_OP(angle, "angle(Tensor self) -> Tensor")
+}  // namespace ops
+using namespace ops;
+
+namespace {
 
 // conj of a real tensor is the tensor itself (an alias, as in PyTorch); of a complex one,
 // a new tensor (PyTorch returns a lazily conjugated view; tessera has no conj bit).

@@ -1,11 +1,15 @@
 // matmul: dot, matrix-vector, matrix-matrix and batched products with broadcast batch dims.
 #include "api/functions.h"
 #include "ops/elementwise.h"
+#include "ops/handles.h"
 
 namespace tessera {
-namespace {
-
+namespace ops {
 TSR_OP(matmul, "matmul(Tensor self, Tensor other) -> Tensor")
+}  // namespace ops
+using namespace ops;
+
+namespace {
 
 // Accumulator of the reference product: wrapping int64 for integers, double for reals,
 // complex<double> for complex; bool accumulates as "any".

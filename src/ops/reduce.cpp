@@ -4,10 +4,10 @@
 
 #include "api/functions.h"
 #include "ops/elementwise.h"
+#include "ops/handles.h"
 
 namespace tessera {
-namespace {
-
+namespace ops {
 TSR_OP(sum,
        "sum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> "
        "Tensor")
@@ -21,6 +21,10 @@ TSR_OP(max_dim,
 TSR_OP(min_dim,
        "min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)")
 TSR_OP(argmax, "argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor")
+}  // namespace ops
+using namespace ops;
+
+namespace {
 
 // A reduction seen as M independent rows of K elements: rows is a contiguous [M, K] copy
 // of the input with the reduced dims moved last; out_shape is the result's shape.

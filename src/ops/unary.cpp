@@ -3,15 +3,19 @@
 
 #include "api/functions.h"
 #include "ops/elementwise.h"
+#include "ops/handles.h"
 
 namespace tessera {
-namespace {
-
+namespace ops {
 TSR_OP(neg, "neg(Tensor self) -> Tensor")
 TSR_OP(abs, "abs(Tensor self) -> Tensor")
 TSR_OP(exp, "exp(Tensor self) -> Tensor")
 TSR_OP(log, "log(Tensor self) -> Tensor")
 TSR_OP(sqrt, "sqrt(Tensor self) -> Tensor")
+}  // namespace ops
+using namespace ops;
+
+namespace {
 
 template <typename T>
 Tensor neg_kernel(const Tensor& a) {

@@ -1,13 +1,18 @@
 // where(condition, self, other): elements of self where condition holds, else of other.
 #include "api/functions.h"
 #include "ops/elementwise.h"
+#include "ops/handles.h"
 
 namespace tessera {
+namespace ops {
+TSR_OP(where, "where.self(Tensor condition, Tensor self, Tensor other) -> Tensor",
+       OpOptions{.dispatch_dtype_args = {1, 2}})
+}  // namespace ops
+using namespace ops;
+
 namespace {
 
 // Dispatches on self and other only: condition is bool and takes no part in promotion.
-TSR_OP(where, "where.self(Tensor condition, Tensor self, Tensor other) -> Tensor",
-       OpOptions{.dispatch_dtype_args = {1, 2}})
 
 template <typename T>
 Tensor where_kernel(const Tensor& cond, const Tensor& a, const Tensor& b) {

@@ -1,0 +1,48 @@
+// Handles of the ops declared in src/ops: each function declares its op on first use
+// (see TSR_OP), so kernels in other files register against it in any order.
+#pragma once
+
+#include "dispatch/dispatcher.h"
+
+namespace tessera::ops {
+
+// binary.cpp
+OperatorHandle add_op();
+OperatorHandle sub_op();
+OperatorHandle mul_op();
+OperatorHandle div_op();
+OperatorHandle pow_op();
+// cast.cpp
+OperatorHandle cast_op();
+// compare.cpp
+OperatorHandle eq_op();
+OperatorHandle ne_op();
+OperatorHandle lt_op();
+OperatorHandle le_op();
+OperatorHandle gt_op();
+OperatorHandle ge_op();
+// complex.cpp
+OperatorHandle conj_op();
+OperatorHandle real_op();
+OperatorHandle imag_op();
+OperatorHandle angle_op();
+// matmul.cpp
+OperatorHandle matmul_op();
+// reduce.cpp
+OperatorHandle sum_op();
+OperatorHandle mean_op();
+OperatorHandle max_op();
+OperatorHandle min_op();
+OperatorHandle max_dim_op();
+OperatorHandle min_dim_op();
+OperatorHandle argmax_op();
+// unary.cpp
+OperatorHandle neg_op();
+OperatorHandle abs_op();
+OperatorHandle exp_op();
+OperatorHandle log_op();
+OperatorHandle sqrt_op();
+// where.cpp
+OperatorHandle where_op();
+
+}  // namespace tessera::ops
