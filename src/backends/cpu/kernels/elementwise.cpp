@@ -202,8 +202,11 @@ using VecDTypes = DTypeList<DType::Float32, DType::Float64>;
 // The vector loop for contiguous operands of dtype T: same shape, or one a single element
 // (a scalar or a wrapped number) whose shape broadcasts into the other's. Returns an
 // undefined tensor when the case is not covered.
-template <typename T>
-Tensor try_binary(const Tensor& a, const Tensor& b, T alpha, BinaryFn<T> fn) {
+// A few elements are done inline: the vector call would cost more than the work.
+constexpr int64_t kInlineElements = 8;
+
+template <typename T, typename Scalar>
+Tensor try_binary(const Tensor& a, const Tensor& b, T alpha, BinaryFn<T> fn, Scalar scalar) {
   if (a.dtype() != dtype_of<T> || b.dtype() != dtype_of<T> || !a.is_contiguous() ||
       !b.is_contiguous())
     return {};
@@ -213,8 +216,16 @@ Tensor try_binary(const Tensor& a, const Tensor& b, T alpha, BinaryFn<T> fn) {
   if (!same && !a_scalar && !b_scalar) return {};
   const Tensor& big = a_scalar ? b : a;
   Tensor out = empty(big.sizes(), TensorOptions(dtype_of<T>, output_device({&a, &b})));
-  fn(static_cast<const T*>(a.data_ptr()), a_scalar ? 0 : 1, static_cast<const T*>(b.data_ptr()),
-     b_scalar ? 0 : 1, alpha, static_cast<T*>(out.data_ptr()), static_cast<size_t>(out.numel()));
+  const T* pa = static_cast<const T*>(a.data_ptr());
+  const T* pb = static_cast<const T*>(b.data_ptr());
+  T* po = static_cast<T*>(out.data_ptr());
+  const int64_t n = out.numel();
+  if (n <= kInlineElements) {
+    for (int64_t i = 0; i < n; ++i)
+      po[i] = scalar(pa[a_scalar ? 0 : i], pb[b_scalar ? 0 : i], alpha);
+    return out;
+  }
+  fn(pa, a_scalar ? 0 : 1, pb, b_scalar ? 0 : 1, alpha, po, static_cast<size_t>(n));
   return out;
 }
 
@@ -224,11 +235,11 @@ using DivSig = Tensor(const Tensor&, const Tensor&, std::optional<std::string_vi
 using UnarySig = Tensor(const Tensor&);
 
 // add and sub: a complex or bool alpha is left to the reference kernel, which reports it.
-template <typename T, BinaryFn<T> Fn>
+template <typename T, BinaryFn<T> Fn, typename S>
 Tensor alpha_kernel(const Tensor& a, const Tensor& b, const Scalar& alpha,
-                    const TypedOperatorHandle<AlphaSig>& op) {
+                    const TypedOperatorHandle<AlphaSig>& op, S scalar) {
   if (alpha.is_integral() || alpha.is_floating()) {
-    if (Tensor out = try_binary<T>(a, b, alpha.to<T>(), Fn); out.defined()) return out;
+    if (Tensor out = try_binary<T>(a, b, alpha.to<T>(), Fn, scalar); out.defined()) return out;
   }
   return op.redispatch(kBackendReference, a, b, alpha);
 }
@@ -236,19 +247,23 @@ Tensor alpha_kernel(const Tensor& a, const Tensor& b, const Scalar& alpha,
 template <typename T>
 Tensor add_kernel(const Tensor& a, const Tensor& b, const Scalar& alpha) {
   static const auto op = ops::add_op().typed<AlphaSig>();
-  return alpha_kernel<T, Vec<T>::add>(a, b, alpha, op);
+  return alpha_kernel<T, Vec<T>::add>(a, b, alpha, op,
+                                      [](T x, T y, T al) { return std::fma(al, y, x); });
 }
 
 template <typename T>
 Tensor sub_kernel(const Tensor& a, const Tensor& b, const Scalar& alpha) {
   static const auto op = ops::sub_op().typed<AlphaSig>();
-  return alpha_kernel<T, Vec<T>::sub>(a, b, alpha, op);
+  return alpha_kernel<T, Vec<T>::sub>(a, b, alpha, op,
+                                      [](T x, T y, T al) { return std::fma(-al, y, x); });
 }
 
 template <typename T>
 Tensor mul_kernel(const Tensor& a, const Tensor& b) {
   static const auto op = ops::mul_op().typed<PlainSig>();
-  if (Tensor out = try_binary<T>(a, b, T(1), Vec<T>::mul); out.defined()) return out;
+  if (Tensor out = try_binary<T>(a, b, T(1), Vec<T>::mul, [](T x, T y, T) { return x * y; });
+      out.defined())
+    return out;
   return op.redispatch(kBackendReference, a, b);
 }
 
@@ -256,7 +271,9 @@ template <typename T>
 Tensor div_kernel(const Tensor& a, const Tensor& b, std::optional<std::string_view> mode) {
   static const auto op = ops::div_op().typed<DivSig>();
   if (!mode) {
-    if (Tensor out = try_binary<T>(a, b, T(1), Vec<T>::div); out.defined()) return out;
+    if (Tensor out = try_binary<T>(a, b, T(1), Vec<T>::div, [](T x, T y, T) { return x / y; });
+        out.defined())
+      return out;
   }
   return op.redispatch(kBackendReference, a, b, mode);
 }
