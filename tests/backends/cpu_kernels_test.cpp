@@ -27,6 +27,11 @@ Tensor random(int64_t n, DType dt, uint32_t seed, bool positive = false) {
 
 using testing::compare_tensors;
 
+// Finite elements (x == x and |x| < inf), as a bool tensor.
+Tensor isfinite_mask(const Tensor& t) {
+  return lt(abs(t), full({}, INFINITY, t.dtype()));
+}
+
 template <typename Sig, typename... Args>
 void expect_same(OperatorHandle op, const std::string& what, Args... args) {
   const auto typed = op.typed<Sig>();
@@ -72,6 +77,36 @@ TEST_P(CpuKernels, UnaryMatchReference) {
       expect_same<Tensor(const Tensor&)>(op, "negative n=" + std::to_string(n), a);
     }
   }
+}
+
+TEST_P(CpuKernels, SumMatchesReference) {
+  using Sig = Tensor(const Tensor&, OptionalIntArrayRef, bool, std::optional<DType>);
+  const DType dt = GetParam();
+  for (int64_t n : kSizes) {
+    const Tensor v = random(n, dt, 7);
+    const Tensor finite = where(isfinite_mask(v), v, full({}, 1.0, dt));
+    for (const Tensor& t : {finite, finite.view({1, n}), v}) {
+      for (bool keepdim : {false, true}) {
+        const std::string what = "n=" + std::to_string(n) + (keepdim ? " keepdim" : "");
+        expect_same<Sig>(ops::sum_op(), what, t, OptionalIntArrayRef(std::nullopt), keepdim,
+                         std::nullopt);
+        expect_same<Sig>(ops::sum_op(), what + " dim -1", t, OptionalIntArrayRef({-1}), keepdim,
+                         std::nullopt);
+      }
+    }
+  }
+  const Tensor m = random(3 * 5 * 40, dt, 8);
+  const Tensor m3 = where(isfinite_mask(m), m, full({}, 1.0, dt)).view({3, 5, 40});
+  expect_same<Sig>(ops::sum_op(), "3-d last dim", m3, OptionalIntArrayRef({2}), false,
+                   std::nullopt);
+  expect_same<Sig>(ops::sum_op(), "3-d dim 0 (reference)", m3, OptionalIntArrayRef({0}), false,
+                   std::nullopt);
+  expect_same<Sig>(ops::sum_op(), "dtype (reference)", m3, OptionalIntArrayRef({2}), false,
+                   DType::Float64);
+  expect_same<Sig>(ops::sum_op(), "0-d", full({}, 2.5, dt), OptionalIntArrayRef(std::nullopt),
+                   false, std::nullopt);
+  expect_same<Sig>(ops::sum_op(), "empty rows", zeros({3, 0}, dt), OptionalIntArrayRef({-1}), true,
+                   std::nullopt);
 }
 
 TEST_P(CpuKernels, UncoveredCasesGoToTheReference) {
