@@ -42,6 +42,7 @@ double median_us(const std::function<Tensor()>& f) {
 int main(int argc, char** argv) {
   // With an argument, only the case of that label.
   const std::string only = argc > 1 ? argv[1] : "";
+  set_num_threads(1);  // the configurations are the t1 ones of bench/independent_check.py
   manual_seed(1);
   // Values as bench-ops makes them: uniform in [0.5, 1.5).
   auto input = [](IntArrayRef shape) { return rand(shape) + 0.5; };

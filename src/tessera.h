@@ -4,6 +4,7 @@
 #include "api/functions.h"
 #include "core/factories.h"
 #include "core/generator.h"
+#include "core/parallel.h"
 #include "core/tensor.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/profiler.h"

@@ -22,7 +22,9 @@ nlohmann::json to_json(const RunResult& r) {
   j["skipped"] = r.skipped;
   j["environment"] = r.environment;
   j["thread_settings"] = {
-      {"tessera", "kernels are single-threaded until the intra-op pool lands (issue 4)"},
+      {"tessera",
+       "tessera::set_num_threads(threads): oneDNN's sgemm uses them; tessera's own kernels are "
+       "single-threaded until the intra-op pool lands (issue 4)"},
       {"libtorch", "at::set_num_threads(threads)"},
       {"pytorch", "torch.set_num_threads(threads)"},
       {"onnxruntime", "intraOpNumThreads=threads, interOpNumThreads=1, sequential execution"},

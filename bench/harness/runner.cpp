@@ -22,6 +22,7 @@ std::string TesseraRunner::version() const {
 }
 
 void TesseraRunner::load(const LoadRequest& req) {
+  set_num_threads(req.config->threads);
   std::vector<Tensor> inputs;
   for (const Input& in : req.inputs) inputs.push_back(in.tensor);
   op_ = Dispatcher::get().find_or_throw(req.op->dispatch);

@@ -6,6 +6,9 @@
 #include <cmath>
 #include <random>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "ops/handles.h"
 #include "support/torch_cases.h"
 #include "tessera.h"
@@ -107,6 +110,36 @@ TEST_P(CpuKernels, SumMatchesReference) {
                    false, std::nullopt);
   expect_same<Sig>(ops::sum_op(), "empty rows", zeros({3, 0}, dt), OptionalIntArrayRef({-1}), true,
                    std::nullopt);
+}
+
+TEST(CpuMatmul, MatchesReference) {
+  using Sig = Tensor(const Tensor&, const Tensor&);
+  manual_seed(11);
+  auto mat = [](IntArrayRef shape) { return rand(shape) * 4.0 - 2.0; };
+  const std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>> shapes = {
+      {{2, 3}, {3, 4}},    {{5, 7}, {7, 1}},       {{1, 64}, {64, 33}},
+      {{0, 3}, {3, 2}},    {{2, 0}, {0, 3}},       {{3}, {3, 4}},
+      {{2, 3, 4}, {4, 5}}, {{2, 3, 4}, {2, 4, 5}}, {{4, 5, 6}, {4, 6, 0}},
+  };
+  for (const auto& [sa, sb] : shapes) {
+    const std::string what = fmt::format("{} x {}", fmt::join(sa, ","), fmt::join(sb, ","));
+    expect_same<Sig>(ops::matmul_op(), what, mat(sa), mat(sb));
+  }
+  const Tensor b = mat({6, 5});
+  expect_same<Sig>(ops::matmul_op(), "transposed b", mat({3, 5}), b.t());
+  expect_same<Sig>(ops::matmul_op(), "strided a (reference)", mat({4, 10}).slice(1, 0, 10, 2),
+                   mat({5, 2}));
+  expect_same<Sig>(ops::matmul_op(), "broadcast batch (reference)", mat({2, 1, 3, 4}),
+                   mat({3, 4, 2}));
+}
+
+TEST(Threads, CanBeSetAndAreChecked) {
+  const int before = get_num_threads();
+  set_num_threads(1);
+  EXPECT_EQ(get_num_threads(), 1);
+  set_num_threads(before);
+  EXPECT_EQ(get_num_threads(), before);
+  EXPECT_THROW(set_num_threads(0), Error);
 }
 
 TEST_P(CpuKernels, UncoveredCasesGoToTheReference) {
