@@ -24,13 +24,7 @@ Tensor empty(IntArrayRef sizes, TensorOptions opts) {
   size_t nbytes = 0;
   TSR_CHECK(!__builtin_mul_overflow(static_cast<size_t>(n), itemsize(dt), &nbytes),
             "empty: ", sizes, " elements of ", dt, " overflow the address space");
-  auto impl = IntrusivePtr<TensorImpl>::make();
-  impl->storage = IntrusivePtr<StorageImpl>::make(nbytes, opts.device);
-  impl->sizes = Shape(std::span<const int64_t>(sizes.data(), sizes.size()));
-  impl->strides = contiguous_strides(sizes);
-  impl->numel = n;
-  impl->dtype = dt;
-  return Tensor(std::move(impl));
+  return make_tensor(IntrusivePtr<StorageImpl>::make(nbytes, opts.device), dt, sizes);
 }
 
 Tensor empty_strided(IntArrayRef sizes, IntArrayRef strides, TensorOptions opts) {
