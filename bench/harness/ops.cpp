@@ -3,7 +3,16 @@
 
 #include <fmt/format.h>
 
+#include "ops/unary_ops.h"
+
 namespace tessera::bench {
+
+namespace {
+// Whether a unary op gives its input's dtype (isnan and the like give bool), so it can be chained.
+bool keeps_dtype(std::string_view name) {
+  return !(name == "isnan" || name == "isinf" || name == "isfinite" || name == "logical_not");
+}
+}  // namespace
 
 const std::vector<OpInfo>& all_ops() {
   using C = Cost;
@@ -26,11 +35,17 @@ const std::vector<OpInfo>& all_ops() {
        C::Elementwise,
        false,
        {DType::Bool, std::nullopt, std::nullopt}},
-      {"neg", "neg", 1, {}, C::Elementwise, true, {}},
-      {"abs", "abs", 1, {}, C::Elementwise, true, {}},
-      {"exp", "exp", 1, {}, C::Elementwise, true, {}},
-      {"log", "log", 1, {}, C::Elementwise, true, {}},
-      {"sqrt", "sqrt", 1, {}, C::Elementwise, true, {}},
+// The unary ops of ops/unary_ops.h; those giving bool cannot be chained.
+#define TSR_UNARY_ENTRY(name, ...) {#name, #name, 1, {}, C::Elementwise, keeps_dtype(#name), {}},
+      TSR_FLOAT_UNARY_OPS(TSR_UNARY_ENTRY) TSR_OTHER_UNARY_OPS(TSR_UNARY_ENTRY)
+#undef TSR_UNARY_ENTRY
+          {"clamp", "clamp", 1, {"min", "max"}, C::Elementwise, true, {}},
+      {"hardtanh", "hardtanh", 1, {}, C::Elementwise, true, {}},
+      {"leaky_relu", "leaky_relu", 1, {}, C::Elementwise, true, {}},
+      {"elu", "elu", 1, {}, C::Elementwise, true, {}},
+      {"celu", "celu", 1, {}, C::Elementwise, true, {}},
+      {"gelu", "gelu", 1, {"approximate"}, C::Elementwise, true, {}},
+      {"softplus", "softplus", 1, {}, C::Elementwise, true, {}},
       {"conj", "conj", 1, {}, C::Elementwise, true, {}},
       {"real", "real", 1, {}, C::Elementwise, false, {}},
       {"imag", "imag", 1, {}, C::Elementwise, false, {}},
@@ -72,6 +87,10 @@ Stack bind_call(const OpInfo& op, const std::vector<Tensor>& inputs, const nlohm
       kwargs.emplace_back("dim", v.get<int64_t>());
     } else if (k == "keepdim") {
       kwargs.emplace_back("keepdim", v.get<bool>());
+    } else if (k == "min" || k == "max") {
+      kwargs.emplace_back(k, Scalar(v.get<double>()));
+    } else if (k == "approximate") {
+      kwargs.emplace_back(k, v.get<std::string>());
     }
   }
   return Dispatcher::get().bind(Dispatcher::get().find_or_throw(op.dispatch), std::move(args),

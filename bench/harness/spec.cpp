@@ -56,47 +56,57 @@ Spec parse_spec(const nlohmann::json& j) {
       TSR_CHECK(k == "op" || k == "inputs" || k == "params" || k == "dtypes" || k == "threads",
                 "spec: ", where, ": unknown field '", k, "'");
     }
-    const auto op = field<std::string>(b, "op", where);
-    where += " (" + op + ")";
-    const OpInfo& info = op_info(op);  // throws for an unknown op
-    const auto inputs = field<std::vector<std::vector<std::vector<int64_t>>>>(b, "inputs", where);
-    const auto dtypes = field<std::vector<std::string>>(b, "dtypes", where);
-    const auto threads =
-        b.contains("threads") ? field<std::vector<int>>(b, "threads", where) : std::vector<int>{1};
-    std::vector<nlohmann::json> params{nlohmann::json::object()};
-    if (b.contains("params")) {
-      TSR_CHECK(b.at("params").is_array() && !b.at("params").empty(), "spec: ", where,
-                ": 'params' must be a non-empty list of objects");
-      params.assign(b.at("params").begin(), b.at("params").end());
+    // "op": one op or a list of ops sharing the other fields.
+    std::vector<std::string> ops;
+    if (b.contains("op") && b.at("op").is_array()) {
+      ops = field<std::vector<std::string>>(b, "op", where);
+      TSR_CHECK(!ops.empty(), "spec: ", where, ": 'op' must not be an empty list");
+    } else {
+      ops.push_back(field<std::string>(b, "op", where));
     }
-    TSR_CHECK(!inputs.empty() && !dtypes.empty() && !threads.empty(), "spec: ", where,
-              ": 'inputs', 'dtypes' and 'threads' must not be empty");
-    for (const auto& shapes : inputs) {
-      TSR_CHECK(static_cast<int>(shapes.size()) == info.arity, "spec: ", where, ": ", op, " takes ",
-                info.arity, " inputs, got ", shapes.size(), " shapes");
-      for (const auto& shape : shapes) {
-        int64_t n = 1;
-        for (int64_t d : shape) {
-          TSR_CHECK(d >= 0 && d <= (int64_t{1} << 32), "spec: ", where, ": bad size ", d);
-          n *= d;
-          TSR_CHECK(n <= (int64_t{1} << 31), "spec: ", where,
-                    ": an input of more than 2^31 elements");
+    const std::string where_b = where;
+    for (const std::string& op : ops) {
+      where = where_b + " (" + op + ")";
+      const OpInfo& info = op_info(op);  // throws for an unknown op
+      const auto inputs = field<std::vector<std::vector<std::vector<int64_t>>>>(b, "inputs", where);
+      const auto dtypes = field<std::vector<std::string>>(b, "dtypes", where);
+      const auto threads = b.contains("threads") ? field<std::vector<int>>(b, "threads", where)
+                                                 : std::vector<int>{1};
+      std::vector<nlohmann::json> params{nlohmann::json::object()};
+      if (b.contains("params")) {
+        TSR_CHECK(b.at("params").is_array() && !b.at("params").empty(), "spec: ", where,
+                  ": 'params' must be a non-empty list of objects");
+        params.assign(b.at("params").begin(), b.at("params").end());
+      }
+      TSR_CHECK(!inputs.empty() && !dtypes.empty() && !threads.empty(), "spec: ", where,
+                ": 'inputs', 'dtypes' and 'threads' must not be empty");
+      for (const auto& shapes : inputs) {
+        TSR_CHECK(static_cast<int>(shapes.size()) == info.arity, "spec: ", where, ": ", op,
+                  " takes ", info.arity, " inputs, got ", shapes.size(), " shapes");
+        for (const auto& shape : shapes) {
+          int64_t n = 1;
+          for (int64_t d : shape) {
+            TSR_CHECK(d >= 0 && d <= (int64_t{1} << 32), "spec: ", where, ": bad size ", d);
+            n *= d;
+            TSR_CHECK(n <= (int64_t{1} << 31), "spec: ", where,
+                      ": an input of more than 2^31 elements");
+          }
         }
       }
-    }
-    for (const auto& p : params) {
-      TSR_CHECK(p.is_object(), "spec: ", where, ": each params entry must be an object");
-      for (const auto& [k, v] : p.items()) {
-        TSR_CHECK(std::find(info.params.begin(), info.params.end(), k) != info.params.end(),
-                  "spec: ", where, ": ", op, " has no parameter '", k, "'");
-      }
-    }
-    for (int t : threads)
-      TSR_CHECK(t >= 1 && t <= 256, "spec: ", where, ": threads must be in [1, 256], got ", t);
-    for (const auto& shapes : inputs) {
       for (const auto& p : params) {
-        for (const auto& d : dtypes) {
-          for (int t : threads) s.configs.push_back(Config{op, shapes, p, dtype_from_name(d), t});
+        TSR_CHECK(p.is_object(), "spec: ", where, ": each params entry must be an object");
+        for (const auto& [k, v] : p.items()) {
+          TSR_CHECK(std::find(info.params.begin(), info.params.end(), k) != info.params.end(),
+                    "spec: ", where, ": ", op, " has no parameter '", k, "'");
+        }
+      }
+      for (int t : threads)
+        TSR_CHECK(t >= 1 && t <= 256, "spec: ", where, ": threads must be in [1, 256], got ", t);
+      for (const auto& shapes : inputs) {
+        for (const auto& p : params) {
+          for (const auto& d : dtypes) {
+            for (int t : threads) s.configs.push_back(Config{op, shapes, p, dtype_from_name(d), t});
+          }
         }
       }
     }

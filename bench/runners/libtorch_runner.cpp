@@ -68,11 +68,31 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   if (op == "gt") return [x] { return at::gt(x[0], x[1]); };
   if (op == "ge") return [x] { return at::ge(x[0], x[1]); };
   if (op == "where") return [x] { return at::where(x[0], x[1], x[2]); };
-  if (op == "neg") return [x] { return at::neg(x[0]); };
-  if (op == "abs") return [x] { return at::abs(x[0]); };
-  if (op == "exp") return [x] { return at::exp(x[0]); };
-  if (op == "log") return [x] { return at::log(x[0]); };
-  if (op == "sqrt") return [x] { return at::sqrt(x[0]); };
+#define UNARY(name) \
+  if (op == #name) return [x] { return at::name(x[0]); };
+  UNARY(neg)
+  UNARY(abs) UNARY(sign) UNARY(exp) UNARY(exp2) UNARY(expm1) UNARY(log) UNARY(log2) UNARY(log10)
+      UNARY(log1p) UNARY(sqrt) UNARY(rsqrt) UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan)
+          UNARY(asin) UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh) UNARY(asinh)
+              UNARY(acosh) UNARY(atanh) UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu)
+                  UNARY(selu) UNARY(mish) UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac)
+                      UNARY(floor) UNARY(ceil) UNARY(round) UNARY(trunc) UNARY(relu)
+                          UNARY(logical_not) UNARY(bitwise_not) UNARY(isnan) UNARY(isinf)
+                              UNARY(isfinite) UNARY(hardtanh) UNARY(leaky_relu) UNARY(elu)
+                                  UNARY(celu) UNARY(softplus)
+#undef UNARY
+      // torch.nn.functional.softsign is composite: x / (1 + |x|).
+      if (op == "softsign") return [x] { return x[0] / (at::abs(x[0]) + 1); };
+  if (op == "gelu") {
+    const std::string approximate = p.value("approximate", "none");
+    return [x, approximate] { return at::gelu(x[0], approximate); };
+  }
+  if (op == "clamp") {
+    c10::optional<at::Scalar> lo, hi;
+    if (p.contains("min")) lo = p.at("min").get<double>();
+    if (p.contains("max")) hi = p.at("max").get<double>();
+    return [x, lo, hi] { return at::clamp(x[0], lo, hi); };
+  }
   if (op == "cast") {
     const auto to = dtype_of(p.at("to"));
     return [x, to] { return x[0].to(to); };

@@ -21,7 +21,15 @@ ELEM = {
 }
 SIMPLE = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow", "eq": "Equal", "lt": "Less", "le": "LessOrEqual", "gt": "Greater", "ge": "GreaterOrEqual",
           "where": "Where", "neg": "Neg", "abs": "Abs", "exp": "Exp", "log": "Log", "sqrt": "Sqrt",
-          "matmul": "MatMul"}
+          "matmul": "MatMul", "sign": "Sign", "reciprocal": "Reciprocal", "sin": "Sin", "cos": "Cos",
+          "tan": "Tan", "asin": "Asin", "acos": "Acos", "atan": "Atan", "sinh": "Sinh", "cosh": "Cosh",
+          "tanh": "Tanh", "asinh": "Asinh", "acosh": "Acosh", "atanh": "Atanh", "erf": "Erf", "floor": "Floor",
+          "ceil": "Ceil", "round": "Round", "sigmoid": "Sigmoid", "relu": "Relu", "logical_not": "Not",
+          "isnan": "IsNaN", "isinf": "IsInf", "softsign": "Softsign", "selu": "Selu", "hardswish": "HardSwish",
+          "elu": "Elu", "celu": "Celu", "softplus": "Softplus"}
+# torch's defaults in ONNX attributes.
+WITH_ATTRS = {"hardsigmoid": ("HardSigmoid", {"alpha": 1 / 6, "beta": 0.5}),
+              "leaky_relu": ("LeakyRelu", {"alpha": 0.01})}
 OPSET = 17
 
 
@@ -50,6 +58,21 @@ def node(op, ins, out, params, rank, initializers):
     keepdim = int(params.get("keepdim", False))
     if op in SIMPLE:
         return helper.make_node(SIMPLE[op], ins, [out])
+    if op in WITH_ATTRS:
+        name, attrs = WITH_ATTRS[op]
+        return helper.make_node(name, ins, [out], **attrs)
+    if op in ("clamp", "hardtanh"):
+        lo = params.get("min", -1.0 if op == "hardtanh" else None)
+        hi = params.get("max", 1.0 if op == "hardtanh" else None)
+        bounds = []
+        for tag, v in (("min", lo), ("max", hi)):
+            if v is None:
+                bounds.append("")
+                continue
+            name = f"{out}_{tag}"
+            initializers.append(helper.make_tensor(name, TensorProto.FLOAT, [], [v]))
+            bounds.append(name)
+        return helper.make_node("Clip", ins + bounds, [out])
     if op == "ne":
         raise ValueError("ne has no single ONNX node (it is Not(Equal))")
     if op == "cast":
@@ -89,7 +112,7 @@ def build(op, inputs, params, k):
         nodes.append(node(op, ins, out, params, rank, inits))
         first = out
     out_type = ELEM[inputs[1 if op == "where" else 0]["dtype"]]
-    if op in ("eq", "ne", "lt", "le", "gt", "ge"):
+    if op in ("eq", "ne", "lt", "le", "gt", "ge", "isnan", "isinf", "logical_not"):
         out_type = TensorProto.BOOL
     elif op == "div" and inputs[0]["dtype"] in INTEGRAL:
         out_type = TensorProto.FLOAT

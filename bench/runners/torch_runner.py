@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 DTYPES = {
     "bool": (torch.bool, np.bool_), "uint8": (torch.uint8, np.uint8), "int8": (torch.int8, np.int8),
@@ -32,6 +33,11 @@ def make_op(op, x, p):
     unary = {"neg": torch.neg, "abs": torch.abs, "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt,
              "max": torch.max, "min": torch.min, "conj": torch.conj_physical, "real": torch.real,
              "imag": torch.imag, "angle": torch.angle}
+    if op == "clamp":
+        return lambda: torch.clamp(x[0], p.get("min"), p.get("max"))
+    if op == "gelu":
+        approximate = p.get("approximate", "none")
+        return lambda: F.gelu(x[0], approximate=approximate)
     if op in binary:
         f = binary[op]
         return lambda: f(x[0], x[1])
@@ -55,6 +61,10 @@ def make_op(op, x, p):
     if op == "argmax":
         d = dim[0] if isinstance(dim, list) else dim
         return lambda: torch.argmax(x[0], d, keepdim=keepdim)
+    # The other unary ops, by their name in torch or torch.nn.functional.
+    if hasattr(torch, op) or hasattr(F, op):
+        f = getattr(torch, op) if hasattr(torch, op) else getattr(F, op)
+        return lambda: f(x[0])
     raise ValueError(f"the PyTorch runner has no op {op}")
 
 

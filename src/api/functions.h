@@ -8,6 +8,7 @@
 
 #include "core/factories.h"
 #include "core/tensor.h"
+#include "ops/unary_ops.h"
 
 namespace tessera {
 
@@ -30,12 +31,28 @@ Tensor pow(const Tensor& self, const Scalar& exponent);
 /// A 0-d tensor marked as a wrapped number, as PyTorch makes of x + 2.
 Tensor wrapped_scalar(const Scalar& s);
 
-// ---- unary (ops/unary.cpp) ----
-Tensor neg(const Tensor& self);
-Tensor abs(const Tensor& self);
-Tensor exp(const Tensor& self);
-Tensor log(const Tensor& self);
-Tensor sqrt(const Tensor& self);
+// ---- unary (ops/unary.cpp; the list is ops/unary_ops.h) ----
+// exp, log, sqrt, sin, tanh, sigmoid, erf, silu, ...: bool and integer inputs give float32.
+// floor, ceil, round (half to even), trunc, sign, relu keep the dtype; logical_not, isnan,
+// isinf, isfinite give bool; bitwise_not takes bool and integers.
+#define TSR_DECLARE_UNARY_API(name, ...) Tensor name(const Tensor& self);
+TSR_FLOAT_UNARY_OPS(TSR_DECLARE_UNARY_API)
+TSR_OTHER_UNARY_OPS(TSR_DECLARE_UNARY_API)
+#undef TSR_DECLARE_UNARY_API
+
+// ---- activations with parameters (ops/activation.cpp) ----
+/// Limits to [min, max]; the bounds take part in type promotion as in torch.clamp.
+Tensor clamp(const Tensor& self, const std::optional<Scalar>& min,
+             const std::optional<Scalar>& max = std::nullopt);
+Tensor hardtanh(const Tensor& self, const Scalar& min_val = -1, const Scalar& max_val = 1);
+Tensor relu6(const Tensor& self);
+Tensor leaky_relu(const Tensor& self, const Scalar& negative_slope = 0.01);
+Tensor elu(const Tensor& self, const Scalar& alpha = 1, const Scalar& scale = 1,
+           const Scalar& input_scale = 1);
+Tensor celu(const Tensor& self, const Scalar& alpha = 1.0);
+/// approximate: "none" (the erf form) or "tanh".
+Tensor gelu(const Tensor& self, std::string_view approximate = "none");
+Tensor softplus(const Tensor& self, const Scalar& beta = 1, const Scalar& threshold = 20);
 
 // ---- comparison (ops/compare.cpp); results are bool ----
 Tensor eq(const Tensor& self, const Tensor& other);

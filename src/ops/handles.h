@@ -3,9 +3,18 @@
 #pragma once
 
 #include "dispatch/dispatcher.h"
+#include "ops/unary_ops.h"
 
 namespace tessera::ops {
 
+// activation.cpp
+OperatorHandle clamp_op();
+OperatorHandle hardtanh_op();
+OperatorHandle leaky_relu_op();
+OperatorHandle elu_op();
+OperatorHandle celu_op();
+OperatorHandle gelu_op();
+OperatorHandle softplus_op();
 // binary.cpp
 OperatorHandle add_op();
 OperatorHandle sub_op();
@@ -37,11 +46,10 @@ OperatorHandle max_dim_op();
 OperatorHandle min_dim_op();
 OperatorHandle argmax_op();
 // unary.cpp
-OperatorHandle neg_op();
-OperatorHandle abs_op();
-OperatorHandle exp_op();
-OperatorHandle log_op();
-OperatorHandle sqrt_op();
+#define TSR_DECLARE_UNARY_OP(name, ...) OperatorHandle name##_op();
+TSR_FLOAT_UNARY_OPS(TSR_DECLARE_UNARY_OP)
+TSR_OTHER_UNARY_OPS(TSR_DECLARE_UNARY_OP)
+#undef TSR_DECLARE_UNARY_OP
 // where.cpp
 OperatorHandle where_op();
 

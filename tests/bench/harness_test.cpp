@@ -1,5 +1,6 @@
 // The op benchmark harness: spec parsing, statistics, reports, comparison, the guard, and
 // short runs with the tessera runner and with each peer runner that is installed.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -35,14 +36,12 @@ TEST(Spec, ExpandsCrossProducts) {
 }
 
 TEST(Spec, ErrorsNameTheEntryAndProblem) {
-  EXPECT_EQ(
-      error_of([] {
-        parse_spec(
-            spec_json(R"({"benchmarks": [{"op": "frobnicate", "inputs": [], "dtypes": []}]})"));
-      }),
-      "bench: unknown op 'frobnicate'; known ops: add, sub, mul, div, pow, eq, ne, lt, le, gt, ge, "
-      "where, neg, abs, exp, log, sqrt, conj, real, imag, angle, cast, sum, mean, max, min, "
-      "max_dim, min_dim, argmax, matmul");
+  const std::string unknown = error_of([] {
+    parse_spec(spec_json(R"({"benchmarks": [{"op": "frobnicate", "inputs": [], "dtypes": []}]})"));
+  });
+  EXPECT_THAT(unknown, ::testing::StartsWith(
+                           "bench: unknown op 'frobnicate'; known ops: add, sub, mul, div, pow, "));
+  EXPECT_THAT(unknown, ::testing::HasSubstr(", gelu, "));
   EXPECT_EQ(error_of([] {
               parse_spec(spec_json(
                   R"({"benchmarks": [{"op": "add", "inputs": [[[4]]], "dtypes": ["float32"]}]})"));

@@ -19,6 +19,7 @@ import sys
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 DTYPES = {
     "bool": torch.bool, "uint8": torch.uint8, "int8": torch.int8, "int16": torch.int16,
@@ -203,19 +204,59 @@ UNARY_SHAPES = [([3, 4], "contiguous", "plain"), ([], "contiguous", "zero_dim"),
                 ([3, 4], "transposed", "transposed"), ([2, 3], "strided", "strided")]
 
 
+# Unary ops called as torch.<name> and as torch.nn.functional.<name>.
+UNARY_TORCH = ["neg", "abs", "sign", "reciprocal", "sqrt", "rsqrt", "exp", "exp2", "expm1", "log", "log2", "log10",
+               "log1p", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh",
+               "atanh", "erf", "erfc", "floor", "ceil", "round", "trunc", "frac", "sigmoid", "relu", "logical_not",
+               "bitwise_not", "isnan", "isinf", "isfinite", "conj", "real", "imag", "angle"]
+UNARY_F = ["silu", "selu", "mish", "softsign", "hardsigmoid", "hardswish"]
+# Activations with parameters: (op, torch call, [(kwargs for tessera, kwargs for torch)]).
+PARAM_ACTIVATIONS = [
+    ("clamp", torch.clamp, [({"min": {"int": -1}}, {"min": -1}), ({"max": {"float": 0.5}}, {"max": 0.5}),
+                            ({"min": {"float": -1.5}, "max": {"int": 2}}, {"min": -1.5, "max": 2}),
+                            ({"min": {"int": 2}, "max": {"int": 1}}, {"min": 2, "max": 1}),
+                            ({}, {})]),
+    ("hardtanh", F.hardtanh, [({}, {}), ({"min_val": {"int": -2}, "max_val": {"int": 3}},
+                                         {"min_val": -2, "max_val": 3})]),
+    ("leaky_relu", F.leaky_relu, [({}, {}), ({"negative_slope": {"float": 0.2}}, {"negative_slope": 0.2})]),
+    ("elu", F.elu, [({}, {}), ({"alpha": {"float": 0.5}}, {"alpha": 0.5})]),
+    ("celu", F.celu, [({}, {}), ({"alpha": {"float": 2.0}}, {"alpha": 2.0})]),
+    ("gelu", F.gelu, [({}, {}), ({"approximate": {"str": "tanh"}}, {"approximate": "tanh"}),
+                      ({"approximate": {"str": "cubic"}}, {"approximate": "cubic"})]),
+    ("softplus", F.softplus, [({}, {}), ({"beta": {"int": 2}, "threshold": {"int": 3}},
+                                         {"beta": 2, "threshold": 3})]),
+]
+
+
+def gen_activations(cases):
+    g = Gen(350)
+    for op, fn, variants in PARAM_ACTIVATIONS:
+        for kw, tkw in variants:
+            for d in ALL:
+                for shape, layout, tag in UNARY_SHAPES:
+                    v, j = make_input(g.values(d, shape), layout)
+                    cases.add(op, [j], kw, lambda: fn(v, **tkw), f"{d}/{tag}")
+            for d in ["float32", "float64", "bfloat16"]:
+                t = torch.tensor([0.0, -0.0, 1.0, -1.0, 25.0, -25.0, float("inf"), float("-inf"), float("nan")])
+                v, j = make_input(t.to(DTYPES[d]), "contiguous")
+                cases.add(op, [j], kw, lambda: fn(v, **tkw), f"{d}/special")
+
+
 def gen_unary(cases):
-    ops = {"neg": torch.neg, "abs": torch.abs, "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt,
-           "conj": torch.conj, "real": torch.real, "imag": torch.imag, "angle": torch.angle}
+    ops = {name: getattr(torch, name) for name in UNARY_TORCH}
+    ops.update({name: getattr(F, name) for name in UNARY_F})
     for seed, (op, fn) in enumerate(ops.items()):
         g = Gen(300 + seed)
         for d in ALL:
             for shape, layout, tag in UNARY_SHAPES:
                 v, j = make_input(g.values(d, shape), layout)
                 cases.add(op, [j], {}, lambda: fn(v), f"{d}/{tag}")
-        # Special values for the floating ones.
-        # Complex infinities are left out for exp: PyTorch's vectorised complex exp gives
-        # exp(inf+0j) = inf-nanj, tessera (std::complex) the C99 Annex G answer inf+0j.
-        for d in ["float32", "float64", "float16"] + ([] if op == "exp" else ["complex64"]):
+        # Special values for the floating ones. Complex zeros and infinities are left out
+        # where PyTorch's vectorised complex kernels and C99 Annex G (std::complex, which
+        # tessera follows) disagree: exp(inf+0j) is inf-nanj in PyTorch, inf+0j in C99;
+        # 1/(0+0j) is nan+nanj in PyTorch, inf+nanj in C99; and so on.
+        c99 = op in ("exp", "asin", "atan", "log2", "reciprocal", "rsqrt", "sigmoid")
+        for d in ["float32", "float64", "float16"] + ([] if c99 else ["complex64"]):
             t = torch.tensor([0.0, -0.0, 1.0, -1.0, float("inf"), float("-inf"), float("nan"), 1e-3]).to(DTYPES[d])
             v, j = make_input(t, "contiguous")
             cases.add(op, [j], {}, lambda: fn(v), f"{d}/special")
@@ -392,6 +433,7 @@ def main():
     cases = Cases()
     gen_binary(cases)
     gen_unary(cases)
+    gen_activations(cases)
     gen_where(cases)
     gen_reduce(cases)
     gen_matmul(cases)
