@@ -22,6 +22,23 @@ const std::vector<OpInfo>& all_ops() {
       {"mul", "mul.Tensor", 2, {}, C::Elementwise, true, {}},
       {"div", "div.Tensor_mode", 2, {}, C::Elementwise, true, {}},
       {"pow", "pow.Tensor_Tensor", 2, {}, C::Elementwise, true, {}},
+      {"remainder", "remainder.Tensor", 2, {}, C::Elementwise, true, {}},
+      {"fmod", "fmod.Tensor", 2, {}, C::Elementwise, true, {}},
+      {"atan2", "atan2", 2, {}, C::Elementwise, true, {}},
+      {"maximum", "maximum", 2, {}, C::Elementwise, true, {}},
+      {"minimum", "minimum", 2, {}, C::Elementwise, true, {}},
+      {"logical_and", "logical_and", 2, {}, C::Elementwise, false, {}},
+      {"logical_or", "logical_or", 2, {}, C::Elementwise, false, {}},
+      {"logical_xor", "logical_xor", 2, {}, C::Elementwise, false, {}},
+      {"bitwise_and", "bitwise_and.Tensor", 2, {}, C::Elementwise, true, {}},
+      {"bitwise_or", "bitwise_or.Tensor", 2, {}, C::Elementwise, true, {}},
+      {"bitwise_xor", "bitwise_xor.Tensor", 2, {}, C::Elementwise, true, {}},
+      {"bitwise_left_shift", "bitwise_left_shift.Tensor", 2, {}, C::Elementwise, true, {}},
+      {"bitwise_right_shift", "bitwise_right_shift.Tensor", 2, {}, C::Elementwise, true, {}},
+      {"lerp", "lerp.Tensor", 3, {}, C::Elementwise, true, {}},
+      {"lerp_scalar", "lerp.Scalar", 2, {"weight"}, C::Elementwise, true, {}},
+      {"addcmul", "addcmul", 3, {}, C::Elementwise, true, {}},
+      {"prelu", "prelu", 2, {}, C::Elementwise, true, {}},
       {"eq", "eq.Tensor", 2, {}, C::Elementwise, false, {}},
       {"ne", "ne.Tensor", 2, {}, C::Elementwise, false, {}},
       {"lt", "lt.Tensor", 2, {}, C::Elementwise, false, {}},
@@ -87,7 +104,7 @@ Stack bind_call(const OpInfo& op, const std::vector<Tensor>& inputs, const nlohm
       kwargs.emplace_back("dim", v.get<int64_t>());
     } else if (k == "keepdim") {
       kwargs.emplace_back("keepdim", v.get<bool>());
-    } else if (k == "min" || k == "max") {
+    } else if (k == "min" || k == "max" || k == "weight") {
       kwargs.emplace_back(k, Scalar(v.get<double>()));
     } else if (k == "approximate") {
       kwargs.emplace_back(k, v.get<std::string>());

@@ -68,18 +68,31 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   if (op == "gt") return [x] { return at::gt(x[0], x[1]); };
   if (op == "ge") return [x] { return at::ge(x[0], x[1]); };
   if (op == "where") return [x] { return at::where(x[0], x[1], x[2]); };
+#define BINARY(name) \
+  if (op == #name) return [x] { return at::name(x[0], x[1]); };
+  BINARY(remainder)
+  BINARY(fmod) BINARY(atan2) BINARY(maximum) BINARY(minimum) BINARY(logical_and) BINARY(logical_or)
+      BINARY(logical_xor) BINARY(bitwise_and) BINARY(bitwise_or) BINARY(bitwise_xor)
+          BINARY(bitwise_left_shift) BINARY(bitwise_right_shift) BINARY(prelu)
+#undef BINARY
+              if (op == "lerp") return [x] { return at::lerp(x[0], x[1], x[2]); };
+  if (op == "lerp_scalar") {
+    const double w = p.value("weight", 0.5);
+    return [x, w] { return at::lerp(x[0], x[1], w); };
+  }
+  if (op == "addcmul") return [x] { return at::addcmul(x[0], x[1], x[2]); };
 #define UNARY(name) \
   if (op == #name) return [x] { return at::name(x[0]); };
   UNARY(neg)
-  UNARY(abs) UNARY(sign) UNARY(exp) UNARY(exp2) UNARY(expm1) UNARY(log) UNARY(log2) UNARY(log10)
-      UNARY(log1p) UNARY(sqrt) UNARY(rsqrt) UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan)
-          UNARY(asin) UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh) UNARY(asinh)
-              UNARY(acosh) UNARY(atanh) UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu)
-                  UNARY(selu) UNARY(mish) UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac)
-                      UNARY(floor) UNARY(ceil) UNARY(round) UNARY(trunc) UNARY(relu)
-                          UNARY(logical_not) UNARY(bitwise_not) UNARY(isnan) UNARY(isinf)
-                              UNARY(isfinite) UNARY(hardtanh) UNARY(leaky_relu) UNARY(elu)
-                                  UNARY(celu) UNARY(softplus)
+  UNARY(abs)
+  UNARY(sign) UNARY(exp) UNARY(exp2) UNARY(expm1) UNARY(log) UNARY(log2) UNARY(log10) UNARY(log1p)
+      UNARY(sqrt) UNARY(rsqrt) UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan) UNARY(asin)
+          UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh) UNARY(asinh) UNARY(acosh)
+              UNARY(atanh) UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu) UNARY(selu) UNARY(mish)
+                  UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac) UNARY(floor) UNARY(ceil)
+                      UNARY(round) UNARY(trunc) UNARY(relu) UNARY(logical_not) UNARY(bitwise_not)
+                          UNARY(isnan) UNARY(isinf) UNARY(isfinite) UNARY(hardtanh)
+                              UNARY(leaky_relu) UNARY(elu) UNARY(celu) UNARY(softplus)
 #undef UNARY
       // torch.nn.functional.softsign is composite: x / (1 + |x|).
       if (op == "softsign") return [x] { return x[0] / (at::abs(x[0]) + 1); };

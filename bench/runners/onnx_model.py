@@ -26,10 +26,11 @@ SIMPLE = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow", 
           "tanh": "Tanh", "asinh": "Asinh", "acosh": "Acosh", "atanh": "Atanh", "erf": "Erf", "floor": "Floor",
           "ceil": "Ceil", "round": "Round", "sigmoid": "Sigmoid", "relu": "Relu", "logical_not": "Not",
           "isnan": "IsNaN", "isinf": "IsInf", "softsign": "Softsign", "selu": "Selu", "hardswish": "HardSwish",
-          "elu": "Elu", "celu": "Celu", "softplus": "Softplus"}
+          "elu": "Elu", "celu": "Celu", "softplus": "Softplus", "maximum": "Max", "minimum": "Min",
+          "logical_and": "And", "logical_or": "Or", "logical_xor": "Xor"}
 # torch's defaults in ONNX attributes.
 WITH_ATTRS = {"hardsigmoid": ("HardSigmoid", {"alpha": 1 / 6, "beta": 0.5}),
-              "leaky_relu": ("LeakyRelu", {"alpha": 0.01})}
+              "leaky_relu": ("LeakyRelu", {"alpha": 0.01}), "fmod": ("Mod", {"fmod": 1})}
 OPSET = 17
 
 
@@ -58,6 +59,14 @@ def node(op, ins, out, params, rank, initializers):
     keepdim = int(params.get("keepdim", False))
     if op in SIMPLE:
         return helper.make_node(SIMPLE[op], ins, [out])
+    if op == "prelu" and rank <= 2:
+        return helper.make_node("PRelu", ins, [out])
+    if op == "prelu":
+        # ONNX broadcasts the slope from the right: torch's per-channel slope becomes [C, 1, ...].
+        shape = f"{out}_slope_shape"
+        initializers.append(helper.make_tensor(shape, TensorProto.INT64, [rank - 1], [-1] + [1] * (rank - 2)))
+        return [helper.make_node("Reshape", [ins[1], shape], [f"{out}_slope"]),
+                helper.make_node("PRelu", [ins[0], f"{out}_slope"], [out])]
     if op in WITH_ATTRS:
         name, attrs = WITH_ATTRS[op]
         return helper.make_node(name, ins, [out], **attrs)
@@ -109,10 +118,12 @@ def build(op, inputs, params, k):
         else:
             ins = [first] + [f"x{j}" for j in range(1, len(inputs))]
         ins = torch_semantics(op, inputs, ins, out, nodes)
-        nodes.append(node(op, ins, out, params, rank, inits))
+        made = node(op, ins, out, params, rank, inits)
+        nodes.extend(made if isinstance(made, list) else [made])
         first = out
     out_type = ELEM[inputs[1 if op == "where" else 0]["dtype"]]
-    if op in ("eq", "ne", "lt", "le", "gt", "ge", "isnan", "isinf", "logical_not"):
+    if op in ("eq", "ne", "lt", "le", "gt", "ge", "isnan", "isinf", "logical_not",
+              "logical_and", "logical_or", "logical_xor"):
         out_type = TensorProto.BOOL
     elif op == "div" and inputs[0]["dtype"] in INTEGRAL:
         out_type = TensorProto.FLOAT

@@ -61,10 +61,13 @@ def make_op(op, x, p):
     if op == "argmax":
         d = dim[0] if isinstance(dim, list) else dim
         return lambda: torch.argmax(x[0], d, keepdim=keepdim)
-    # The other unary ops, by their name in torch or torch.nn.functional.
+    if op == "lerp_scalar":
+        w = p.get("weight", 0.5)
+        return lambda: torch.lerp(x[0], x[1], w)
+    # The other ops, by their name in torch or torch.nn.functional.
     if hasattr(torch, op) or hasattr(F, op):
         f = getattr(torch, op) if hasattr(torch, op) else getattr(F, op)
-        return lambda: f(x[0])
+        return lambda: f(*x)
     raise ValueError(f"the PyTorch runner has no op {op}")
 
 

@@ -21,6 +21,30 @@ Tensor div(const Tensor& self, const Tensor& other,
            std::optional<std::string_view> rounding_mode = std::nullopt);
 Tensor floor_divide(const Tensor& self, const Tensor& other);
 Tensor pow(const Tensor& self, const Tensor& exponent);
+/// Python's modulo: the result has the divisor's sign. fmod: C's, the dividend's sign.
+Tensor remainder(const Tensor& self, const Tensor& other);
+Tensor fmod(const Tensor& self, const Tensor& other);
+Tensor atan2(const Tensor& self, const Tensor& other);
+/// Elementwise maximum / minimum; NaN if either is NaN.
+Tensor maximum(const Tensor& self, const Tensor& other);
+Tensor minimum(const Tensor& self, const Tensor& other);
+/// self + weight * (end - self); end and weight must have self's dtype.
+Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight);
+Tensor lerp(const Tensor& self, const Tensor& end, const Scalar& weight);
+/// self + value * tensor1 * tensor2.
+Tensor addcmul(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2,
+               const Scalar& value = 1);
+
+// ---- logical and bitwise (ops/bitwise.cpp) ----
+Tensor logical_and(const Tensor& self, const Tensor& other);
+Tensor logical_or(const Tensor& self, const Tensor& other);
+Tensor logical_xor(const Tensor& self, const Tensor& other);
+Tensor bitwise_and(const Tensor& self, const Tensor& other);
+Tensor bitwise_or(const Tensor& self, const Tensor& other);
+Tensor bitwise_xor(const Tensor& self, const Tensor& other);
+/// Shifts by a negative amount or by the bit width or more give 0 (or -1 to the right).
+Tensor bitwise_left_shift(const Tensor& self, const Tensor& other);
+Tensor bitwise_right_shift(const Tensor& self, const Tensor& other);
 // Scalar forms: the number takes part in promotion as a wrapped number (Note [Result type]).
 Tensor add(const Tensor& self, const Scalar& other, const Scalar& alpha = 1);
 Tensor sub(const Tensor& self, const Scalar& other, const Scalar& alpha = 1);
@@ -53,6 +77,8 @@ Tensor celu(const Tensor& self, const Scalar& alpha = 1.0);
 /// approximate: "none" (the erf form) or "tanh".
 Tensor gelu(const Tensor& self, std::string_view approximate = "none");
 Tensor softplus(const Tensor& self, const Scalar& beta = 1, const Scalar& threshold = 20);
+/// x > 0 ? x : weight * x, weight holding one slope or one per channel (dim 1).
+Tensor prelu(const Tensor& self, const Tensor& weight);
 
 // ---- comparison (ops/compare.cpp); results are bool ----
 Tensor eq(const Tensor& self, const Tensor& other);

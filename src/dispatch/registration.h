@@ -38,6 +38,13 @@
     return op.call(self);                                              \
   }
 
+/// The same for `Tensor name(const Tensor& self, const Tensor& other)`.
+#define TSR_BINARY_API(name)                                                          \
+  Tensor name(const Tensor& self, const Tensor& other) {                              \
+    static const auto op = name##_op().typed<Tensor(const Tensor&, const Tensor&)>(); \
+    return op.call(self, other);                                                      \
+  }
+
 namespace tessera {
 
 /// Registers make.template operator()<T>() (a kernel function pointer) for every dtype in

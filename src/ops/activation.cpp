@@ -1,5 +1,5 @@
 // Activations with parameters: clamp, hardtanh (and relu6), leaky_relu, elu, celu, gelu,
-// softplus. Schemas and reference kernels; the parameter-free ones are in unary.cpp.
+// softplus, prelu. Schemas and reference kernels; the parameter-free ones are in unary.cpp.
 #include <cmath>
 #include <numbers>
 
@@ -17,6 +17,8 @@ TSR_OP(elu, "elu(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale
 TSR_OP(celu, "celu(Tensor self, Scalar alpha=1.0) -> Tensor")
 TSR_OP(gelu, "gelu(Tensor self, *, str approximate='none') -> Tensor")
 TSR_OP(softplus, "softplus(Tensor self, Scalar beta=1, Scalar threshold=20) -> Tensor")
+// prelu dispatches on self; the weight is converted to self's dtype.
+TSR_OP(prelu, "prelu(Tensor self, Tensor weight) -> Tensor", OpOptions{.dispatch_dtype_args = {0}})
 }  // namespace ops
 using namespace ops;
 
@@ -124,6 +126,23 @@ Tensor softplus_kernel(const Tensor& self, const Scalar& beta, const Scalar& thr
                       [b, t](C x) { return x * b > t ? x : std::log1p(std::exp(x * b)) / b; });
 }
 
+// x > 0 ? x : w * x, with one slope or one per channel (dim 1).
+template <typename T>
+Tensor prelu_kernel(const Tensor& self, const Tensor& weight) {
+  const int64_t channels = self.dim() >= 2 ? self.size(1) : 1;
+  TSR_CHECK(weight.dim() <= 1, "prelu: weight must be a scalar or 1-D, got ", weight.dim(),
+            " dims");
+  TSR_CHECK(weight.numel() == 1 || weight.numel() == channels,
+            "prelu: mismatch of parameter numbers and input channel size: found parameter "
+            "numbers = ",
+            weight.numel(), " and channel size = ", channels);
+  Shape shape(static_cast<size_t>(self.dim()), 1);  // the slopes along dim 1
+  if (weight.numel() != 1) shape[1] = channels;
+  const Tensor w = weight.numel() == 1 ? weight.reshape({}) : weight.reshape(shape);
+  using C = compute_t<T>;
+  return binary_map<T, T>(self, w, "prelu", [](T x, T s) { return C(x) > 0 ? x : T(C(s) * C(x)); });
+}
+
 }  // namespace
 
 TSR_REGISTER {
@@ -143,6 +162,8 @@ TSR_REGISTER {
            []<typename T>() { return &gelu_kernel<T>; });
   impl_for(softplus_op(), kBackendReference, FloatingDTypes{},
            []<typename T>() { return &softplus_kernel<T>; });
+  impl_for(prelu_op(), kBackendReference, FloatingDTypes{},
+           []<typename T>() { return &prelu_kernel<T>; });
 }
 
 Tensor clamp(const Tensor& self, const std::optional<Scalar>& min,
@@ -181,5 +202,7 @@ Tensor softplus(const Tensor& self, const Scalar& beta, const Scalar& threshold)
   static const auto op = softplus_op().typed<Tensor(const Tensor&, const Scalar&, const Scalar&)>();
   return op.call(self, beta, threshold);
 }
+
+TSR_BINARY_API(prelu)
 
 }  // namespace tessera

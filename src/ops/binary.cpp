@@ -1,4 +1,5 @@
-// add, sub, mul, div (true, floor, trunc), floor_divide, pow: schemas and reference kernels.
+// add, sub, mul, div (true, floor, trunc), floor_divide, pow, remainder, fmod, atan2,
+// maximum, minimum: schemas and reference kernels.
 #include <cmath>
 
 #include "api/functions.h"
@@ -12,6 +13,11 @@ TSR_OP(sub, "sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor"
 TSR_OP(mul, "mul.Tensor(Tensor self, Tensor other) -> Tensor")
 TSR_OP(div, "div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode=None) -> Tensor")
 TSR_OP(pow, "pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor")
+TSR_OP(remainder, "remainder.Tensor(Tensor self, Tensor other) -> Tensor")
+TSR_OP(fmod, "fmod.Tensor(Tensor self, Tensor other) -> Tensor")
+TSR_OP(atan2, "atan2(Tensor self, Tensor other) -> Tensor")
+TSR_OP(maximum, "maximum(Tensor self, Tensor other) -> Tensor")
+TSR_OP(minimum, "minimum(Tensor self, Tensor other) -> Tensor")
 }  // namespace ops
 using namespace ops;
 
@@ -161,6 +167,54 @@ Tensor pow_kernel(const Tensor& a, const Tensor& b) {
   }
 }
 
+// remainder: the result has the divisor's sign (Python's %); fmod: the dividend's (C's).
+template <typename T>
+Tensor remainder_kernel(const Tensor& a, const Tensor& b, bool python) {
+  const char* op = python ? "remainder" : "fmod";
+  if constexpr (std::is_integral_v<T>) {
+    return binary_map<T, T>(a, b, op, [python](T x, T y) {
+      TSR_CHECK(y != 0, python ? "remainder" : "fmod",
+                ": ZeroDivisionError (integer modulo by zero)");
+      if constexpr (std::is_signed_v<T>) {
+        if (y == -1) return T(0);  // avoids the overflow of INT_MIN % -1
+      }
+      T r = static_cast<T>(x % y);
+      if (python && r != 0 && ((r < 0) != (y < 0))) r = static_cast<T>(r + y);
+      return r;
+    });
+  } else {
+    using C = compute_t<T>;
+    return binary_map<T, T>(a, b, op, [python](T x, T y) {
+      C r = std::fmod(C(x), C(y));
+      if (python && r != 0 && ((r < 0) != (C(y) < 0))) r += C(y);
+      return T(r);
+    });
+  }
+}
+
+template <typename T>
+Tensor atan2_kernel(const Tensor& a, const Tensor& b) {
+  if constexpr (std::is_integral_v<T>) {
+    return binary_map<float, float>(a, b, "atan2",
+                                    [](float x, float y) { return std::atan2(x, y); });
+  } else {
+    using C = compute_t<T>;
+    return binary_map<T, T>(a, b, "atan2", [](T x, T y) { return T(std::atan2(C(x), C(y))); });
+  }
+}
+
+// maximum / minimum: NaN wins, as in torch.maximum.
+template <typename T, bool kMax>
+Tensor extreme_kernel(const Tensor& a, const Tensor& b) {
+  using C = compute_t<T>;
+  return binary_map<T, T>(a, b, kMax ? "maximum" : "minimum", [](T x, T y) {
+    const C cx(x), cy(y);
+    if (cx != cx) return x;
+    if (cy != cy) return y;
+    return (kMax ? cx > cy : cx < cy) ? x : y;
+  });
+}
+
 }  // namespace
 
 TSR_REGISTER {
@@ -169,6 +223,20 @@ TSR_REGISTER {
   impl_for(mul_op(), kBackendReference, AllDTypes{}, []<typename T>() { return &mul_kernel<T>; });
   impl_for(div_op(), kBackendReference, AllDTypes{}, []<typename T>() { return &div_kernel<T>; });
   impl_for(pow_op(), kBackendReference, AllDTypes{}, []<typename T>() { return &pow_kernel<T>; });
+  using Numbers = dtypes_of<DTypeCategory::Integer, DTypeCategory::Floating>;
+  impl_for(remainder_op(), kBackendReference, Numbers{}, []<typename T>() {
+    return +[](const Tensor& a, const Tensor& b) { return remainder_kernel<T>(a, b, true); };
+  });
+  impl_for(fmod_op(), kBackendReference, Numbers{}, []<typename T>() {
+    return +[](const Tensor& a, const Tensor& b) { return remainder_kernel<T>(a, b, false); };
+  });
+  impl_for(atan2_op(), kBackendReference, RealDTypes{},
+           []<typename T>() { return &atan2_kernel<T>; });
+  // Complex numbers have no order: maximum and minimum register real dtypes only.
+  impl_for(maximum_op(), kBackendReference, RealDTypes{},
+           []<typename T>() { return &extreme_kernel<T, true>; });
+  impl_for(minimum_op(), kBackendReference, RealDTypes{},
+           []<typename T>() { return &extreme_kernel<T, false>; });
 }
 
 Tensor wrapped_scalar(const Scalar& s) {
@@ -201,6 +269,11 @@ Tensor pow(const Tensor& self, const Tensor& exponent) {
   static const auto op = pow_op().typed<Tensor(const Tensor&, const Tensor&)>();
   return op.call(self, exponent);
 }
+TSR_BINARY_API(remainder)
+TSR_BINARY_API(fmod)
+TSR_BINARY_API(atan2)
+TSR_BINARY_API(maximum)
+TSR_BINARY_API(minimum)
 
 Tensor add(const Tensor& self, const Scalar& other, const Scalar& alpha) {
   return add(self, wrapped_scalar(other), alpha);

@@ -128,4 +128,16 @@ Tensor binary_map(const Tensor& a, const Tensor& b, const char* op, F&& f) {
   return out;
 }
 
+/// out = f(a, b, c) elementwise with broadcasting; inputs converted to In, out of type Out.
+template <typename Out, typename In, typename F>
+Tensor ternary_map(const Tensor& a, const Tensor& b, const Tensor& c, const char* op, F&& f) {
+  const Shape shape = broadcast_shapes(broadcast_shapes(a.sizes(), b.sizes(), op), c.sizes(), op);
+  const Tensor ac = cast_if_needed(a, dtype_of<In>);
+  const Tensor bc = cast_if_needed(b, dtype_of<In>);
+  const Tensor cc = cast_if_needed(c, dtype_of<In>);
+  Tensor out = empty(shape, TensorOptions(dtype_of<Out>, output_device({&a, &b, &c})));
+  detail::map_into<Out, In, 3>(out, {&ac, &bc, &cc}, f);
+  return out;
+}
+
 }  // namespace tessera

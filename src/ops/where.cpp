@@ -19,17 +19,10 @@ Tensor where_kernel(const Tensor& cond, const Tensor& a, const Tensor& b) {
   TSR_CHECK_AS(TypeError, cond.dtype() == DType::Bool,
                "where: expected condition to be a boolean tensor, but got a tensor with dtype ",
                cond.dtype());
-  const Shape shape =
-      broadcast_shapes(broadcast_shapes(cond.sizes(), a.sizes(), "where"), b.sizes(), "where");
-  const Tensor ac = cast_if_needed(a, dtype_of<T>);
-  const Tensor bc = cast_if_needed(b, dtype_of<T>);
-  Tensor out = empty(shape, TensorOptions(dtype_of<T>, output_device({&cond, &a, &b})));
-  // All three operands are read as bytes of the same width, so one element type serves;
-  // the condition is converted to T's storage first.
-  const Tensor cc = cast_if_needed(cond, dtype_of<T>);
-  detail::map_into<T, T, 3>(out, {&cc, &ac, &bc},
-                            [](T c, T x, T y) { return convert<bool>(c) ? x : y; });
-  return out;
+  // The condition is read as T (the three operands share one element type) and converted
+  // back to bool per element.
+  return ternary_map<T, T>(cond, a, b, "where",
+                           [](T c, T x, T y) { return convert<bool>(c) ? x : y; });
 }
 
 }  // namespace

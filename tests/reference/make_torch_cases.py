@@ -158,6 +158,14 @@ def gen_binary(cases):
         "eq.Tensor": (torch.eq, {}, "any"), "ne.Tensor": (torch.ne, {}, "any"),
         "lt.Tensor": (torch.lt, {}, "any"), "le.Tensor": (torch.le, {}, "any"),
         "gt.Tensor": (torch.gt, {}, "any"), "ge.Tensor": (torch.ge, {}, "any"),
+        "remainder.Tensor": (torch.remainder, {}, "nonzero"), "fmod.Tensor": (torch.fmod, {}, "nonzero"),
+        "atan2": (torch.atan2, {}, "any"), "maximum": (torch.maximum, {}, "any"),
+        "minimum": (torch.minimum, {}, "any"), "logical_and": (torch.logical_and, {}, "any"),
+        "logical_or": (torch.logical_or, {}, "any"), "logical_xor": (torch.logical_xor, {}, "any"),
+        "bitwise_and.Tensor": (torch.bitwise_and, {}, "any"), "bitwise_or.Tensor": (torch.bitwise_or, {}, "any"),
+        "bitwise_xor.Tensor": (torch.bitwise_xor, {}, "any"),
+        "bitwise_left_shift.Tensor": (torch.bitwise_left_shift, {}, "small"),
+        "bitwise_right_shift.Tensor": (torch.bitwise_right_shift, {}, "small"),
     }
     for seed, (op, (fn, kw, kind)) in enumerate(ops.items()):
         g = Gen(100 + seed)
@@ -174,6 +182,9 @@ def gen_binary(cases):
             cases.add(op, [ja, jb], {}, lambda: fn(va, vb), f"{da}+{db}")
             va, ja, vb, jb, tag = binary_inputs(g, da, db, BINARY_SHAPES[3], kind)
             cases.add(op, [jb, ja], {}, lambda: fn(vb, va), f"{db}+0d_{da}")
+        # Python numbers, where torch takes them (torch.maximum, atan2 and logical_* do not).
+        if op.split(".")[0] in ("maximum", "minimum", "atan2", "logical_and", "logical_or", "logical_xor"):
+            continue
         for d in ["int8", "uint8", "int64", "float16", "float32", "bool", "complex64"]:
             for s in [3, 2.5, True, -1.5 + 2j]:
                 if kind == "nonzero" and not s:
@@ -182,6 +193,30 @@ def gen_binary(cases):
                 vt, jt = make_input(t, "contiguous")
                 cases.add(op, [jt, {"scalar": s if not isinstance(s, complex) else [s.real, s.imag]}], {},
                           lambda: fn(vt, s), f"{d}+scalar")
+    # Special values: NaN, infinities and signed zeros on either side.
+    g = Gen(8)
+    a = torch.tensor([float("nan"), 1.0, float("-inf"), 0.0, -0.0, 5.5, -5.5, float("inf")])
+    b = torch.tensor([1.0, float("nan"), 2.0, -0.0, 0.0, -2.0, 2.0, 3.0])
+    for op, fn in [("maximum", torch.maximum), ("minimum", torch.minimum), ("remainder.Tensor", torch.remainder),
+                   ("fmod.Tensor", torch.fmod), ("atan2", torch.atan2)]:
+        for d in ["float32", "float64", "bfloat16"]:
+            va, ja = make_input(a.to(DTYPES[d]), "contiguous")
+            vb, jb = make_input(b.to(DTYPES[d]), "contiguous")
+            cases.add(op, [ja, jb], {}, lambda: fn(va, vb), f"{d}/special")
+    # Shifts across the whole width. Negative amounts and amounts of the width or more are
+    # left out: PyTorch 1.13 shifts by them unchecked (undefined in C++; x86 masks the
+    # count), tessera gives 0, or the sign, as PyTorch 2 does.
+    for op, fn in [("bitwise_left_shift.Tensor", torch.bitwise_left_shift),
+                   ("bitwise_right_shift.Tensor", torch.bitwise_right_shift)]:
+        for d in INTEGRAL:
+            bits = torch.iinfo(DTYPES[d]).bits
+            a = torch.tensor([5, 100, 1, 7, 3, 9, 1, 2, 6])
+            if d != "uint8":
+                a[1::2] *= -1
+            b = torch.tensor([0, 1, 2, 3, bits // 2, bits - 3, bits - 2, bits - 1, bits - 1])
+            va, ja = make_input(a.to(DTYPES[d]), "contiguous")
+            vb, jb = make_input(b.to(DTYPES[d]), "contiguous")
+            cases.add(op, [ja, jb], {}, lambda: fn(va, vb), f"{d}/wide")
     # alpha
     g = Gen(7)
     for op, fn in [("add.Tensor", torch.add), ("sub.Tensor", torch.sub)]:
@@ -260,6 +295,39 @@ def gen_unary(cases):
             t = torch.tensor([0.0, -0.0, 1.0, -1.0, float("inf"), float("-inf"), float("nan"), 1e-3]).to(DTYPES[d])
             v, j = make_input(t, "contiguous")
             cases.add(op, [j], {}, lambda: fn(v), f"{d}/special")
+
+
+def gen_pointwise(cases):
+    g = Gen(450)
+    for d in ALL:
+        for spec in BINARY_SHAPES:
+            va, ja, vb, jb, tag = binary_inputs(g, d, d, spec)
+            shape = list(torch.broadcast_shapes(va.shape, vb.shape))
+            vw, jw = make_input(g.values(d, shape[-1:] if shape else [], "small"), "contiguous")
+            cases.add("lerp.Tensor", [ja, jb, jw], {}, lambda: torch.lerp(va, vb, vw), f"{d}/{tag}")
+            for w in [0.25, 0.75]:
+                cases.add("lerp.Scalar", [ja, jb, {"float": w}], {}, lambda: torch.lerp(va, vb, w), f"{d}/{tag}")
+            vc, jc = make_input(g.values(d, shape[-1:] if shape else []), "contiguous")
+            cases.add("addcmul", [ja, jb, jc], {}, lambda: torch.addcmul(va, vb, vc), f"{d}/{tag}")
+            for value in [2, -0.5]:
+                arg = {"int": value} if isinstance(value, int) else {"float": value}
+                cases.add("addcmul", [ja, jb, jc], {"value": arg}, lambda: torch.addcmul(va, vb, vc, value=value),
+                          f"{d}/value/{tag}")
+    for da, db in [("float32", "float64"), ("float16", "float32")]:
+        va, ja = make_input(g.values(da, [3]), "contiguous")
+        vb, jb = make_input(g.values(db, [3]), "contiguous")
+        cases.add("lerp.Scalar", [ja, jb, {"float": 0.5}], {}, lambda: torch.lerp(va, vb, 0.5), f"{da}+{db}")
+        cases.add("lerp.Tensor", [ja, ja, jb], {}, lambda: torch.lerp(va, va, vb), f"{da}+{db}")
+        cases.add("addcmul", [ja, jb, jb], {}, lambda: torch.addcmul(va, vb, vb), f"{da}+{db}")
+    for d in ALL:
+        for shape, wshape, tag in [([2, 3, 4], [3], "channels"), ([2, 3, 4], [1], "shared"), ([5], [1], "vector"),
+                                   ([2, 3], [], "zero_dim_weight"), ([0, 3], [3], "empty"), ([2, 3], [4], "mismatch")]:
+            vx, jx = make_input(g.values(d, shape), "contiguous")
+            vw, jw = make_input(g.values(d, wshape, "small"), "contiguous")
+            cases.add("prelu", [jx, jw], {}, lambda: torch.prelu(vx, vw), f"{d}/{tag}")
+        vx, jx = make_input(g.values(d, [4, 3]), "transposed")
+        vw, jw = make_input(g.values(d, [3], "small"), "contiguous")
+        cases.add("prelu", [jx, jw], {}, lambda: torch.prelu(vx, vw), f"{d}/transposed")
 
 
 def gen_where(cases):
@@ -435,6 +503,7 @@ def main():
     gen_unary(cases)
     gen_activations(cases)
     gen_where(cases)
+    gen_pointwise(cases)
     gen_reduce(cases)
     gen_matmul(cases)
     gen_cast(cases)
