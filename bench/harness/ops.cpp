@@ -75,6 +75,19 @@ const std::vector<OpInfo>& all_ops() {
       {"max_dim", "max.dim", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
       {"min_dim", "min.dim", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
       {"argmax", "argmax", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
+      {"argmin", "argmin", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
+      {"amax", "amax", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
+      {"amin", "amin", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
+      {"prod", "prod", 1, {}, C::Reduction, false, {}},
+      {"prod_dim", "prod.dim_int", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
+      {"any", "any", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
+      {"all", "all", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
+      {"var", "var.correction", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
+      {"std", "std.correction", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
+      {"norm", "linalg_vector_norm", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
+      {"logsumexp", "logsumexp", 1, {"dim", "keepdim"}, C::Reduction, false, {}},
+      {"cumsum", "cumsum", 1, {"dim"}, C::Reduction, true, {}},
+      {"cumprod", "cumprod", 1, {"dim"}, C::Reduction, true, {}},
       {"matmul", "matmul", 2, {}, C::Matmul, false, {}},
   };
   return ops;
@@ -91,17 +104,23 @@ const OpInfo& op_info(std::string_view name) {
 }
 
 Stack bind_call(const OpInfo& op, const std::vector<Tensor>& inputs, const nlohmann::json& params) {
+  const OperatorHandle handle = Dispatcher::get().find_or_throw(op.dispatch);
   std::vector<IValue> args(inputs.begin(), inputs.end());
   std::vector<std::pair<std::string, IValue>> kwargs;
   for (const auto& [k, v] : params.items()) {
     if (k == "to") {
       kwargs.emplace_back("dtype", dtype_from_name(v.get<std::string>()));
-    } else if (k == "dim" && v.is_array() && op.dispatch != "max.dim" && op.dispatch != "min.dim") {
-      kwargs.emplace_back("dim", v.get<std::vector<int64_t>>());
-    } else if (k == "dim" && v.is_array()) {
-      kwargs.emplace_back("dim", v.at(0).get<int64_t>());
     } else if (k == "dim") {
-      kwargs.emplace_back("dim", v.get<int64_t>());
+      // A spec's dim is an int or a list; the op's schema says which it takes.
+      bool list = false;
+      for (const Argument& a : handle.schema().arguments)
+        list = list || (a.name == "dim" && a.type.is_list);
+      if (list) {
+        kwargs.emplace_back("dim", v.is_array() ? v.get<std::vector<int64_t>>()
+                                                : std::vector<int64_t>{v.get<int64_t>()});
+      } else {
+        kwargs.emplace_back("dim", v.is_array() ? v.at(0).get<int64_t>() : v.get<int64_t>());
+      }
     } else if (k == "keepdim") {
       kwargs.emplace_back("keepdim", v.get<bool>());
     } else if (k == "min" || k == "max" || k == "weight") {
@@ -110,8 +129,7 @@ Stack bind_call(const OpInfo& op, const std::vector<Tensor>& inputs, const nlohm
       kwargs.emplace_back(k, v.get<std::string>());
     }
   }
-  return Dispatcher::get().bind(Dispatcher::get().find_or_throw(op.dispatch), std::move(args),
-                                std::move(kwargs));
+  return Dispatcher::get().bind(handle, std::move(args), std::move(kwargs));
 }
 
 double flops(const OpInfo& op, const std::vector<Tensor>& inputs, const Tensor& output) {

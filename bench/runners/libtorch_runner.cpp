@@ -71,7 +71,8 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
 #define BINARY(name) \
   if (op == #name) return [x] { return at::name(x[0], x[1]); };
   BINARY(remainder)
-  BINARY(fmod) BINARY(atan2) BINARY(maximum) BINARY(minimum) BINARY(logical_and) BINARY(logical_or)
+  BINARY(fmod)
+  BINARY(atan2) BINARY(maximum) BINARY(minimum) BINARY(logical_and) BINARY(logical_or)
       BINARY(logical_xor) BINARY(bitwise_and) BINARY(bitwise_or) BINARY(bitwise_xor)
           BINARY(bitwise_left_shift) BINARY(bitwise_right_shift) BINARY(prelu)
 #undef BINARY
@@ -85,10 +86,11 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   if (op == #name) return [x] { return at::name(x[0]); };
   UNARY(neg)
   UNARY(abs)
-  UNARY(sign) UNARY(exp) UNARY(exp2) UNARY(expm1) UNARY(log) UNARY(log2) UNARY(log10) UNARY(log1p)
-      UNARY(sqrt) UNARY(rsqrt) UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan) UNARY(asin)
-          UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh) UNARY(asinh) UNARY(acosh)
-              UNARY(atanh) UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu) UNARY(selu) UNARY(mish)
+  UNARY(sign)
+  UNARY(exp) UNARY(exp2) UNARY(expm1) UNARY(log) UNARY(log2) UNARY(log10) UNARY(log1p) UNARY(sqrt)
+      UNARY(rsqrt) UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan) UNARY(asin) UNARY(acos)
+          UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh) UNARY(asinh) UNARY(acosh) UNARY(atanh)
+              UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu) UNARY(selu) UNARY(mish)
                   UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac) UNARY(floor) UNARY(ceil)
                       UNARY(round) UNARY(trunc) UNARY(relu) UNARY(logical_not) UNARY(bitwise_not)
                           UNARY(isnan) UNARY(isinf) UNARY(isfinite) UNARY(hardtanh)
@@ -134,6 +136,37 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
       d = p.at("dim").is_array() ? p.at("dim")[0].get<int64_t>() : p.at("dim").get<int64_t>();
     return [x, d, keepdim] { return at::argmax(x[0], d, keepdim); };
   }
+  if (op == "argmin") {
+    c10::optional<int64_t> d;
+    if (p.contains("dim"))
+      d = p.at("dim").is_array() ? p.at("dim")[0].get<int64_t>() : p.at("dim").get<int64_t>();
+    return [x, d, keepdim] { return at::argmin(x[0], d, keepdim); };
+  }
+  const auto dim_list = [&] {
+    const auto d = dims();
+    return d ? d->vec() : std::vector<int64_t>{};
+  };
+  const auto one_dim = [&] {
+    return p.at("dim").is_array() ? p.at("dim")[0].get<int64_t>() : p.at("dim").get<int64_t>();
+  };
+  if (op == "amax") return [x, d = dim_list(), keepdim] { return at::amax(x[0], d, keepdim); };
+  if (op == "amin") return [x, d = dim_list(), keepdim] { return at::amin(x[0], d, keepdim); };
+  if (op == "logsumexp")
+    return [x, d = dim_list(), keepdim] { return at::logsumexp(x[0], d, keepdim); };
+  if (op == "var") return [x, d = dim_list(), keepdim] { return at::var(x[0], d, true, keepdim); };
+  if (op == "std") return [x, d = dim_list(), keepdim] { return at::std(x[0], d, true, keepdim); };
+  if (op == "norm")
+    return [x, d = dim_list(), keepdim] { return at::linalg_vector_norm(x[0], 2, d, keepdim); };
+  if (op == "prod") return [x] { return at::prod(x[0]); };
+  if (op == "prod_dim") return [x, d = one_dim(), keepdim] { return at::prod(x[0], d, keepdim); };
+  if (op == "any" || op == "all") {
+    if (!p.contains("dim")) return [x, op] { return op == "any" ? at::any(x[0]) : at::all(x[0]); };
+    return [x, op, d = one_dim(), keepdim] {
+      return op == "any" ? at::any(x[0], d, keepdim) : at::all(x[0], d, keepdim);
+    };
+  }
+  if (op == "cumsum") return [x, d = one_dim()] { return at::cumsum(x[0], d); };
+  if (op == "cumprod") return [x, d = one_dim()] { return at::cumprod(x[0], d); };
   if (op == "matmul") return [x] { return at::matmul(x[0], x[1]); };
   throw std::runtime_error("the libtorch runner has no op " + op);
 }

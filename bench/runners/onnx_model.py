@@ -99,6 +99,20 @@ def node(op, ins, out, params, rank, initializers):
     if op in ("max_dim", "min_dim"):
         return helper.make_node("ReduceMax" if op == "max_dim" else "ReduceMin", ins, [out], axes=dims[:1],
                                 keepdims=keepdim)
+    if op in ("amax", "amin", "logsumexp", "norm"):
+        name = {"amax": "ReduceMax", "amin": "ReduceMin", "logsumexp": "ReduceLogSumExp", "norm": "ReduceL2"}[op]
+        axes = dims if dims is not None else list(range(rank))
+        return helper.make_node(name, ins, [out], axes=axes, keepdims=keepdim)
+    if op == "prod":
+        return helper.make_node("ReduceProd", ins, [out], keepdims=0)
+    if op == "prod_dim":
+        return helper.make_node("ReduceProd", ins, [out], axes=dims[:1], keepdims=keepdim)
+    if op == "argmin":
+        return helper.make_node("ArgMin", ins, [out], axis=dims[0], keepdims=keepdim)
+    if op == "cumsum":
+        name = f"{out}_axis"
+        initializers.append(helper.make_tensor(name, TensorProto.INT64, [], [dims[0]]))
+        return helper.make_node("CumSum", ins + [name], [out])
     if op == "argmax":
         if dims is None:
             raise ValueError("argmax over all dims has no single ONNX node")
@@ -129,7 +143,7 @@ def build(op, inputs, params, k):
         out_type = TensorProto.FLOAT
     elif op == "sum" and inputs[0]["dtype"] in INTEGRAL:
         out_type = TensorProto.INT64
-    elif op == "argmax":
+    elif op in ("argmax", "argmin"):
         out_type = TensorProto.INT64
     elif op == "cast":
         out_type = ELEM[params["to"]]

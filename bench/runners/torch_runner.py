@@ -61,6 +61,25 @@ def make_op(op, x, p):
     if op == "argmax":
         d = dim[0] if isinstance(dim, list) else dim
         return lambda: torch.argmax(x[0], d, keepdim=keepdim)
+    one = dim[0] if isinstance(dim, list) else dim
+    if op in ("amax", "amin", "logsumexp"):
+        f = getattr(torch, op)
+        return lambda: f(x[0], dim, keepdim)
+    if op in ("var", "std"):
+        f = getattr(torch, op)
+        return lambda: f(x[0], dim, keepdim=keepdim)
+    if op == "norm":
+        return lambda: torch.linalg.vector_norm(x[0], 2, dim, keepdim)
+    if op == "argmin":
+        return lambda: torch.argmin(x[0], one, keepdim=keepdim)
+    if op == "prod_dim":
+        return lambda: torch.prod(x[0], one, keepdim)
+    if op in ("any", "all"):
+        f = getattr(torch, op)
+        return (lambda: f(x[0])) if dim is None else (lambda: f(x[0], one, keepdim))
+    if op in ("cumsum", "cumprod"):
+        f = getattr(torch, op)
+        return lambda: f(x[0], one)
     if op == "lerp_scalar":
         w = p.get("weight", 0.5)
         return lambda: torch.lerp(x[0], x[1], w)

@@ -105,6 +105,33 @@ std::tuple<Tensor, Tensor> max(const Tensor& self, int64_t dim, bool keepdim = f
 std::tuple<Tensor, Tensor> min(const Tensor& self, int64_t dim, bool keepdim = false);
 /// Index of the largest element, over the flattened tensor when dim is nullopt.
 Tensor argmax(const Tensor& self, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor argmin(const Tensor& self, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+/// Largest / smallest over dims (all when empty); NaN if any is NaN.
+Tensor amax(const Tensor& self, IntArrayRef dim = {}, bool keepdim = false);
+Tensor amin(const Tensor& self, IntArrayRef dim = {}, bool keepdim = false);
+/// Product; integral inputs multiply to int64.
+Tensor prod(const Tensor& self, std::optional<DType> dtype = std::nullopt);
+Tensor prod(const Tensor& self, int64_t dim, bool keepdim = false,
+            std::optional<DType> dtype = std::nullopt);
+/// Whether any / all elements are non-zero: bool, or uint8 for uint8 inputs.
+Tensor any(const Tensor& self, OptionalIntArrayRef dim = std::nullopt, bool keepdim = false);
+Tensor all(const Tensor& self, OptionalIntArrayRef dim = std::nullopt, bool keepdim = false);
+
+// ---- statistics and norms (ops/reduce_stats.cpp) ----
+/// Variance with the given correction (1, Bessel's, when nullopt); real for complex inputs.
+Tensor var(const Tensor& self, OptionalIntArrayRef dim = std::nullopt,
+           const std::optional<Scalar>& correction = std::nullopt, bool keepdim = false);
+Tensor std(const Tensor& self, OptionalIntArrayRef dim = std::nullopt,
+           const std::optional<Scalar>& correction = std::nullopt, bool keepdim = false);
+/// The vector p-norm over dim (torch.linalg.vector_norm): p = 0, 1, 2, inf, -inf or any.
+Tensor norm(const Tensor& self, const Scalar& p = 2, OptionalIntArrayRef dim = std::nullopt,
+            bool keepdim = false);
+Tensor logsumexp(const Tensor& self, IntArrayRef dim, bool keepdim = false);
+
+// ---- scans (ops/scan.cpp) ----
+/// Running sum / product along dim; integral inputs accumulate to int64.
+Tensor cumsum(const Tensor& self, int64_t dim, std::optional<DType> dtype = std::nullopt);
+Tensor cumprod(const Tensor& self, int64_t dim, std::optional<DType> dtype = std::nullopt);
 
 // ---- linear algebra (ops/matmul.cpp) ----
 /// torch.matmul: dot, matrix-vector, matrix-matrix, and batched with broadcast batch dims.

@@ -64,6 +64,21 @@ OperatorHandle min_op();
 OperatorHandle max_dim_op();
 OperatorHandle min_dim_op();
 OperatorHandle argmax_op();
+OperatorHandle argmin_op();
+OperatorHandle amax_op();
+OperatorHandle amin_op();
+OperatorHandle prod_op();
+OperatorHandle prod_dim_op();
+OperatorHandle any_op();
+OperatorHandle all_op();
+// reduce_stats.cpp
+OperatorHandle var_op();
+OperatorHandle std_op();
+OperatorHandle vector_norm_op();
+OperatorHandle logsumexp_op();
+// scan.cpp
+OperatorHandle cumsum_op();
+OperatorHandle cumprod_op();
 // unary.cpp
 #define TSR_DECLARE_UNARY_OP(name, ...) OperatorHandle name##_op();
 TSR_FLOAT_UNARY_OPS(TSR_DECLARE_UNARY_OP)

@@ -1,10 +1,12 @@
-// sum, mean, max, min (full and along a dim, with indices), argmax: schemas and reference kernels.
+// sum, mean, prod, max, min (full and along a dim, with indices), amax, amin, argmax,
+// argmin, any, all: schemas and reference kernels.
 #include <cmath>
 #include <limits>
 
 #include "api/functions.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
+#include "ops/reduce.h"
 
 namespace tessera {
 namespace ops {
@@ -21,57 +23,19 @@ TSR_OP(max_dim,
 TSR_OP(min_dim,
        "min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)")
 TSR_OP(argmax, "argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor")
+TSR_OP(argmin, "argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor")
+TSR_OP(prod, "prod(Tensor self, *, ScalarType? dtype=None) -> Tensor")
+TSR_OP(prod_dim,
+       "prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> "
+       "Tensor")
+TSR_OP(amax, "amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor")
+TSR_OP(amin, "amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor")
+TSR_OP(any, "any(Tensor self, int[1]? dim=None, bool keepdim=False) -> Tensor")
+TSR_OP(all, "all(Tensor self, int[1]? dim=None, bool keepdim=False) -> Tensor")
 }  // namespace ops
 using namespace ops;
 
 namespace {
-
-// A reduction seen as M independent rows of K elements: rows is a contiguous [M, K] copy
-// of the input with the reduced dims moved last; out_shape is the result's shape.
-struct Rows {
-  Tensor rows;
-  int64_t m = 1, k = 1;
-  Shape out_shape;
-};
-
-Rows plan_rows(const Tensor& self, OptionalIntArrayRef dims, bool keepdim, const char* op) {
-  const int64_t nd = self.dim();
-  std::vector<bool> reduce(std::max<int64_t>(nd, 1), false);
-  if (!dims || dims->empty()) {
-    std::fill(reduce.begin(), reduce.end(), true);
-  } else {
-    for (int64_t d : *dims) {
-      const int64_t w = wrap_dim(d, nd, op);
-      TSR_CHECK(!reduce[w], op, ": dim ", w, " appears multiple times in the list of dims");
-      reduce[w] = true;
-    }
-  }
-  Rows r;
-  Shape perm;
-  for (int64_t d = 0; d < nd; ++d) {
-    if (reduce[d]) {
-      if (keepdim) r.out_shape.push_back(1);
-    } else {
-      perm.push_back(d);
-      r.m *= self.sizes()[d];
-      r.out_shape.push_back(self.sizes()[d]);
-    }
-  }
-  for (int64_t d = 0; d < nd; ++d) {
-    if (reduce[d]) {
-      perm.push_back(d);
-      r.k *= self.sizes()[d];
-    }
-  }
-  r.rows = self.permute(perm).contiguous().reshape({r.m, r.k});
-  return r;
-}
-
-// Accumulator of the reference sums: exact wrapping int64 for integers, double for
-// reals, complex<double> for complex.
-template <typename T>
-using sum_acc_t = std::conditional_t<is_complex_v<T>, complex128,
-                                     std::conditional_t<std::is_integral_v<T>, int64_t, double>>;
 
 template <typename T, typename Out>
 void sum_rows(const Rows& r, Out* out, bool mean) {
@@ -180,16 +144,77 @@ std::tuple<Tensor, Tensor> extreme_dim(const Tensor& self, int64_t dim, bool kee
   return {values, indices};
 }
 
-template <typename T>
-Tensor argmax_kernel(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
-  if (dim) return std::get<1>(extreme_dim<T, std::greater<>>(self, *dim, keepdim, "argmax"));
-  TSR_CHECK_AS(IndexError, self.numel() > 0,
-               "argmax: expected reduction dim to be specified for input.numel() == 0");
-  const Rows r = plan_rows(self, std::nullopt, keepdim, "argmax");
+template <typename T, typename Better>
+Tensor arg_extreme_kernel(const Tensor& self, std::optional<int64_t> dim, bool keepdim,
+                          const char* op) {
+  if (dim) return std::get<1>(extreme_dim<T, Better>(self, *dim, keepdim, op));
+  TSR_CHECK_AS(IndexError, self.numel() > 0, op,
+               ": expected reduction dim to be specified for input.numel() == 0");
+  const Rows r = plan_rows(self, std::nullopt, keepdim, op);
   Tensor out = empty(r.out_shape, TensorOptions(DType::Int64, self.device()));
   *static_cast<int64_t*>(out.data_ptr()) =
-      extreme_index<T, std::greater<>>(static_cast<const T*>(r.rows.data_ptr()), r.k);
+      extreme_index<T, Better>(static_cast<const T*>(r.rows.data_ptr()), r.k);
   return out;
+}
+
+// amax / amin: the extreme over any dims, NaN if any element is NaN.
+template <typename T, typename Better>
+Tensor amax_kernel(const Tensor& self, IntArrayRef dim, bool keepdim, const char* op) {
+  check_nonempty_reduction(self, dim, op);
+  const Rows r = plan_rows(self, dim, keepdim, op);
+  return reduce_each_row<T, T>(r, dtype_of<T>, self.device(), [](const T* row, int64_t k) {
+    return row[extreme_index<T, Better>(row, k)];
+  });
+}
+
+// Product: integers and bool multiply (wrapping) in int64, floats in double, complex in
+// complex<double>; the result has sum's dtype.
+template <typename T>
+Tensor prod_rows(const Tensor& self, OptionalIntArrayRef dim, bool keepdim) {
+  using Acc = sum_acc_t<T>;
+  using Out = std::conditional_t<std::is_integral_v<T>, int64_t, T>;
+  const Rows r = plan_rows(self, dim, keepdim, "prod");
+  return reduce_each_row<Out, T>(r, dtype_of<Out>, self.device(), [](const T* row, int64_t k) {
+    Acc acc(1);
+    for (int64_t j = 0; j < k; ++j) acc = arith::mul<Acc>(acc, convert<Acc>(row[j]));
+    return convert<Out>(acc);
+  });
+}
+
+template <typename T>
+Tensor prod_kernel(const Tensor& self, std::optional<DType> dtype) {
+  if (dtype && *dtype != dtype_of<T>) return prod(cast(self, *dtype));
+  return prod_rows<T>(self, std::nullopt, false);
+}
+
+template <typename T>
+Tensor prod_dim_kernel(const Tensor& self, int64_t dim, bool keepdim, std::optional<DType> dtype) {
+  if (dtype && *dtype != dtype_of<T>) return prod(cast(self, *dtype), dim, keepdim);
+  const int64_t dims[] = {dim};
+  return prod_rows<T>(self, IntArrayRef(dims, 1), keepdim);
+}
+
+// any / all: bool results, except uint8 inputs give uint8 (as in PyTorch).
+template <typename T>
+Tensor any_all_kernel(const Tensor& self, OptionalIntArrayRef dim, bool keepdim, bool any) {
+  const Rows r = plan_rows(self, dim, keepdim, any ? "any" : "all");
+  const auto f = [any](const T* row, int64_t k) {
+    for (int64_t j = 0; j < k; ++j) {
+      bool nonzero;
+      if constexpr (is_complex_v<T>) {
+        nonzero = row[j].real() != 0 || row[j].imag() != 0;
+      } else {
+        nonzero = compute_t<T>(row[j]) != compute_t<T>(0);
+      }
+      if (nonzero == any) return any;
+    }
+    return !any;
+  };
+  if constexpr (std::is_same_v<T, uint8_t>) {
+    return reduce_each_row<uint8_t, T>(r, DType::UInt8, self.device(), f);
+  } else {
+    return reduce_each_row<bool, T>(r, DType::Bool, self.device(), f);
+  }
 }
 
 }  // namespace
@@ -214,8 +239,39 @@ TSR_REGISTER {
       return extreme_dim<T, std::less<>>(s, d, k, "min");
     };
   });
-  impl_for(argmax_op(), kBackendReference, RealDTypes{},
-           []<typename T>() { return &argmax_kernel<T>; });
+  impl_for(argmax_op(), kBackendReference, RealDTypes{}, []<typename T>() {
+    return +[](const Tensor& s, std::optional<int64_t> d, bool k) {
+      return arg_extreme_kernel<T, std::greater<>>(s, d, k, "argmax");
+    };
+  });
+  impl_for(argmin_op(), kBackendReference, RealDTypes{}, []<typename T>() {
+    return +[](const Tensor& s, std::optional<int64_t> d, bool k) {
+      return arg_extreme_kernel<T, std::less<>>(s, d, k, "argmin");
+    };
+  });
+  impl_for(amax_op(), kBackendReference, RealDTypes{}, []<typename T>() {
+    return +[](const Tensor& s, IntArrayRef d, bool k) {
+      return amax_kernel<T, std::greater<>>(s, d, k, "amax");
+    };
+  });
+  impl_for(amin_op(), kBackendReference, RealDTypes{}, []<typename T>() {
+    return +[](const Tensor& s, IntArrayRef d, bool k) {
+      return amax_kernel<T, std::less<>>(s, d, k, "amin");
+    };
+  });
+  impl_for(prod_op(), kBackendReference, AllDTypes{}, []<typename T>() { return &prod_kernel<T>; });
+  impl_for(prod_dim_op(), kBackendReference, AllDTypes{},
+           []<typename T>() { return &prod_dim_kernel<T>; });
+  impl_for(any_op(), kBackendReference, AllDTypes{}, []<typename T>() {
+    return +[](const Tensor& s, OptionalIntArrayRef d, bool k) {
+      return any_all_kernel<T>(s, d, k, true);
+    };
+  });
+  impl_for(all_op(), kBackendReference, AllDTypes{}, []<typename T>() {
+    return +[](const Tensor& s, OptionalIntArrayRef d, bool k) {
+      return any_all_kernel<T>(s, d, k, false);
+    };
+  });
 }
 
 Tensor sum(const Tensor& self, OptionalIntArrayRef dim, bool keepdim, std::optional<DType> dtype) {
@@ -248,6 +304,35 @@ std::tuple<Tensor, Tensor> min(const Tensor& self, int64_t dim, bool keepdim) {
 }
 Tensor argmax(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
   static const auto op = argmax_op().typed<Tensor(const Tensor&, std::optional<int64_t>, bool)>();
+  return op.call(self, dim, keepdim);
+}
+Tensor argmin(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
+  static const auto op = argmin_op().typed<Tensor(const Tensor&, std::optional<int64_t>, bool)>();
+  return op.call(self, dim, keepdim);
+}
+Tensor amax(const Tensor& self, IntArrayRef dim, bool keepdim) {
+  static const auto op = amax_op().typed<Tensor(const Tensor&, IntArrayRef, bool)>();
+  return op.call(self, dim, keepdim);
+}
+Tensor amin(const Tensor& self, IntArrayRef dim, bool keepdim) {
+  static const auto op = amin_op().typed<Tensor(const Tensor&, IntArrayRef, bool)>();
+  return op.call(self, dim, keepdim);
+}
+Tensor prod(const Tensor& self, std::optional<DType> dtype) {
+  static const auto op = prod_op().typed<Tensor(const Tensor&, std::optional<DType>)>();
+  return op.call(self, dtype);
+}
+Tensor prod(const Tensor& self, int64_t dim, bool keepdim, std::optional<DType> dtype) {
+  static const auto op =
+      prod_dim_op().typed<Tensor(const Tensor&, int64_t, bool, std::optional<DType>)>();
+  return op.call(self, dim, keepdim, dtype);
+}
+Tensor any(const Tensor& self, OptionalIntArrayRef dim, bool keepdim) {
+  static const auto op = any_op().typed<Tensor(const Tensor&, OptionalIntArrayRef, bool)>();
+  return op.call(self, dim, keepdim);
+}
+Tensor all(const Tensor& self, OptionalIntArrayRef dim, bool keepdim) {
+  static const auto op = all_op().typed<Tensor(const Tensor&, OptionalIntArrayRef, bool)>();
   return op.call(self, dim, keepdim);
 }
 

@@ -6,7 +6,7 @@ path and compares. Run by ctest before the differential tests (see tests/CMakeLi
 A case: {"id", "op", "args": [arg...], "kwargs": {name: arg}, "expect": result}
   arg: {"tensor": {"dtype", "shape", "data" (hex, row-major), "layout"}} | {"scalar": x}
        (a wrapped number) | {"int": n} | {"float": x} | {"bool": b} | {"ints": [...]}
-       | {"str": s} | {"dtype": name} | {"none": true}
+       | {"str": s} | {"dtype": name} | {"none": true}; a float may be "inf" or "-inf"
   layout: "contiguous", "transposed" (the last two dims swapped in memory), "strided"
        (every other element of a buffer twice as long in the last dim), or
        "expanded" (data has "source_shape", broadcast to "shape" with stride 0).
@@ -407,6 +407,82 @@ def gen_reduce(cases):
         cases.add("argmax", [j], kw, lambda: torch.argmax(v, dim=dim), "ties_nan")
 
 
+def dim_kwargs(dim, keepdim, name="dim"):
+    kw = {"keepdim": {"bool": keepdim}}
+    if dim is not None:
+        kw[name] = {"ints": dim} if isinstance(dim, list) else {"int": dim}
+    return kw
+
+
+def gen_reduce_more(cases):
+    g = Gen(550)
+    special = torch.tensor([[1.0, float("nan"), 3.0], [2.0, 5.0, -float("inf")], [float("inf"), 1.0, 0.0]])
+    for d in ALL:
+        for shape, layout, tag in REDUCE_INPUTS:
+            v, j = make_input(g.values(d, shape, "small"), layout)
+            nd = len(shape)
+            multi = [None, [0], [-1]] + ([[0, 2]] if nd == 3 else [])
+            for dim in multi:
+                for keepdim in [False, True]:
+                    # torch 1.13's any/all take one dim (or none).
+                    if dim is None and not keepdim:
+                        cases.add("any", [j], {}, lambda: torch.any(v), f"{d}/{tag}")
+                        cases.add("all", [j], {}, lambda: torch.all(v), f"{d}/{tag}")
+                    elif dim is not None and len(dim) == 1:
+                        kw = dim_kwargs(dim, keepdim)
+                        cases.add("any", [j], kw, lambda: torch.any(v, dim[0], keepdim), f"{d}/{tag}")
+                        cases.add("all", [j], kw, lambda: torch.all(v, dim[0], keepdim), f"{d}/{tag}")
+                    amax_kw = dim_kwargs(dim if dim is not None else [], keepdim)
+                    cases.add("amax", [j], amax_kw, lambda: torch.amax(v, dim if dim is not None else [], keepdim),
+                              f"{d}/{tag}")
+                    cases.add("amin", [j], amax_kw, lambda: torch.amin(v, dim if dim is not None else [], keepdim),
+                              f"{d}/{tag}")
+                    if dim is not None:
+                        cases.add("logsumexp", [j], dim_kwargs(dim, keepdim),
+                                  lambda: torch.logsumexp(v, dim, keepdim), f"{d}/{tag}")
+                    for correction in [None, 0, 2]:
+                        kw = dim_kwargs(dim, keepdim)
+                        if correction is not None:
+                            kw["correction"] = {"int": correction}
+                        for op, fn in [("var.correction", torch.var), ("std.correction", torch.std)]:
+                            cases.add(op, [j], kw, lambda: fn(v, dim, correction=correction, keepdim=keepdim),
+                                      f"{d}/{tag}")
+                    for p in [2, 1, float("inf"), -float("inf"), 0, 3]:
+                        kw = dim_kwargs(dim, keepdim)
+                        kw["ord"] = {"float": str(p)} if isinstance(p, float) else {"int": p}
+                        cases.add("linalg_vector_norm", [j], kw,
+                                  lambda: torch.linalg.vector_norm(v, p, dim, keepdim), f"{d}/{tag}")
+            for dim in ([0, -1] if nd else [0]):
+                for keepdim in [False, True]:
+                    kw = dim_kwargs(dim, keepdim)
+                    cases.add("argmin", [j], kw, lambda: torch.argmin(v, dim, keepdim), f"{d}/{tag}")
+                    cases.add("prod.dim_int", [j, {"int": dim}], {"keepdim": {"bool": keepdim}},
+                              lambda: torch.prod(v, dim, keepdim), f"{d}/{tag}")
+                cases.add("cumsum", [j, {"int": dim}], {}, lambda: torch.cumsum(v, dim), f"{d}/{tag}")
+                cases.add("cumprod", [j, {"int": dim}], {}, lambda: torch.cumprod(v, dim), f"{d}/{tag}")
+            cases.add("prod", [j], {}, lambda: torch.prod(v), f"{d}/{tag}")
+            cases.add("argmin", [j], {}, lambda: torch.argmin(v), f"{d}/{tag}")
+        v, j = make_input(g.values(d, [3, 4], "small"), "contiguous")
+        for out in ["float64", "int64"]:
+            cases.add("prod", [j], {"dtype": {"dtype": out}}, lambda: torch.prod(v, dtype=DTYPES[out]),
+                      f"{d}/dtype_{out}")
+            cases.add("cumsum", [j, {"int": 1}], {"dtype": {"dtype": out}},
+                      lambda: torch.cumsum(v, 1, dtype=DTYPES[out]), f"{d}/dtype_{out}")
+    for d in ["float32", "float64"]:
+        v, j = make_input(special.to(DTYPES[d]), "contiguous")
+        for dim in [0, 1]:
+            cases.add("amax", [j], dim_kwargs([dim], False), lambda: torch.amax(v, [dim]), f"{d}/special")
+            cases.add("argmin", [j], dim_kwargs(dim, False), lambda: torch.argmin(v, dim), f"{d}/special")
+            cases.add("logsumexp", [j], dim_kwargs([dim], False), lambda: torch.logsumexp(v, [dim]),
+                      f"{d}/special")
+            cases.add("cumsum", [j, {"int": dim}], {}, lambda: torch.cumsum(v, dim), f"{d}/special")
+    # Large values: logsumexp must not overflow; var of values far from zero.
+    v, j = make_input(torch.tensor([[1000.0, 1000.5, 999.0], [-1000.0, -1001.0, -999.0]]), "contiguous")
+    cases.add("logsumexp", [j], dim_kwargs([1], False), lambda: torch.logsumexp(v, [1]), "large")
+    v, j = make_input(torch.tensor([1e6 + 1, 1e6 + 2, 1e6 + 3, 1e6 + 4]), "contiguous")
+    cases.add("var.correction", [j], {}, lambda: torch.var(v), "offset")
+
+
 MATMUL_SHAPES = [([3], [3], "dot"), ([2, 3], [3, 4], "mm"), ([3], [3, 4], "vm"), ([2, 3], [3], "mv"),
                  ([2, 2, 3], [3, 4], "batched"), ([2, 1, 2, 3], [3, 3, 2], "broadcast_batch"),
                  ([0, 3], [3, 2], "empty_rows"), ([2, 0], [0, 3], "empty_inner"), ([2, 3], [4, 2], "mismatch"),
@@ -505,12 +581,13 @@ def main():
     gen_where(cases)
     gen_pointwise(cases)
     gen_reduce(cases)
+    gen_reduce_more(cases)
     gen_matmul(cases)
     gen_cast(cases)
     doc = {"torch_version": torch.__version__, "cases": cases.cases, "promotion": promotion_table(),
            "result_type": result_type_cases(), "print": print_cases()}
     with open(args.out, "w") as f:
-        json.dump(doc, f)
+        json.dump(doc, f, allow_nan=False)
     print(f"wrote {len(cases.cases)} cases from torch {torch.__version__} to {args.out}")
 
 

@@ -71,7 +71,10 @@ IValue decode_arg(const nlohmann::json& j) {
     return wrapped_scalar(s.get<double>());
   }
   if (j.contains("int")) return j.at("int").get<int64_t>();
-  if (j.contains("float")) return j.at("float").get<double>();
+  if (j.contains("float")) {
+    const auto& f = j.at("float");
+    return f.is_string() ? std::stod(f.get<std::string>()) : f.get<double>();
+  }
   if (j.contains("bool")) return j.at("bool").get<bool>();
   if (j.contains("ints")) return j.at("ints").get<std::vector<int64_t>>();
   if (j.contains("str")) return j.at("str").get<std::string>();
