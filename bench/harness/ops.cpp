@@ -89,6 +89,15 @@ const std::vector<OpInfo>& all_ops() {
       {"cumsum", "cumsum", 1, {"dim"}, C::Reduction, true, {}},
       {"cumprod", "cumprod", 1, {"dim"}, C::Reduction, true, {}},
       {"matmul", "matmul", 2, {}, C::Matmul, false, {}},
+      {"softmax", "softmax.int", 1, {"dim"}, C::Reduction, true, {}},
+      {"log_softmax", "log_softmax.int", 1, {"dim"}, C::Reduction, true, {}},
+      // Normalisations: input, then weight and bias (normalized_shape is the weight's shape).
+      {"layer_norm", "layer_norm", 3, {}, C::Reduction, false, {}},
+      {"rms_norm", "rms_norm", 2, {}, C::Reduction, false, {}},
+      {"group_norm", "group_norm", 3, {"groups"}, C::Reduction, false, {}},
+      {"instance_norm", "instance_norm", 3, {}, C::Reduction, false, {}},
+      // input, weight, bias, running_mean, running_var
+      {"batch_norm", "batch_norm", 5, {}, C::Elementwise, false, {}},
   };
   return ops;
 }
@@ -106,6 +115,11 @@ const OpInfo& op_info(std::string_view name) {
 Stack bind_call(const OpInfo& op, const std::vector<Tensor>& inputs, const nlohmann::json& params) {
   const OperatorHandle handle = Dispatcher::get().find_or_throw(op.dispatch);
   std::vector<IValue> args(inputs.begin(), inputs.end());
+  if (op.name == "layer_norm" || op.name == "rms_norm") {
+    args.insert(args.begin() + 1, IValue(inputs[1].sizes().vec()));  // normalized_shape
+  } else if (op.name == "group_norm") {
+    args.insert(args.begin() + 1, IValue(params.value("groups", int64_t{1})));
+  }
   std::vector<std::pair<std::string, IValue>> kwargs;
   for (const auto& [k, v] : params.items()) {
     if (k == "to") {
@@ -121,6 +135,8 @@ Stack bind_call(const OpInfo& op, const std::vector<Tensor>& inputs, const nlohm
       } else {
         kwargs.emplace_back("dim", v.is_array() ? v.at(0).get<int64_t>() : v.get<int64_t>());
       }
+    } else if (k == "groups") {
+      continue;  // positional, above
     } else if (k == "keepdim") {
       kwargs.emplace_back("keepdim", v.get<bool>());
     } else if (k == "min" || k == "max" || k == "weight") {

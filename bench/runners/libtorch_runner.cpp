@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <string>
 
@@ -72,9 +73,10 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   if (op == #name) return [x] { return at::name(x[0], x[1]); };
   BINARY(remainder)
   BINARY(fmod)
-  BINARY(atan2) BINARY(maximum) BINARY(minimum) BINARY(logical_and) BINARY(logical_or)
-      BINARY(logical_xor) BINARY(bitwise_and) BINARY(bitwise_or) BINARY(bitwise_xor)
-          BINARY(bitwise_left_shift) BINARY(bitwise_right_shift) BINARY(prelu)
+  BINARY(atan2)
+  BINARY(maximum) BINARY(minimum) BINARY(logical_and) BINARY(logical_or) BINARY(logical_xor)
+      BINARY(bitwise_and) BINARY(bitwise_or) BINARY(bitwise_xor) BINARY(bitwise_left_shift)
+          BINARY(bitwise_right_shift) BINARY(prelu)
 #undef BINARY
               if (op == "lerp") return [x] { return at::lerp(x[0], x[1], x[2]); };
   if (op == "lerp_scalar") {
@@ -87,14 +89,15 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   UNARY(neg)
   UNARY(abs)
   UNARY(sign)
-  UNARY(exp) UNARY(exp2) UNARY(expm1) UNARY(log) UNARY(log2) UNARY(log10) UNARY(log1p) UNARY(sqrt)
-      UNARY(rsqrt) UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan) UNARY(asin) UNARY(acos)
-          UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh) UNARY(asinh) UNARY(acosh) UNARY(atanh)
-              UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu) UNARY(selu) UNARY(mish)
-                  UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac) UNARY(floor) UNARY(ceil)
-                      UNARY(round) UNARY(trunc) UNARY(relu) UNARY(logical_not) UNARY(bitwise_not)
-                          UNARY(isnan) UNARY(isinf) UNARY(isfinite) UNARY(hardtanh)
-                              UNARY(leaky_relu) UNARY(elu) UNARY(celu) UNARY(softplus)
+  UNARY(exp)
+  UNARY(exp2) UNARY(expm1) UNARY(log) UNARY(log2) UNARY(log10) UNARY(log1p) UNARY(sqrt) UNARY(rsqrt)
+      UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan) UNARY(asin) UNARY(acos) UNARY(atan)
+          UNARY(sinh) UNARY(cosh) UNARY(tanh) UNARY(asinh) UNARY(acosh) UNARY(atanh) UNARY(sigmoid)
+              UNARY(erf) UNARY(erfc) UNARY(silu) UNARY(selu) UNARY(mish) UNARY(hardsigmoid)
+                  UNARY(hardswish) UNARY(frac) UNARY(floor) UNARY(ceil) UNARY(round) UNARY(trunc)
+                      UNARY(relu) UNARY(logical_not) UNARY(bitwise_not) UNARY(isnan) UNARY(isinf)
+                          UNARY(isfinite) UNARY(hardtanh) UNARY(leaky_relu) UNARY(elu) UNARY(celu)
+                              UNARY(softplus)
 #undef UNARY
       // torch.nn.functional.softsign is composite: x / (1 + |x|).
       if (op == "softsign") return [x] { return x[0] / (at::abs(x[0]) + 1); };
@@ -168,6 +171,22 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   if (op == "cumsum") return [x, d = one_dim()] { return at::cumsum(x[0], d); };
   if (op == "cumprod") return [x, d = one_dim()] { return at::cumprod(x[0], d); };
   if (op == "matmul") return [x] { return at::matmul(x[0], x[1]); };
+  if (op == "softmax") return [x, d = one_dim()] { return at::softmax(x[0], d); };
+  if (op == "log_softmax") return [x, d = one_dim()] { return at::log_softmax(x[0], d); };
+  if (op == "layer_norm") return [x] { return at::layer_norm(x[0], x[1].sizes(), x[1], x[2]); };
+  if (op == "rms_norm") {
+    // PyTorch 1.13 has no rms_norm op: the composite its users write.
+    return [x] {
+      const double eps = std::numeric_limits<float>::epsilon();
+      return x[0] * at::rsqrt(x[0].pow(2).mean(-1, true) + eps) * x[1];
+    };
+  }
+  if (op == "group_norm")
+    return [x, g = p.value("groups", int64_t{1})] { return at::group_norm(x[0], g, x[1], x[2]); };
+  if (op == "instance_norm")
+    return [x] { return at::instance_norm(x[0], x[1], x[2], {}, {}, true, 0.1, 1e-5, false); };
+  if (op == "batch_norm")
+    return [x] { return at::batch_norm(x[0], x[1], x[2], x[3], x[4], false, 0.1, 1e-5, false); };
   throw std::runtime_error("the libtorch runner has no op " + op);
 }
 

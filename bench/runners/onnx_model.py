@@ -113,6 +113,14 @@ def node(op, ins, out, params, rank, initializers):
         name = f"{out}_axis"
         initializers.append(helper.make_tensor(name, TensorProto.INT64, [], [dims[0]]))
         return helper.make_node("CumSum", ins + [name], [out])
+    if op in ("softmax", "log_softmax"):
+        return helper.make_node("Softmax" if op == "softmax" else "LogSoftmax", ins, [out], axis=dims[0])
+    if op == "layer_norm":
+        return helper.make_node("LayerNormalization", ins, [out], axis=-1, epsilon=1e-5)
+    if op == "instance_norm":
+        return helper.make_node("InstanceNormalization", ins, [out], epsilon=1e-5)
+    if op == "batch_norm":
+        return helper.make_node("BatchNormalization", ins, [out], epsilon=1e-5)
     if op == "argmax":
         if dims is None:
             raise ValueError("argmax over all dims has no single ONNX node")

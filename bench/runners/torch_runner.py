@@ -80,6 +80,21 @@ def make_op(op, x, p):
     if op in ("cumsum", "cumprod"):
         f = getattr(torch, op)
         return lambda: f(x[0], one)
+    if op in ("softmax", "log_softmax"):
+        f = getattr(torch, op)
+        return lambda: f(x[0], one)
+    if op == "layer_norm":
+        return lambda: F.layer_norm(x[0], x[1].shape, x[1], x[2])
+    if op == "rms_norm":
+        eps = torch.finfo(torch.float32).eps
+        return lambda: x[0] * torch.rsqrt(x[0].pow(2).mean(-1, keepdim=True) + eps) * x[1]
+    if op == "group_norm":
+        groups = p.get("groups", 1)
+        return lambda: F.group_norm(x[0], groups, x[1], x[2])
+    if op == "instance_norm":
+        return lambda: F.instance_norm(x[0], weight=x[1], bias=x[2])
+    if op == "batch_norm":
+        return lambda: F.batch_norm(x[0], x[3], x[4], x[1], x[2], False)
     if op == "lerp_scalar":
         w = p.get("weight", 0.5)
         return lambda: torch.lerp(x[0], x[1], w)

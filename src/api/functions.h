@@ -80,6 +80,30 @@ Tensor softplus(const Tensor& self, const Scalar& beta = 1, const Scalar& thresh
 /// x > 0 ? x : weight * x, weight holding one slope or one per channel (dim 1).
 Tensor prelu(const Tensor& self, const Tensor& weight);
 
+// ---- softmax (ops/softmax.cpp) and normalisation (ops/normalization.cpp) ----
+Tensor softmax(const Tensor& self, int64_t dim, std::optional<DType> dtype = std::nullopt);
+Tensor log_softmax(const Tensor& self, int64_t dim, std::optional<DType> dtype = std::nullopt);
+/// Normalises over the trailing dims named by normalized_shape.
+Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape,
+                  const std::optional<Tensor>& weight = std::nullopt,
+                  const std::optional<Tensor>& bias = std::nullopt, double eps = 1e-5);
+/// x / sqrt(mean(x^2) + eps) * weight; eps defaults to the dtype's machine epsilon.
+Tensor rms_norm(const Tensor& input, IntArrayRef normalized_shape,
+                const std::optional<Tensor>& weight = std::nullopt,
+                std::optional<double> eps = std::nullopt);
+/// input [N, C, *] normalised over groups of C / num_groups channels.
+Tensor group_norm(const Tensor& input, int64_t num_groups,
+                  const std::optional<Tensor>& weight = std::nullopt,
+                  const std::optional<Tensor>& bias = std::nullopt, double eps = 1e-5);
+/// Each channel of each sample normalised over its spatial dims (input statistics).
+Tensor instance_norm(const Tensor& input, const std::optional<Tensor>& weight = std::nullopt,
+                     const std::optional<Tensor>& bias = std::nullopt, double eps = 1e-5);
+/// Inference only: running statistics per channel (dim 1); training=true is an error.
+Tensor batch_norm(const Tensor& input, const std::optional<Tensor>& weight,
+                  const std::optional<Tensor>& bias, const std::optional<Tensor>& running_mean,
+                  const std::optional<Tensor>& running_var, bool training = false,
+                  double momentum = 0.1, double eps = 1e-5);
+
 // ---- comparison (ops/compare.cpp); results are bool ----
 Tensor eq(const Tensor& self, const Tensor& other);
 Tensor ne(const Tensor& self, const Tensor& other);

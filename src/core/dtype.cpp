@@ -77,6 +77,25 @@ DType dtype_from_name(std::string_view n) {
   detail::throw_error<TypeError>("unknown dtype '", n, "'");
 }
 
+double epsilon(DType d) {
+  switch (to_real_value(d)) {
+    case DType::Float8E5M2:
+      return 0x1p-2;
+    case DType::Float8E4M3FN:
+      return 0x1p-3;
+    case DType::BFloat16:
+      return 0x1p-7;
+    case DType::Float16:
+      return 0x1p-10;
+    case DType::Float32:
+      return 0x1p-23;
+    case DType::Float64:
+      return 0x1p-52;
+    default:
+      detail::throw_error<TypeError>("epsilon: ", d, " is not a floating dtype");
+  }
+}
+
 DType promote_types(DType a, DType b) {
   if (a == b) return a;
   const bool ca = is_complex(a), cb = is_complex(b);

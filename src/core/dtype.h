@@ -106,6 +106,10 @@ inline DType to_real_value(DType t) {
   return info(t).value_of;
 }
 
+/// The machine epsilon of a floating dtype (of a complex dtype's parts), as
+/// torch.finfo(d).eps: the gap between 1 and the next representable number.
+double epsilon(DType d);
+
 /// Parses "float32" and PyTorch's aliases ("float", "half", "long", "cfloat", ...).
 /// Throws TypeError naming the string when it is no dtype.
 DType dtype_from_name(std::string_view name);

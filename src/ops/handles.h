@@ -52,6 +52,12 @@ OperatorHandle imag_op();
 OperatorHandle angle_op();
 // matmul.cpp
 OperatorHandle matmul_op();
+// normalization.cpp
+OperatorHandle layer_norm_op();
+OperatorHandle rms_norm_op();
+OperatorHandle group_norm_op();
+OperatorHandle instance_norm_op();
+OperatorHandle batch_norm_op();
 // pointwise.cpp
 OperatorHandle lerp_tensor_op();
 OperatorHandle lerp_scalar_op();
@@ -79,6 +85,9 @@ OperatorHandle logsumexp_op();
 // scan.cpp
 OperatorHandle cumsum_op();
 OperatorHandle cumprod_op();
+// softmax.cpp
+OperatorHandle softmax_op();
+OperatorHandle log_softmax_op();
 // unary.cpp
 #define TSR_DECLARE_UNARY_OP(name, ...) OperatorHandle name##_op();
 TSR_FLOAT_UNARY_OPS(TSR_DECLARE_UNARY_OP)

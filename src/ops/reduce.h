@@ -38,4 +38,21 @@ Tensor reduce_each_row(const Rows& r, DType out_dtype, Device device, F f) {
   return out;
 }
 
+/// The rows of self along dim (dim moved last, made contiguous) mapped by
+/// f(const T* in, Out* out, k) into a tensor of self's shape and dtype out_dtype: for the
+/// ops that transform each row as a whole (cumsum, softmax, ...). A 0-d self is one row of 1.
+template <typename Out, typename T, typename F>
+Tensor map_rows_along(const Tensor& self, int64_t dim, DType out_dtype, const char* op, F f) {
+  const int64_t d = wrap_dim(dim, std::max<int64_t>(self.dim(), 1), op);
+  const Tensor moved = self.dim() == 0 ? self.reshape({1}) : self.transpose(d, -1).contiguous();
+  Tensor out = empty(moved.sizes(), TensorOptions(out_dtype, self.device()));
+  const int64_t k = moved.size(-1);
+  const int64_t m = k == 0 ? 0 : moved.numel() / k;
+  const T* in = static_cast<const T*>(moved.data_ptr());
+  Out* o = static_cast<Out*>(out.data_ptr());
+  for (int64_t i = 0; i < m; ++i) f(in + i * k, o + i * k, k);
+  if (self.dim() == 0) return out.reshape({});
+  return out.transpose(d, -1).contiguous();
+}
+
 }  // namespace tessera

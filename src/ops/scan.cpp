@@ -19,26 +19,17 @@ Tensor scan_kernel(const Tensor& self, int64_t dim, std::optional<DType> dtype, 
   if (dtype && *dtype != dtype_of<T>) {
     return product ? cumprod(cast(self, *dtype), dim) : cumsum(cast(self, *dtype), dim);
   }
-  const int64_t d = wrap_dim(dim, std::max<int64_t>(self.dim(), 1), name);
   using Out = std::conditional_t<std::is_integral_v<T>, int64_t, T>;
   using Acc = sum_acc_t<T>;
-  // The scanned dim moved last: rows of k contiguous elements.
-  const Tensor moved = self.dim() == 0 ? self.reshape({1}) : self.transpose(d, -1).contiguous();
-  Tensor out = empty(moved.sizes(), TensorOptions(dtype_of<Out>, self.device()));
-  const int64_t k = moved.dim() == 0 ? 1 : moved.size(-1);
-  const int64_t m = k == 0 ? 0 : moved.numel() / k;
-  const T* in = static_cast<const T*>(moved.data_ptr());
-  Out* o = static_cast<Out*>(out.data_ptr());
-  for (int64_t i = 0; i < m; ++i) {
-    Acc acc(product ? 1 : 0);
-    for (int64_t j = 0; j < k; ++j) {
-      const Acc x = convert<Acc>(in[i * k + j]);
-      acc = product ? arith::mul<Acc>(acc, x) : arith::add<Acc>(acc, x);
-      o[i * k + j] = convert<Out>(acc);
-    }
-  }
-  if (self.dim() == 0) return out.reshape({});
-  return out.transpose(d, -1).contiguous();
+  return map_rows_along<Out, T>(
+      self, dim, dtype_of<Out>, name, [product](const T* in, Out* out, int64_t k) {
+        Acc acc(product ? 1 : 0);
+        for (int64_t j = 0; j < k; ++j) {
+          const Acc x = convert<Acc>(in[j]);
+          acc = product ? arith::mul<Acc>(acc, x) : arith::add<Acc>(acc, x);
+          out[j] = convert<Out>(acc);
+        }
+      });
 }
 
 }  // namespace

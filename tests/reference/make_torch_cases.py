@@ -483,6 +483,89 @@ def gen_reduce_more(cases):
     cases.add("var.correction", [j], {}, lambda: torch.var(v), "offset")
 
 
+def opt_tensor(t):
+    return {"none": True} if t is None else make_input(t, "contiguous")[1]
+
+
+def rms_norm_reference(x, shape, w, eps):
+    """torch.nn.functional.rms_norm (PyTorch 2.4), which Debian's torch 1.13 has not."""
+    if eps is None:
+        eps = torch.finfo(x.dtype).eps
+    dims = list(range(x.dim() - len(shape), x.dim()))
+    xd = x.double()
+    y = xd * torch.rsqrt(xd.pow(2).mean(dims, keepdim=True) + eps)
+    if w is not None:
+        y = y * w.double()
+    return y.to(x.dtype)
+
+
+def in_double(fn, *tensors):
+    """fn computed in float64 and rounded to the inputs' dtype: the reference for reduced-
+    precision normalisation, where PyTorch 1.13 rounds intermediates to bfloat16 (its
+    bfloat16 layer_norm is off by up to 0.05 on values near 11)."""
+    dtype = next(t.dtype for t in tensors if t is not None)
+    return fn(*[None if t is None else t.double() for t in tensors]).to(dtype)
+
+
+def gen_nn(cases):
+    g = Gen(800)
+    for d in ALL:
+        for shape, layout, tag in UNARY_SHAPES:
+            v, j = make_input(g.values(d, shape), layout)
+            for dim in ([0, -1] if shape else [0]):
+                cases.add("softmax.int", [j, {"int": dim}], {}, lambda: torch.softmax(v, dim), f"{d}/{tag}")
+                cases.add("log_softmax.int", [j, {"int": dim}], {}, lambda: torch.log_softmax(v, dim), f"{d}/{tag}")
+        v, j = make_input(g.values(d, [2, 3]), "contiguous")
+        cases.add("softmax.int", [j, {"int": 1}], {"dtype": {"dtype": "float64"}},
+                  lambda: torch.softmax(v, 1, dtype=torch.float64), f"{d}/dtype")
+    for d in ["float32", "float64"]:
+        t = torch.tensor([[0.0, float("-inf"), 1.0], [float("-inf")] * 3, [1000.0, 1000.0, -1000.0]]).to(DTYPES[d])
+        v, j = make_input(t, "contiguous")
+        cases.add("softmax.int", [j, {"int": 1}], {}, lambda: torch.softmax(v, 1), f"{d}/special")
+        cases.add("log_softmax.int", [j, {"int": 1}], {}, lambda: torch.log_softmax(v, 1), f"{d}/special")
+    for d in ALL:
+        for shape, norm, layout, tag in [([2, 3, 4], [4], "contiguous", "last"), ([2, 3, 4], [3, 4], "contiguous", "two"),
+                                         ([4, 3], [3], "transposed", "transposed"), ([0, 4], [4], "contiguous", "empty"),
+                                         ([2, 3], [4], "contiguous", "mismatch")]:
+            v, j = make_input(g.values(d, shape), layout)
+            for affine in [False, True]:
+                w = g.values(d, norm) if affine else None
+                b = g.values(d, norm) if affine else None
+                for eps in [1e-5, 0.1]:
+                    ln = lambda x, w, b: torch.nn.functional.layer_norm(x, norm, w, b, eps)  # noqa: E731
+                    cases.add("layer_norm", [j, {"ints": norm}, opt_tensor(w), opt_tensor(b)], {"eps": {"float": eps}},
+                              lambda: in_double(ln, v, w, b) if d in ("bfloat16", "float16") else ln(v, w, b),
+                              f"{d}/{tag}")
+                for eps in [None, 1e-3]:
+                    kw = {} if eps is None else {"eps": {"float": eps}}
+                    if d in FLOATING and tag != "mismatch":
+                        cases.add("rms_norm", [j, {"ints": norm}, opt_tensor(w)], kw,
+                                  lambda: rms_norm_reference(v, norm, w, eps), f"{d}/{tag}")
+        for shape, groups, tag in [([2, 6, 5], 3, "1d"), ([2, 4, 3, 3], 2, "2d"), ([1, 4], 2, "no_spatial"),
+                                   ([2, 6, 5], 4, "indivisible"), ([0, 4, 2], 2, "empty_batch")]:
+            v, j = make_input(g.values(d, shape), "contiguous")
+            for affine in [False, True]:
+                w = g.values(d, [shape[1]]) if affine else None
+                b = g.values(d, [shape[1]]) if affine else None
+                gn = lambda x, w, b: torch.nn.functional.group_norm(x, groups, w, b)  # noqa: E731
+                cases.add("group_norm", [j, {"int": groups}, opt_tensor(w), opt_tensor(b)], {},
+                          lambda: in_double(gn, v, w, b) if d in ("bfloat16", "float16") else gn(v, w, b),
+                          f"{d}/{tag}")
+                # (PyTorch's instance_norm fails on an empty batch with weights: an indexing bug.)
+                if tag != "no_spatial" and not (tag == "empty_batch" and affine):
+                    cases.add("instance_norm", [j, opt_tensor(w), opt_tensor(b)], {},
+                              lambda: torch.nn.functional.instance_norm(v, weight=w, bias=b), f"{d}/{tag}")
+                rm = g.values(d, [shape[1]])
+                rv = g.values(d, [shape[1]], "positive")
+                cases.add("batch_norm", [j, opt_tensor(w), opt_tensor(b), opt_tensor(rm), opt_tensor(rv)], {},
+                          lambda: torch.nn.functional.batch_norm(v, rm, rv, w, b, False), f"{d}/{tag}")
+        v, j = make_input(g.values(d, [2, 3, 4]), "transposed")
+        rm, rv = g.values(d, [3]), g.values(d, [3], "positive")
+        cases.add("batch_norm", [j, {"none": True}, {"none": True}, opt_tensor(rm), opt_tensor(rv)],
+                  {"eps": {"float": 0.01}}, lambda: torch.nn.functional.batch_norm(v, rm, rv, eps=0.01),
+                  f"{d}/transposed")
+
+
 MATMUL_SHAPES = [([3], [3], "dot"), ([2, 3], [3, 4], "mm"), ([3], [3, 4], "vm"), ([2, 3], [3], "mv"),
                  ([2, 2, 3], [3, 4], "batched"), ([2, 1, 2, 3], [3, 3, 2], "broadcast_batch"),
                  ([0, 3], [3, 2], "empty_rows"), ([2, 0], [0, 3], "empty_inner"), ([2, 3], [4, 2], "mismatch"),
@@ -580,6 +663,7 @@ def main():
     gen_activations(cases)
     gen_where(cases)
     gen_pointwise(cases)
+    gen_nn(cases)
     gen_reduce(cases)
     gen_reduce_more(cases)
     gen_matmul(cases)
