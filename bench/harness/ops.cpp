@@ -89,6 +89,16 @@ const std::vector<OpInfo>& all_ops() {
       {"cumsum", "cumsum", 1, {"dim"}, C::Reduction, true, {}},
       {"cumprod", "cumprod", 1, {"dim"}, C::Reduction, true, {}},
       {"matmul", "matmul", 2, {}, C::Matmul, false, {}},
+      {"repeat", "repeat", 1, {"repeats"}, C::Elementwise, false, {}},
+      {"tile", "tile", 1, {"dims"}, C::Elementwise, false, {}},
+      {"cat", "cat", 2, {"dim"}, C::Elementwise, false, {}},
+      {"stack", "stack", 2, {"dim"}, C::Elementwise, false, {}},
+      {"flip", "flip", 1, {"dims"}, C::Elementwise, true, {}},
+      {"roll", "roll", 1, {"shifts", "dims"}, C::Elementwise, true, {}},
+      {"tril", "tril", 1, {"diagonal"}, C::Elementwise, true, {}},
+      {"triu", "triu", 1, {"diagonal"}, C::Elementwise, true, {}},
+      {"clone", "clone", 1, {}, C::Elementwise, true, {}},
+      {"one_hot", "one_hot", 1, {"num_classes"}, C::Elementwise, false, {DType::Int64}},
       {"softmax", "softmax.int", 1, {"dim"}, C::Reduction, true, {}},
       {"log_softmax", "log_softmax.int", 1, {"dim"}, C::Reduction, true, {}},
       // Normalisations: input, then weight and bias (normalized_shape is the weight's shape).
@@ -112,9 +122,26 @@ const OpInfo& op_info(std::string_view name) {
                              "'; known ops: ", fmt::format("{}", fmt::join(names, ", ")));
 }
 
+namespace {
+// A spec parameter as an argument: ints, floats, bools, strings and lists of ints.
+IValue param_value(const nlohmann::json& v) {
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) return v.get<std::string>();
+  return v.get<std::vector<int64_t>>();
+}
+}  // namespace
+
 Stack bind_call(const OpInfo& op, const std::vector<Tensor>& inputs, const nlohmann::json& params) {
   const OperatorHandle handle = Dispatcher::get().find_or_throw(op.dispatch);
-  std::vector<IValue> args(inputs.begin(), inputs.end());
+  const auto& schema = handle.schema().arguments;
+  std::vector<IValue> args;
+  if (!schema.empty() && schema[0].type.kind == TypeKind::Tensor && schema[0].type.is_list) {
+    args.emplace_back(inputs);  // cat, stack: the inputs are one list
+  } else {
+    args.assign(inputs.begin(), inputs.end());
+  }
   if (op.name == "layer_norm" || op.name == "rms_norm") {
     args.insert(args.begin() + 1, IValue(inputs[1].sizes().vec()));  // normalized_shape
   } else if (op.name == "group_norm") {
@@ -122,27 +149,21 @@ Stack bind_call(const OpInfo& op, const std::vector<Tensor>& inputs, const nlohm
   }
   std::vector<std::pair<std::string, IValue>> kwargs;
   for (const auto& [k, v] : params.items()) {
+    if (k == "groups") continue;  // positional, above
     if (k == "to") {
       kwargs.emplace_back("dtype", dtype_from_name(v.get<std::string>()));
     } else if (k == "dim") {
       // A spec's dim is an int or a list; the op's schema says which it takes.
       bool list = false;
-      for (const Argument& a : handle.schema().arguments)
-        list = list || (a.name == "dim" && a.type.is_list);
+      for (const Argument& a : schema) list = list || (a.name == "dim" && a.type.is_list);
       if (list) {
         kwargs.emplace_back("dim", v.is_array() ? v.get<std::vector<int64_t>>()
                                                 : std::vector<int64_t>{v.get<int64_t>()});
       } else {
         kwargs.emplace_back("dim", v.is_array() ? v.at(0).get<int64_t>() : v.get<int64_t>());
       }
-    } else if (k == "groups") {
-      continue;  // positional, above
-    } else if (k == "keepdim") {
-      kwargs.emplace_back("keepdim", v.get<bool>());
-    } else if (k == "min" || k == "max" || k == "weight") {
-      kwargs.emplace_back(k, Scalar(v.get<double>()));
-    } else if (k == "approximate") {
-      kwargs.emplace_back(k, v.get<std::string>());
+    } else {
+      kwargs.emplace_back(k, param_value(v));
     }
   }
   return Dispatcher::get().bind(handle, std::move(args), std::move(kwargs));

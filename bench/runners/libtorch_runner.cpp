@@ -74,9 +74,10 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   BINARY(remainder)
   BINARY(fmod)
   BINARY(atan2)
-  BINARY(maximum) BINARY(minimum) BINARY(logical_and) BINARY(logical_or) BINARY(logical_xor)
-      BINARY(bitwise_and) BINARY(bitwise_or) BINARY(bitwise_xor) BINARY(bitwise_left_shift)
-          BINARY(bitwise_right_shift) BINARY(prelu)
+  BINARY(maximum)
+  BINARY(minimum) BINARY(logical_and) BINARY(logical_or) BINARY(logical_xor) BINARY(bitwise_and)
+      BINARY(bitwise_or) BINARY(bitwise_xor) BINARY(bitwise_left_shift) BINARY(bitwise_right_shift)
+          BINARY(prelu)
 #undef BINARY
               if (op == "lerp") return [x] { return at::lerp(x[0], x[1], x[2]); };
   if (op == "lerp_scalar") {
@@ -90,7 +91,8 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   UNARY(abs)
   UNARY(sign)
   UNARY(exp)
-  UNARY(exp2) UNARY(expm1) UNARY(log) UNARY(log2) UNARY(log10) UNARY(log1p) UNARY(sqrt) UNARY(rsqrt)
+  UNARY(exp2)
+  UNARY(expm1) UNARY(log) UNARY(log2) UNARY(log10) UNARY(log1p) UNARY(sqrt) UNARY(rsqrt)
       UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan) UNARY(asin) UNARY(acos) UNARY(atan)
           UNARY(sinh) UNARY(cosh) UNARY(tanh) UNARY(asinh) UNARY(acosh) UNARY(atanh) UNARY(sigmoid)
               UNARY(erf) UNARY(erfc) UNARY(silu) UNARY(selu) UNARY(mish) UNARY(hardsigmoid)
@@ -171,6 +173,21 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   if (op == "cumsum") return [x, d = one_dim()] { return at::cumsum(x[0], d); };
   if (op == "cumprod") return [x, d = one_dim()] { return at::cumprod(x[0], d); };
   if (op == "matmul") return [x] { return at::matmul(x[0], x[1]); };
+  const auto ints = [&](const char* key) {
+    return p.contains(key) ? p.at(key).get<std::vector<int64_t>>() : std::vector<int64_t>{};
+  };
+  if (op == "repeat") return [x, r = ints("repeats")] { return x[0].repeat(r); };
+  if (op == "tile") return [x, r = ints("dims")] { return at::tile(x[0], r); };
+  if (op == "cat") return [x, d = p.value("dim", int64_t{0})] { return at::cat(x, d); };
+  if (op == "stack") return [x, d = p.value("dim", int64_t{0})] { return at::stack(x, d); };
+  if (op == "flip") return [x, d = ints("dims")] { return at::flip(x[0], d); };
+  if (op == "roll")
+    return [x, s = ints("shifts"), d = ints("dims")] { return at::roll(x[0], s, d); };
+  if (op == "tril") return [x, k = p.value("diagonal", int64_t{0})] { return at::tril(x[0], k); };
+  if (op == "triu") return [x, k = p.value("diagonal", int64_t{0})] { return at::triu(x[0], k); };
+  if (op == "clone") return [x] { return x[0].clone(); };
+  if (op == "one_hot")
+    return [x, n = p.value("num_classes", int64_t{-1})] { return at::one_hot(x[0], n); };
   if (op == "softmax") return [x, d = one_dim()] { return at::softmax(x[0], d); };
   if (op == "log_softmax") return [x, d = one_dim()] { return at::log_softmax(x[0], d); };
   if (op == "layer_norm") return [x] { return at::layer_norm(x[0], x[1].sizes(), x[1], x[2]); };

@@ -113,6 +113,21 @@ def node(op, ins, out, params, rank, initializers):
         name = f"{out}_axis"
         initializers.append(helper.make_tensor(name, TensorProto.INT64, [], [dims[0]]))
         return helper.make_node("CumSum", ins + [name], [out])
+    if op == "cat":
+        return helper.make_node("Concat", ins, [out], axis=params.get("dim", 0))
+    if op == "clone":
+        return helper.make_node("Identity", ins, [out])
+    if op in ("repeat", "tile"):
+        reps = params["repeats" if op == "repeat" else "dims"]
+        if len(reps) != rank:
+            raise ValueError(f"{op} with {len(reps)} repeats of a rank-{rank} input has no single ONNX node")
+        name = f"{out}_repeats"
+        initializers.append(helper.make_tensor(name, TensorProto.INT64, [len(reps)], reps))
+        return helper.make_node("Tile", ins + [name], [out])
+    if op in ("tril", "triu"):
+        name = f"{out}_k"
+        initializers.append(helper.make_tensor(name, TensorProto.INT64, [], [params.get("diagonal", 0)]))
+        return helper.make_node("Trilu", ins + [name], [out], upper=int(op == "triu"))
     if op in ("softmax", "log_softmax"):
         return helper.make_node("Softmax" if op == "softmax" else "LogSoftmax", ins, [out], axis=dims[0])
     if op == "layer_norm":

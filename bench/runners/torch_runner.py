@@ -80,6 +80,27 @@ def make_op(op, x, p):
     if op in ("cumsum", "cumprod"):
         f = getattr(torch, op)
         return lambda: f(x[0], one)
+    if op == "repeat":
+        return lambda: x[0].repeat(p["repeats"])
+    if op == "tile":
+        return lambda: x[0].tile(p["dims"])
+    if op in ("cat", "stack"):
+        f = getattr(torch, op)
+        d = p.get("dim", 0)
+        return lambda: f(x, d)
+    if op == "flip":
+        return lambda: x[0].flip(p["dims"])
+    if op == "roll":
+        return lambda: x[0].roll(p["shifts"], p.get("dims", []))
+    if op in ("tril", "triu"):
+        f = getattr(torch, op)
+        k = p.get("diagonal", 0)
+        return lambda: f(x[0], k)
+    if op == "clone":
+        return lambda: x[0].clone()
+    if op == "one_hot":
+        n = p.get("num_classes", -1)
+        return lambda: F.one_hot(x[0], n)
     if op in ("softmax", "log_softmax"):
         f = getattr(torch, op)
         return lambda: f(x[0], one)

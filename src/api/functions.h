@@ -5,9 +5,11 @@
 #include <optional>
 #include <string_view>
 #include <tuple>
+#include <vector>
 
 #include "core/factories.h"
 #include "core/tensor.h"
+#include "dispatch/ivalue.h"
 #include "ops/unary_ops.h"
 
 namespace tessera {
@@ -103,6 +105,26 @@ Tensor batch_norm(const Tensor& input, const std::optional<Tensor>& weight,
                   const std::optional<Tensor>& bias, const std::optional<Tensor>& running_mean,
                   const std::optional<Tensor>& running_var, bool training = false,
                   double momentum = 0.1, double eps = 1e-5);
+
+// ---- shape (ops/shape.cpp; the views are Tensor methods: reshape, permute, ...) ----
+Tensor repeat(const Tensor& self, IntArrayRef repeats);
+Tensor tile(const Tensor& self, IntArrayRef dims);
+/// Concatenation along dim, in the tensors' promoted dtype (1-D empty tensors are skipped).
+Tensor cat(TensorList tensors, int64_t dim = 0);
+Tensor stack(TensorList tensors, int64_t dim = 0);
+/// Views of split_size elements along dim (the last may be smaller).
+std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& self, IntArrayRef split_sizes, int64_t dim = 0);
+std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim = 0);
+Tensor flip(const Tensor& self, IntArrayRef dims);
+/// Rolls along dims by shifts; with no dims, the flattened tensor by shifts[0].
+Tensor roll(const Tensor& self, IntArrayRef shifts, IntArrayRef dims = {});
+Tensor tril(const Tensor& self, int64_t diagonal = 0);
+Tensor triu(const Tensor& self, int64_t diagonal = 0);
+/// indexing "ij" (matrix) or "xy" (Cartesian: the first two outputs' dims swapped).
+std::vector<Tensor> meshgrid(TensorList tensors, std::string_view indexing = "ij");
+/// int64 class indices to one-hot int64 rows; num_classes -1 takes max + 1.
+Tensor one_hot(const Tensor& self, int64_t num_classes = -1);
 
 // ---- comparison (ops/compare.cpp); results are bool ----
 Tensor eq(const Tensor& self, const Tensor& other);

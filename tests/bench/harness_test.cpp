@@ -78,11 +78,14 @@ TEST(Spec, BundledSpecsParse) {
 }
 
 // The default spec covers every op tessera registers (through the catalogue).
-TEST(Spec, DefaultSpecCoversEveryRegisteredOp) {
+TEST(Spec, DefaultSpecCoversEveryRegisteredOpButViews) {
   const Spec s = load_spec(std::string(TESSERA_BENCH_DIR) + "/specs/default.json");
   std::set<std::string> covered;
   for (const Config& c : s.configs) covered.insert(op_info(c.op).dispatch);
   for (const OperatorHandle& op : Dispatcher::get().ops()) {
+    // Views (results aliasing an input: reshape, transpose, split, ...) copy nothing.
+    const auto& returns = op.schema().returns;
+    if (!returns.empty() && !returns[0].alias.empty()) continue;
     EXPECT_TRUE(covered.count(op.name())) << op.name() << " is not in bench/specs/default.json";
   }
 }

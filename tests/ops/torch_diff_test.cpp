@@ -52,6 +52,16 @@ std::string run_case(const nlohmann::json& c) {
       return "";  // tessera supports more dtypes
     return "PyTorch raised '" + msg + "' but tessera did not";
   }
+  // Tensor-list results (split, meshgrid, ...) compare element by element.
+  std::vector<IValue> flat;
+  for (IValue& v : out) {
+    if (v.is_tensor_list()) {
+      for (const Tensor& t : v.to_tensor_list()) flat.emplace_back(t);
+    } else {
+      flat.push_back(std::move(v));
+    }
+  }
+  out = std::move(flat);
   const auto& tensors = expect.at("tensors");
   if (out.size() != tensors.size()) return "returned " + std::to_string(out.size()) + " values";
   for (size_t i = 0; i < out.size(); ++i) {

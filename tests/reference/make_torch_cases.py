@@ -4,7 +4,8 @@ computes for them. tests/ops/torch_diff_test.cpp runs each case through tessera'
 path and compares. Run by ctest before the differential tests (see tests/CMakeLists.txt).
 
 A case: {"id", "op", "args": [arg...], "kwargs": {name: arg}, "expect": result}
-  arg: {"tensor": {"dtype", "shape", "data" (hex, row-major), "layout"}} | {"scalar": x}
+  arg: {"tensor": {"dtype", "shape", "data" (hex, row-major), "layout"}} | {"tensors": [arg...]}
+       | {"scalar": x}
        (a wrapped number) | {"int": n} | {"float": x} | {"bool": b} | {"ints": [...]}
        | {"str": s} | {"dtype": name} | {"none": true}; a float may be "inf" or "-inf"
   layout: "contiguous", "transposed" (the last two dims swapped in memory), "strided"
@@ -566,6 +567,83 @@ def gen_nn(cases):
                   f"{d}/transposed")
 
 
+def gen_shape(cases):
+    g = Gen(900)
+    for d in ALL:
+        v, j = make_input(g.values(d, [2, 3, 4]), "contiguous")
+        vt, jt = make_input(g.values(d, [3, 4]), "transposed")
+        v0, j0 = make_input(g.values(d, []), "contiguous")
+        ve, je = make_input(g.values(d, [0, 3]), "contiguous")
+        tag = d
+        cases.add("reshape", [j, {"ints": [4, -1]}], {}, lambda: v.reshape(4, -1), tag)
+        cases.add("reshape", [jt, {"ints": [12]}], {}, lambda: vt.reshape(12), tag + "/transposed")
+        cases.add("reshape", [j, {"ints": [5, -1]}], {}, lambda: v.reshape(5, -1), tag + "/bad")
+        cases.add("flatten.using_ints", [j, {"int": 1}], {}, lambda: v.flatten(1), tag)
+        cases.add("flatten.using_ints", [j0], {}, lambda: v0.flatten(), tag + "/zero_dim")
+        cases.add("squeeze", [make_input(v.reshape(2, 1, 3, 1, 4), "contiguous")[1]], {},
+                  lambda: v.reshape(2, 1, 3, 1, 4).squeeze(), tag)
+        cases.add("squeeze.dim", [make_input(v.reshape(2, 1, 12), "contiguous")[1], {"int": 1}], {},
+                  lambda: v.reshape(2, 1, 12).squeeze(1), tag)
+        cases.add("unsqueeze", [j, {"int": -1}], {}, lambda: v.unsqueeze(-1), tag)
+        cases.add("transpose.int", [j, {"int": 0}, {"int": 2}], {}, lambda: v.transpose(0, 2), tag)
+        cases.add("permute", [j, {"ints": [2, 0, 1]}], {}, lambda: v.permute(2, 0, 1), tag)
+        cases.add("permute", [j, {"ints": [0, 0, 1]}], {}, lambda: v.permute(0, 0, 1), tag + "/bad")
+        cases.add("expand", [make_input(v[:, :1], "contiguous")[1], {"ints": [3, 2, 5, 4]}], {},
+                  lambda: v[:, :1].expand(3, 2, 5, 4), tag)
+        for start, end, step in [(None, None, 2), (1, None, 1), (-3, -1, 1), (0, 100, 3)]:
+            cases.add("slice.Tensor", [j], {"dim": {"int": 2}, "start": {"int": start} if start is not None else
+                                            {"none": True}, "end": {"int": end} if end is not None else {"none": True},
+                                            "step": {"int": step}}, lambda: v[:, :, start:end:step], tag)
+        for reps in [[2, 1, 3], [2, 1, 1, 2], [0, 1, 1]]:
+            cases.add("repeat", [j, {"ints": reps}], {}, lambda: v.repeat(*reps), tag)
+        cases.add("repeat", [j, {"ints": [2]}], {}, lambda: v.repeat(2), tag + "/bad")
+        cases.add("repeat", [jt, {"ints": [1, 2]}], {}, lambda: vt.repeat(1, 2), tag + "/transposed")
+        for dims in [[2], [2, 1, 1, 2], []]:
+            cases.add("tile", [j, {"ints": dims}], {}, lambda: v.tile(dims), tag)
+        for dim in [0, 1, -1]:
+            parts = [v, v[:, :2] if dim == 1 else v, torch.zeros(0, dtype=v.dtype)]
+            if dim == 1:
+                parts = [v, v[:, :2]]
+            jparts = {"tensors": [make_input(p, "contiguous")[1] for p in parts]}
+            cases.add("cat", [jparts, {"int": dim}], {}, lambda: torch.cat(parts, dim), tag)
+            cases.add("stack", [{"tensors": [j, j]}, {"int": dim}], {}, lambda: torch.stack([v, v], dim), tag)
+        cases.add("cat", [{"tensors": [j, jt]}, {"int": 0}], {}, lambda: torch.cat([v, vt], 0), tag + "/bad")
+        cases.add("cat", [{"tensors": [jt, make_input(vt.to(torch.float64), "contiguous")[1]]}, {"int": 1}], {},
+                  lambda: torch.cat([vt, vt.to(torch.float64)], 1), tag + "/promote")
+        cases.add("stack", [{"tensors": [j0, j0]}], {}, lambda: torch.stack([v0, v0]), tag + "/zero_dim")
+        for size, dim in [(2, 2), (3, 1), (5, 0), (1, -1)]:
+            cases.add("split.Tensor", [j, {"int": size}, {"int": dim}], {}, lambda: v.split(size, dim), tag)
+        cases.add("split_with_sizes", [j, {"ints": [1, 3]}, {"int": 2}], {}, lambda: v.split([1, 3], 2), tag)
+        cases.add("split_with_sizes", [j, {"ints": [1, 2]}, {"int": 2}], {}, lambda: v.split([1, 2], 2), tag + "/bad")
+        for chunks, dim in [(2, 2), (3, 2), (5, 1), (1, 0)]:
+            cases.add("chunk", [j, {"int": chunks}, {"int": dim}], {}, lambda: v.chunk(chunks, dim), tag)
+        cases.add("chunk", [je, {"int": 2}], {}, lambda: ve.chunk(2), tag + "/empty")
+        for dims in [[0], [1, 2], [-1], []]:
+            cases.add("flip", [j, {"ints": dims}], {}, lambda: v.flip(dims), tag)
+        cases.add("flip", [jt, {"ints": [0]}], {}, lambda: vt.flip([0]), tag + "/transposed")
+        for shifts, dims in [([1], [0]), ([-5], [2]), ([2, 1], [1, 2]), ([3], [])]:
+            cases.add("roll", [j, {"ints": shifts}, {"ints": dims}], {}, lambda: v.roll(shifts, dims), tag)
+        for diag in [0, 1, -1, 5]:
+            for op, fn in [("tril", torch.tril), ("triu", torch.triu)]:
+                cases.add(op, [j, {"int": diag}], {}, lambda: fn(v, diag), tag)
+                cases.add(op, [jt, {"int": diag}], {}, lambda: fn(vt, diag), tag + "/transposed")
+        cases.add("tril", [j0], {}, lambda: torch.tril(v0), tag + "/zero_dim")
+        cases.add("clone", [jt], {}, lambda: vt.clone(), tag)
+        va, ja = make_input(g.values(d, [3]), "contiguous")
+        vb, jb = make_input(g.values(d, [2]), "contiguous")
+        for indexing in ["ij", "xy"]:
+            cases.add("meshgrid.indexing", [{"tensors": [ja, jb, j0]}], {"indexing": {"str": indexing}},
+                      lambda: torch.meshgrid(va, vb, v0, indexing=indexing), tag)
+    idx = torch.tensor([[0, 2], [1, 4]])
+    vi, ji = make_input(idx, "contiguous")
+    for n in [-1, 5, 6, 3]:
+        cases.add("one_hot", [ji, {"int": n}], {}, lambda: torch.nn.functional.one_hot(vi, n), f"classes_{n}")
+    vi, ji = make_input(torch.tensor([1, -1]), "contiguous")
+    cases.add("one_hot", [ji, {"int": 3}], {}, lambda: torch.nn.functional.one_hot(vi, 3), "negative")
+    vi, ji = make_input(torch.tensor([1, 2], dtype=torch.int32), "contiguous")
+    cases.add("one_hot", [ji], {}, lambda: torch.nn.functional.one_hot(vi), "int32")
+
+
 MATMUL_SHAPES = [([3], [3], "dot"), ([2, 3], [3, 4], "mm"), ([3], [3, 4], "vm"), ([2, 3], [3], "mv"),
                  ([2, 2, 3], [3, 4], "batched"), ([2, 1, 2, 3], [3, 3, 2], "broadcast_batch"),
                  ([0, 3], [3, 2], "empty_rows"), ([2, 0], [0, 3], "empty_inner"), ([2, 3], [4, 2], "mismatch"),
@@ -664,6 +742,7 @@ def main():
     gen_where(cases)
     gen_pointwise(cases)
     gen_nn(cases)
+    gen_shape(cases)
     gen_reduce(cases)
     gen_reduce_more(cases)
     gen_matmul(cases)

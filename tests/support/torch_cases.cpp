@@ -63,6 +63,11 @@ Tensor decode_tensor(const nlohmann::json& j) {
 
 IValue decode_arg(const nlohmann::json& j) {
   if (j.contains("tensor")) return decode_tensor(j.at("tensor"));
+  if (j.contains("tensors")) {
+    std::vector<Tensor> list;
+    for (const auto& t : j.at("tensors")) list.push_back(decode_tensor(t.at("tensor")));
+    return list;
+  }
   if (j.contains("scalar")) {
     const auto& s = j.at("scalar");
     if (s.is_boolean()) return wrapped_scalar(s.get<bool>());
