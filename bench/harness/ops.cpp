@@ -99,6 +99,57 @@ const std::vector<OpInfo>& all_ops() {
       {"triu", "triu", 1, {"diagonal"}, C::Elementwise, true, {}},
       {"clone", "clone", 1, {}, C::Elementwise, true, {}},
       {"one_hot", "one_hot", 1, {"num_classes"}, C::Elementwise, false, {DType::Int64}},
+      {"gather", "gather", 2, {"dim"}, C::Elementwise, false, {std::nullopt, DType::Int64}},
+      {"scatter",
+       "scatter.src",
+       3,
+       {"dim"},
+       C::Elementwise,
+       false,
+       {std::nullopt, DType::Int64, std::nullopt}},
+      {"scatter_value",
+       "scatter.value",
+       2,
+       {"dim", "value"},
+       C::Elementwise,
+       false,
+       {std::nullopt, DType::Int64}},
+      {"scatter_add",
+       "scatter_add",
+       3,
+       {"dim"},
+       C::Elementwise,
+       false,
+       {std::nullopt, DType::Int64, std::nullopt}},
+      {"index_select",
+       "index_select",
+       2,
+       {"dim"},
+       C::Elementwise,
+       false,
+       {std::nullopt, DType::Int64}},
+      {"masked_fill",
+       "masked_fill.Scalar",
+       2,
+       {"value"},
+       C::Elementwise,
+       false,
+       {std::nullopt, DType::Bool}},
+      {"nonzero", "nonzero", 1, {}, C::Elementwise, false, {}},
+      {"embedding", "embedding", 2, {}, C::Elementwise, false, {std::nullopt, DType::Int64}},
+      {"gather_nd", "gather_nd", 2, {}, C::Elementwise, false, {std::nullopt, DType::Int64}},
+      {"scatter_nd",
+       "scatter_nd",
+       3,
+       {},
+       C::Elementwise,
+       false,
+       {std::nullopt, DType::Int64, std::nullopt}},
+      {"sort", "sort.stable", 1, {"dim"}, C::Reduction, false, {}},
+      {"argsort", "argsort.stable", 1, {"dim"}, C::Reduction, false, {}},
+      {"topk", "topk", 1, {"k", "dim"}, C::Reduction, false, {}},
+      {"unique", "unique", 1, {}, C::Reduction, false, {}},
+      {"dropout", "dropout", 1, {"p", "train"}, C::Elementwise, true, {}},
       {"softmax", "softmax.int", 1, {"dim"}, C::Reduction, true, {}},
       {"log_softmax", "log_softmax.int", 1, {"dim"}, C::Reduction, true, {}},
       // Normalisations: input, then weight and bias (normalized_shape is the weight's shape).
@@ -136,21 +187,27 @@ IValue param_value(const nlohmann::json& v) {
 Stack bind_call(const OpInfo& op, const std::vector<Tensor>& inputs, const nlohmann::json& params) {
   const OperatorHandle handle = Dispatcher::get().find_or_throw(op.dispatch);
   const auto& schema = handle.schema().arguments;
-  std::vector<IValue> args;
-  if (!schema.empty() && schema[0].type.kind == TypeKind::Tensor && schema[0].type.is_list) {
-    args.emplace_back(inputs);  // cat, stack: the inputs are one list
-  } else {
-    args.assign(inputs.begin(), inputs.end());
+  // Inputs fill the schema's tensor arguments in order (a tensor-list argument, as cat's,
+  // takes them all); params are keyword arguments.
+  std::vector<std::pair<std::string, IValue>> kwargs;
+  size_t next = 0;
+  for (const Argument& a : schema) {
+    if (a.type.kind != TypeKind::Tensor || next >= inputs.size()) continue;
+    if (a.type.is_list) {
+      kwargs.emplace_back(
+          a.name, std::vector<Tensor>(inputs.begin() + static_cast<int64_t>(next), inputs.end()));
+      next = inputs.size();
+    } else {
+      kwargs.emplace_back(a.name, inputs[next++]);
+    }
   }
   if (op.name == "layer_norm" || op.name == "rms_norm") {
-    args.insert(args.begin() + 1, IValue(inputs[1].sizes().vec()));  // normalized_shape
-  } else if (op.name == "group_norm") {
-    args.insert(args.begin() + 1, IValue(params.value("groups", int64_t{1})));
+    kwargs.emplace_back("normalized_shape", IValue(inputs[1].sizes().vec()));
   }
-  std::vector<std::pair<std::string, IValue>> kwargs;
   for (const auto& [k, v] : params.items()) {
-    if (k == "groups") continue;  // positional, above
-    if (k == "to") {
+    if (k == "groups") {
+      kwargs.emplace_back("num_groups", v.get<int64_t>());
+    } else if (k == "to") {
       kwargs.emplace_back("dtype", dtype_from_name(v.get<std::string>()));
     } else if (k == "dim") {
       // A spec's dim is an int or a list; the op's schema says which it takes.
@@ -166,7 +223,7 @@ Stack bind_call(const OpInfo& op, const std::vector<Tensor>& inputs, const nlohm
       kwargs.emplace_back(k, param_value(v));
     }
   }
-  return Dispatcher::get().bind(handle, std::move(args), std::move(kwargs));
+  return Dispatcher::get().bind(handle, {}, std::move(kwargs));
 }
 
 double flops(const OpInfo& op, const std::vector<Tensor>& inputs, const Tensor& output) {

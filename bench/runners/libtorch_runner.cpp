@@ -75,11 +75,12 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   BINARY(fmod)
   BINARY(atan2)
   BINARY(maximum)
-  BINARY(minimum) BINARY(logical_and) BINARY(logical_or) BINARY(logical_xor) BINARY(bitwise_and)
-      BINARY(bitwise_or) BINARY(bitwise_xor) BINARY(bitwise_left_shift) BINARY(bitwise_right_shift)
-          BINARY(prelu)
+  BINARY(minimum)
+  BINARY(logical_and)
+  BINARY(logical_or) BINARY(logical_xor) BINARY(bitwise_and) BINARY(bitwise_or) BINARY(bitwise_xor)
+      BINARY(bitwise_left_shift) BINARY(bitwise_right_shift) BINARY(prelu)
 #undef BINARY
-              if (op == "lerp") return [x] { return at::lerp(x[0], x[1], x[2]); };
+          if (op == "lerp") return [x] { return at::lerp(x[0], x[1], x[2]); };
   if (op == "lerp_scalar") {
     const double w = p.value("weight", 0.5);
     return [x, w] { return at::lerp(x[0], x[1], w); };
@@ -92,14 +93,15 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   UNARY(sign)
   UNARY(exp)
   UNARY(exp2)
-  UNARY(expm1) UNARY(log) UNARY(log2) UNARY(log10) UNARY(log1p) UNARY(sqrt) UNARY(rsqrt)
-      UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan) UNARY(asin) UNARY(acos) UNARY(atan)
-          UNARY(sinh) UNARY(cosh) UNARY(tanh) UNARY(asinh) UNARY(acosh) UNARY(atanh) UNARY(sigmoid)
-              UNARY(erf) UNARY(erfc) UNARY(silu) UNARY(selu) UNARY(mish) UNARY(hardsigmoid)
-                  UNARY(hardswish) UNARY(frac) UNARY(floor) UNARY(ceil) UNARY(round) UNARY(trunc)
-                      UNARY(relu) UNARY(logical_not) UNARY(bitwise_not) UNARY(isnan) UNARY(isinf)
-                          UNARY(isfinite) UNARY(hardtanh) UNARY(leaky_relu) UNARY(elu) UNARY(celu)
-                              UNARY(softplus)
+  UNARY(expm1)
+  UNARY(log)
+  UNARY(log2) UNARY(log10) UNARY(log1p) UNARY(sqrt) UNARY(rsqrt) UNARY(reciprocal) UNARY(sin)
+      UNARY(cos) UNARY(tan) UNARY(asin) UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh)
+          UNARY(asinh) UNARY(acosh) UNARY(atanh) UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu)
+              UNARY(selu) UNARY(mish) UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac) UNARY(floor)
+                  UNARY(ceil) UNARY(round) UNARY(trunc) UNARY(relu) UNARY(logical_not)
+                      UNARY(bitwise_not) UNARY(isnan) UNARY(isinf) UNARY(isfinite) UNARY(hardtanh)
+                          UNARY(leaky_relu) UNARY(elu) UNARY(celu) UNARY(softplus)
 #undef UNARY
       // torch.nn.functional.softsign is composite: x / (1 + |x|).
       if (op == "softsign") return [x] { return x[0] / (at::abs(x[0]) + 1); };
@@ -188,6 +190,37 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   if (op == "clone") return [x] { return x[0].clone(); };
   if (op == "one_hot")
     return [x, n = p.value("num_classes", int64_t{-1})] { return at::one_hot(x[0], n); };
+  const int64_t d0 = p.contains("dim") ? one_dim() : 0;
+  const double value = p.value("value", 0.0);
+  if (op == "gather") return [x, d0] { return at::gather(x[0], d0, x[1]); };
+  if (op == "scatter") return [x, d0] { return at::scatter(x[0], d0, x[1], x[2]); };
+  if (op == "scatter_value") return [x, d0, value] { return at::scatter(x[0], d0, x[1], value); };
+  if (op == "scatter_add") return [x, d0] { return at::scatter_add(x[0], d0, x[1], x[2]); };
+  if (op == "index_select") return [x, d0] { return at::index_select(x[0], d0, x[1]); };
+  if (op == "masked_fill") return [x, value] { return x[0].masked_fill(x[1], value); };
+  if (op == "nonzero") return [x] { return at::nonzero(x[0]); };
+  if (op == "embedding") return [x] { return at::embedding(x[0], x[1]); };
+  // ONNX's GatherND / ScatterND as PyTorch users write them: advanced indexing.
+  const auto nd_index = [](const at::Tensor& ind) {
+    c10::List<c10::optional<at::Tensor>> idx;
+    for (int64_t k = 0; k < ind.size(-1); ++k) idx.push_back(ind.select(-1, k));
+    return idx;
+  };
+  if (op == "gather_nd") return [x, nd_index] { return at::index(x[0], nd_index(x[1])); };
+  if (op == "scatter_nd")
+    return [x, nd_index] { return at::index_put(x[0], nd_index(x[1]), x[2]); };
+  if (op == "sort")
+    return [x, d0] { return std::get<0>(at::sort(x[0], c10::optional<bool>(true), d0, false)); };
+  if (op == "argsort") return [x, d0] { return at::argsort(x[0], true, d0, false); };
+  if (op == "topk")
+    return [x, d = p.contains("dim") ? one_dim() : -1, k = p.value("k", int64_t{1})] {
+      return std::get<0>(at::topk(x[0], k, d));
+    };
+  if (op == "unique") return [x] { return std::get<0>(at::_unique2(x[0], true, true, true)); };
+  if (op == "dropout")
+    return [x, pr = p.value("p", 0.5), t = p.value("train", false)] {
+      return at::dropout(x[0], pr, t);
+    };
   if (op == "softmax") return [x, d = one_dim()] { return at::softmax(x[0], d); };
   if (op == "log_softmax") return [x, d = one_dim()] { return at::log_softmax(x[0], d); };
   if (op == "layer_norm") return [x] { return at::layer_norm(x[0], x[1].sizes(), x[1], x[2]); };

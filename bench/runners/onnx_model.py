@@ -128,6 +128,27 @@ def node(op, ins, out, params, rank, initializers):
         name = f"{out}_k"
         initializers.append(helper.make_tensor(name, TensorProto.INT64, [], [params.get("diagonal", 0)]))
         return helper.make_node("Trilu", ins + [name], [out], upper=int(op == "triu"))
+    if op == "gather":
+        return helper.make_node("GatherElements", ins, [out], axis=dims[0])
+    if op in ("scatter", "scatter_add"):
+        return helper.make_node("ScatterElements", ins, [out], axis=dims[0],
+                                reduction="add" if op == "scatter_add" else "none")
+    if op == "index_select":
+        return helper.make_node("Gather", ins, [out], axis=dims[0])
+    if op == "embedding":
+        return helper.make_node("Gather", ins, [out], axis=0)
+    if op == "gather_nd":
+        return helper.make_node("GatherND", ins, [out])
+    if op == "scatter_nd":
+        return helper.make_node("ScatterND", ins, [out])
+    if op == "topk":
+        name = f"{out}_k"
+        initializers.append(helper.make_tensor(name, TensorProto.INT64, [1], [params.get("k", 1)]))
+        return helper.make_node("TopK", ins + [name], [out, f"{out}_indices"], axis=dims[0] if dims else -1)
+    if op == "unique":
+        return helper.make_node("Unique", ins, [out], sorted=1)
+    if op == "dropout":
+        return helper.make_node("Dropout", ins, [out])
     if op in ("softmax", "log_softmax"):
         return helper.make_node("Softmax" if op == "softmax" else "LogSoftmax", ins, [out], axis=dims[0])
     if op == "layer_norm":

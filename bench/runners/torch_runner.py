@@ -101,6 +101,39 @@ def make_op(op, x, p):
     if op == "one_hot":
         n = p.get("num_classes", -1)
         return lambda: F.one_hot(x[0], n)
+    value = p.get("value", 0.0)
+    if op == "gather":
+        return lambda: torch.gather(x[0], one, x[1])
+    if op == "scatter":
+        return lambda: torch.scatter(x[0], one, x[1], x[2])
+    if op == "scatter_value":
+        return lambda: torch.scatter(x[0], one, x[1], value)
+    if op == "scatter_add":
+        return lambda: torch.scatter_add(x[0], one, x[1], x[2])
+    if op == "index_select":
+        return lambda: torch.index_select(x[0], one, x[1])
+    if op == "masked_fill":
+        return lambda: x[0].masked_fill(x[1], value)
+    if op == "nonzero":
+        return lambda: torch.nonzero(x[0])
+    if op == "embedding":
+        return lambda: F.embedding(x[1], x[0])
+    if op == "gather_nd":
+        return lambda: x[0][tuple(x[1].unbind(-1))]
+    if op == "scatter_nd":
+        return lambda: x[0].index_put(tuple(x[1].unbind(-1)), x[2])
+    if op == "sort":
+        return lambda: torch.sort(x[0], dim=-1 if one is None else one, stable=True).values
+    if op == "argsort":
+        return lambda: torch.argsort(x[0], dim=-1 if one is None else one, stable=True)
+    if op == "topk":
+        k = p.get("k", 1)
+        return lambda: torch.topk(x[0], k, -1 if one is None else one).values
+    if op == "unique":
+        return lambda: torch.unique(x[0], sorted=True, return_inverse=True, return_counts=True)[0]
+    if op == "dropout":
+        pr, train = p.get("p", 0.5), p.get("train", False)
+        return lambda: F.dropout(x[0], pr, train)
     if op in ("softmax", "log_softmax"):
         f = getattr(torch, op)
         return lambda: f(x[0], one)

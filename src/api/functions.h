@@ -126,6 +126,33 @@ std::vector<Tensor> meshgrid(TensorList tensors, std::string_view indexing = "ij
 /// int64 class indices to one-hot int64 rows; num_classes -1 takes max + 1.
 Tensor one_hot(const Tensor& self, int64_t num_classes = -1);
 
+// ---- indexing (ops/indexing.cpp) ----
+Tensor gather(const Tensor& self, int64_t dim, const Tensor& index);
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value);
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index);
+Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value);
+/// [n, dim] int64 coordinates of the non-zero elements.
+Tensor nonzero(const Tensor& self);
+/// Rows of weight [num, dim] picked by indices: indices.shape + [dim].
+Tensor embedding(const Tensor& weight, const Tensor& indices);
+/// ONNX GatherND / ScatterND (reduction none, add, mul, max, min).
+Tensor gather_nd(const Tensor& data, const Tensor& indices, int64_t batch_dims = 0);
+Tensor scatter_nd(const Tensor& data, const Tensor& indices, const Tensor& updates,
+                  std::string_view reduction = "none");
+
+// ---- sorting (ops/sort.cpp); stable, NaN above every number ----
+std::tuple<Tensor, Tensor> sort(const Tensor& self, int64_t dim = -1, bool descending = false);
+Tensor argsort(const Tensor& self, int64_t dim = -1, bool descending = false);
+std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim = -1,
+                                bool largest = true, bool sorted = true);
+/// Sorted distinct values, each element's index among them (self's shape), their counts.
+std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self);
+
+/// Identity unless train; then elements are zeroed with probability p, the rest scaled.
+Tensor dropout(const Tensor& input, double p, bool train);
+
 // ---- comparison (ops/compare.cpp); results are bool ----
 Tensor eq(const Tensor& self, const Tensor& other);
 Tensor ne(const Tensor& self, const Tensor& other);

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #include "core/convert.h"
@@ -53,6 +54,20 @@ T mul(T a, T b) {
   }
 }
 }  // namespace arith
+
+/// value as T, throwing (as PyTorch's checked_convert) when it is out of an integer T's range.
+template <typename T>
+T checked_convert(const Scalar& value, const char* op) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (!value.is_complex()) {
+      const double d = value.to<double>();
+      TSR_CHECK(
+          d >= double(std::numeric_limits<T>::min()) && d <= double(std::numeric_limits<T>::max()),
+          op, ": value ", value, " cannot be converted to ", dtype_of<T>, " without overflow");
+    }
+  }
+  return value.to<T>();
+}
 
 namespace detail {
 

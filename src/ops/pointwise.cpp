@@ -1,6 +1,5 @@
 // lerp (tensor or scalar weight) and addcmul: schemas and reference kernels.
 #include <cmath>
-#include <limits>
 
 #include "api/functions.h"
 #include "ops/elementwise.h"
@@ -53,13 +52,7 @@ Tensor addcmul_kernel(const Tensor& self, const Tensor& t1, const Tensor& t2, co
   if constexpr (std::is_same_v<T, bool>) {
     detail::throw_error<TypeError>("addcmul: not supported for bool tensors");
   } else {
-    if constexpr (std::is_integral_v<T>) {
-      const double d = value.to<double>();
-      TSR_CHECK(
-          d >= double(std::numeric_limits<T>::min()) && d <= double(std::numeric_limits<T>::max()),
-          "addcmul: value ", value, " cannot be converted to ", dtype_of<T>, " without overflow");
-    }
-    const C v = value.to<C>();
+    const C v = C(checked_convert<T>(value, "addcmul"));
     return ternary_map<T, T>(self, t1, t2, "addcmul", [v](T s, T x, T y) {
       return T(arith::add<C>(C(s), arith::mul<C>(v, arith::mul<C>(C(x), C(y)))));
     });

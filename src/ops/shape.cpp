@@ -35,8 +35,7 @@ TSR_OP(roll, "roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor")
 TSR_OP(tril, "tril(Tensor self, int diagonal=0) -> Tensor")
 TSR_OP(triu, "triu(Tensor self, int diagonal=0) -> Tensor")
 TSR_OP(clone, "clone(Tensor self) -> Tensor")
-TSR_OP(meshgrid,
-       "meshgrid.indexing(Tensor(a)[] tensors, *, str indexing='ij') -> Tensor(a)[]")
+TSR_OP(meshgrid, "meshgrid.indexing(Tensor(a)[] tensors, *, str indexing='ij') -> Tensor(a)[]")
 TSR_OP(one_hot, "one_hot(Tensor self, int num_classes=-1) -> Tensor")
 }  // namespace ops
 using namespace ops;

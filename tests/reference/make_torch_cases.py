@@ -37,7 +37,9 @@ REAL = ["bool"] + INTEGRAL + FLOATING
 
 
 def tensor_bytes(t):
-    return t.reshape(-1).contiguous().view(torch.uint8).numpy().tobytes().hex()
+    c = torch.empty(t.shape, dtype=t.dtype)  # row-major strides, whatever t's are
+    c.copy_(t)
+    return c.reshape(-1).view(torch.uint8).numpy().tobytes().hex()
 
 
 def encode_tensor(t):
@@ -644,6 +646,137 @@ def gen_shape(cases):
     cases.add("one_hot", [ji], {}, lambda: torch.nn.functional.one_hot(vi), "int32")
 
 
+def distinct_values(d, shape, g):
+    """Values with no ties (a shuffled range), so sort and topk orders are unambiguous."""
+    n = int(np.prod(shape)) if shape else 1
+    v = torch.tensor(g.rng.permutation(n) - n // 3)
+    if d == "uint8":
+        v = v - v.min()
+    return v.reshape(shape).to(DTYPES[d]) if d not in FLOATING else (v.double() * 0.75).reshape(shape).to(DTYPES[d])
+
+
+def gen_indexing(cases):
+    g = Gen(1000)
+    idx_t = lambda t: make_input(t, "contiguous")  # noqa: E731
+    for d in ALL:
+        v, j = make_input(g.values(d, [3, 4]), "contiguous")
+        vt, jt = make_input(g.values(d, [3, 4]), "transposed")
+        v0, j0 = make_input(g.values(d, []), "contiguous")
+        ix = torch.tensor([[0, 2, 1], [3, 3, 0]])
+        vi, ji = idx_t(ix)
+        for dim in [0, 1]:
+            ixd = ix if dim == 1 else ix.clamp(max=2)
+            vi, ji = idx_t(ixd)
+            cases.add("gather", [j, {"int": dim}, ji], {}, lambda: torch.gather(v, dim, vi), d)
+            cases.add("gather", [jt, {"int": dim}, ji], {}, lambda: torch.gather(vt, dim, vi), d + "/transposed")
+            src, js = make_input(g.values(d, [2, 3]), "contiguous")
+            # scatter with repeated targets is order-dependent; rows of distinct targets only.
+            uix = torch.tensor([[0, 2, 1], [1, 0, 2]]) if dim == 1 else torch.tensor([[0, 1, 2], [2, 0, 1]])
+            vu, ju = idx_t(uix)
+            cases.add("scatter.src", [j, {"int": dim}, ju, js], {}, lambda: torch.scatter(v, dim, vu, src), d)
+            cases.add("scatter.value", [j, {"int": dim}, ju, {"float": 1.5}], {},
+                      lambda: torch.scatter(v, dim, vu, 1.5), d)
+            cases.add("scatter_add", [j, {"int": dim}, ji, js], {}, lambda: torch.scatter_add(v, dim, vi, src), d)
+        bad, jb = idx_t(torch.tensor([[0, 7]]))
+        cases.add("gather", [j, {"int": 1}, jb], {}, lambda: torch.gather(v, 1, bad), d + "/out_of_range")
+        i32, j32 = idx_t(torch.tensor([[0, 1]], dtype=torch.int32))
+        cases.add("gather", [j, {"int": 1}, j32], {}, lambda: torch.gather(v, 1, i32), d + "/int32_index")
+        cases.add("gather", [j0, {"int": 0}, idx_t(torch.tensor(0))[1]], {},
+                  lambda: torch.gather(v0, 0, torch.tensor(0)), d + "/zero_dim")
+        for index in [torch.tensor([2, 0, 2]), torch.tensor([1], dtype=torch.int32), torch.tensor([], dtype=torch.int64),
+                      torch.tensor(1), torch.tensor([-1])]:
+            vi, ji = idx_t(index)
+            for dim in [0, 1]:
+                cases.add("index_select", [j, {"int": dim}, ji], {}, lambda: torch.index_select(v, dim, vi), d)
+                cases.add("index_select", [jt, {"int": dim}, ji], {}, lambda: torch.index_select(vt, dim, vi),
+                          d + "/transposed")
+        vi, ji = idx_t(torch.tensor([3]))
+        cases.add("index_select", [j, {"int": 0}, ji], {}, lambda: torch.index_select(v, 0, vi), d + "/out_of_range")
+        for mshape in [[3, 4], [4], [3, 1], []]:
+            vm, jm = make_input(g.values("bool", mshape), "contiguous")
+            for value in [2, -1.5, True]:
+                arg = {"int": value} if type(value) is int else {"float": value} if type(value) is float else {"bool": value}
+                cases.add("masked_fill.Scalar", [j, jm, arg], {}, lambda: v.masked_fill(vm, value), d)
+        vm, jm = make_input(g.values("bool", [5]), "contiguous")
+        cases.add("masked_fill.Scalar", [j, jm, {"int": 0}], {}, lambda: v.masked_fill(vm, 0), d + "/bad_mask")
+        for t, layout in [(g.values(d, [3, 4], "small"), "contiguous"), (g.values(d, [4, 3], "small"), "transposed"),
+                          (g.values(d, [], "small"), "contiguous"), (g.values(d, [0, 2]), "contiguous")]:
+            vn, jn = make_input(t, layout)
+            cases.add("nonzero", [jn], {}, lambda: torch.nonzero(vn), d)
+        w, jw = make_input(g.values(d, [5, 3]), "contiguous")
+        for index in [torch.tensor([[0, 4], [2, 2]]), torch.tensor(3), torch.tensor([5]), torch.tensor([1], dtype=torch.int32)]:
+            vi, ji = idx_t(index)
+            cases.add("embedding", [jw, ji], {}, lambda: torch.nn.functional.embedding(vi, w), d)
+        # sort / topk on distinct values, so every order is determined.
+        if d != "bool" and d not in COMPLEX:
+            vs, js = make_input(distinct_values(d, [3, 5], g), "contiguous")
+            vst, jst = make_input(distinct_values(d, [5, 3], g), "transposed")
+            for dim in [0, -1]:
+                for desc in [False, True]:
+                    kw = {"dim": {"int": dim}, "descending": {"bool": desc}}
+                    cases.add("sort.stable", [js], dict(kw, stable={"bool": True}),
+                              lambda: tuple(torch.sort(vs, dim=dim, descending=desc, stable=True)), d)
+                    cases.add("sort.stable", [jst], dict(kw, stable={"bool": True}),
+                              lambda: tuple(torch.sort(vst, dim=dim, descending=desc, stable=True)), d + "/transposed")
+                    cases.add("argsort.stable", [js], dict(kw, stable={"bool": True}),
+                              lambda: torch.argsort(vs, dim=dim, descending=desc, stable=True), d)
+                for k in [0, 2, 3]:
+                    for largest in [True, False]:
+                        cases.add("topk", [js, {"int": k}, {"int": dim}, {"bool": largest}], {},
+                                  lambda: tuple(torch.topk(vs, k, dim, largest)), d)
+            cases.add("topk", [js, {"int": 6}], {}, lambda: tuple(torch.topk(vs, 6)), d + "/k_too_large")
+        # Ties: stable sort keeps index order.
+        if d != "bool" and d not in COMPLEX:
+            vs, js = make_input(g.values(d, [12], "small"), "contiguous")
+            cases.add("sort.stable", [js], {"stable": {"bool": True}}, lambda: tuple(torch.sort(vs, stable=True)), d + "/ties")
+            cases.add("sort.stable", [js], {"stable": {"bool": True}, "descending": {"bool": True}},
+                      lambda: tuple(torch.sort(vs, stable=True, descending=True)), d + "/ties")
+            for t in [g.values(d, [3, 4], "small"), g.values(d, [0]), g.values(d, [], "small")]:
+                vu, ju = make_input(t, "contiguous")
+                cases.add("unique", [ju], {}, lambda: tuple(torch.unique(vu, sorted=True, return_inverse=True,
+                                                                         return_counts=True)), d)
+        # ONNX GatherND / ScatterND, with numpy as the reference.
+        data = g.values(d, [2, 3, 4])
+        vd, jd = make_input(data, "contiguous")
+        for ind, batch in [([[0, 1], [1, 2]], 0), ([[1], [0]], 0), ([[[0, 1, 3]], [[1, 2, 0]]], 0), ([[1], [2]], 1),
+                           ([[0, 3]], 0)]:
+            ind_t = torch.tensor(ind)
+            vi, ji = idx_t(ind_t)
+
+            def gather_nd():
+                if batch == 0:
+                    if (ind_t[..., 1] >= 3).any() if ind_t.shape[-1] > 1 else False:
+                        raise IndexError("index out of bounds")
+                    return data[tuple(ind_t[..., k] for k in range(ind_t.shape[-1]))]
+                return torch.stack([data[b][tuple(ind_t[b][..., k] for k in range(ind_t.shape[-1]))]
+                                    for b in range(data.shape[0])])
+            cases.add("gather_nd", [jd, ji, {"int": batch}], {}, gather_nd, d)
+        for reduction in ["none", "add", "max"]:
+            ind_t = torch.tensor([[1, 0], [0, 2]])
+            vi, ji = idx_t(ind_t)
+            upd = g.values(d, [2, 4])
+            vu, ju = make_input(upd, "contiguous")
+
+            def scatter_nd():
+                if reduction != "none" and (d in COMPLEX or d == "bool"):
+                    raise TypeError("not supported")
+                out = data.clone()
+                for r in range(2):
+                    i0, i1 = ind_t[r].tolist()
+                    if reduction == "none":
+                        out[i0, i1] = upd[r]
+                    elif reduction == "add":
+                        out[i0, i1] = out[i0, i1] + upd[r]
+                    else:
+                        out[i0, i1] = torch.maximum(out[i0, i1], upd[r])
+                return out
+            cases.add("scatter_nd", [jd, ji, ju], {"reduction": {"str": reduction}}, scatter_nd, d)
+    x, jx = make_input(torch.ones(4, 5), "contiguous")
+    for p, train in [(0.0, True), (0.5, False), (1.0, True), (1.5, False)]:
+        cases.add("dropout", [jx, {"float": p}, {"bool": train}], {}, lambda: torch.nn.functional.dropout(x, p, train),
+                  f"p{p}/train{train}")
+
+
 MATMUL_SHAPES = [([3], [3], "dot"), ([2, 3], [3, 4], "mm"), ([3], [3, 4], "vm"), ([2, 3], [3], "mv"),
                  ([2, 2, 3], [3, 4], "batched"), ([2, 1, 2, 3], [3, 3, 2], "broadcast_batch"),
                  ([0, 3], [3, 2], "empty_rows"), ([2, 0], [0, 3], "empty_inner"), ([2, 3], [4, 2], "mismatch"),
@@ -743,6 +876,7 @@ def main():
     gen_pointwise(cases)
     gen_nn(cases)
     gen_shape(cases)
+    gen_indexing(cases)
     gen_reduce(cases)
     gen_reduce_more(cases)
     gen_matmul(cases)
