@@ -89,6 +89,11 @@ const std::vector<OpInfo>& all_ops() {
       {"cumsum", "cumsum", 1, {"dim"}, C::Reduction, true, {}},
       {"cumprod", "cumprod", 1, {"dim"}, C::Reduction, true, {}},
       {"matmul", "matmul", 2, {}, C::Matmul, false, {}},
+      {"addmm", "addmm", 3, {}, C::Linear, false, {}},
+      {"linear", "linear", 3, {}, C::Linear, false, {}},
+      {"bmm", "bmm", 2, {}, C::Matmul, false, {}},
+      {"outer", "outer", 2, {}, C::Elementwise, false, {}},
+      {"einsum", "einsum", 2, {"equation"}, C::Elementwise, false, {}},
       {"repeat", "repeat", 1, {"repeats"}, C::Elementwise, false, {}},
       {"tile", "tile", 1, {"dims"}, C::Elementwise, false, {}},
       {"cat", "cat", 2, {"dim"}, C::Elementwise, false, {}},
@@ -234,6 +239,8 @@ double flops(const OpInfo& op, const std::vector<Tensor>& inputs, const Tensor& 
       return static_cast<double>(inputs[0].numel());
     case Cost::Matmul:
       return 2.0 * static_cast<double>(output.numel()) * static_cast<double>(inputs[0].size(-1));
+    case Cost::Linear:  // addmm(C, A, B), linear(x, W, b): the product's inner dim is B's / W's
+      return 2.0 * static_cast<double>(output.numel()) * static_cast<double>(inputs[1].size(-1));
   }
   return 0;
 }

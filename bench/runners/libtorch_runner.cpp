@@ -77,7 +77,8 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   BINARY(maximum)
   BINARY(minimum)
   BINARY(logical_and)
-  BINARY(logical_or) BINARY(logical_xor) BINARY(bitwise_and) BINARY(bitwise_or) BINARY(bitwise_xor)
+  BINARY(logical_or)
+  BINARY(logical_xor) BINARY(bitwise_and) BINARY(bitwise_or) BINARY(bitwise_xor)
       BINARY(bitwise_left_shift) BINARY(bitwise_right_shift) BINARY(prelu)
 #undef BINARY
           if (op == "lerp") return [x] { return at::lerp(x[0], x[1], x[2]); };
@@ -95,8 +96,9 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   UNARY(exp2)
   UNARY(expm1)
   UNARY(log)
-  UNARY(log2) UNARY(log10) UNARY(log1p) UNARY(sqrt) UNARY(rsqrt) UNARY(reciprocal) UNARY(sin)
-      UNARY(cos) UNARY(tan) UNARY(asin) UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh)
+  UNARY(log2)
+  UNARY(log10) UNARY(log1p) UNARY(sqrt) UNARY(rsqrt) UNARY(reciprocal) UNARY(sin) UNARY(cos)
+      UNARY(tan) UNARY(asin) UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh)
           UNARY(asinh) UNARY(acosh) UNARY(atanh) UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu)
               UNARY(selu) UNARY(mish) UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac) UNARY(floor)
                   UNARY(ceil) UNARY(round) UNARY(trunc) UNARY(relu) UNARY(logical_not)
@@ -175,6 +177,12 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   if (op == "cumsum") return [x, d = one_dim()] { return at::cumsum(x[0], d); };
   if (op == "cumprod") return [x, d = one_dim()] { return at::cumprod(x[0], d); };
   if (op == "matmul") return [x] { return at::matmul(x[0], x[1]); };
+  if (op == "addmm") return [x] { return at::addmm(x[0], x[1], x[2]); };
+  if (op == "linear") return [x] { return at::linear(x[0], x[1], x[2]); };
+  if (op == "bmm") return [x] { return at::bmm(x[0], x[1]); };
+  if (op == "outer") return [x] { return at::outer(x[0], x[1]); };
+  if (op == "einsum")
+    return [x, eq = p.value("equation", std::string())] { return at::einsum(eq, x); };
   const auto ints = [&](const char* key) {
     return p.contains(key) ? p.at(key).get<std::vector<int64_t>>() : std::vector<int64_t>{};
   };

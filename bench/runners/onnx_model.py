@@ -113,6 +113,16 @@ def node(op, ins, out, params, rank, initializers):
         name = f"{out}_axis"
         initializers.append(helper.make_tensor(name, TensorProto.INT64, [], [dims[0]]))
         return helper.make_node("CumSum", ins + [name], [out])
+    if op == "addmm":
+        return helper.make_node("Gemm", [ins[1], ins[2], ins[0]], [out])
+    if op == "linear":
+        if rank != 2:
+            raise ValueError("linear of a rank-{rank} input has no single ONNX node (Gemm is 2-D)")
+        return helper.make_node("Gemm", ins, [out], transB=1)
+    if op == "bmm":
+        return helper.make_node("MatMul", ins, [out])
+    if op == "einsum":
+        return helper.make_node("Einsum", ins, [out], equation=params["equation"])
     if op == "cat":
         return helper.make_node("Concat", ins, [out], axis=params.get("dim", 0))
     if op == "clone":

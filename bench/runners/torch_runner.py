@@ -80,6 +80,9 @@ def make_op(op, x, p):
     if op in ("cumsum", "cumprod"):
         f = getattr(torch, op)
         return lambda: f(x[0], one)
+    if op == "einsum":
+        eq = p["equation"]
+        return lambda: torch.einsum(eq, *x)
     if op == "repeat":
         return lambda: x[0].repeat(p["repeats"])
     if op == "tile":

@@ -210,6 +210,18 @@ Tensor cumprod(const Tensor& self, int64_t dim, std::optional<DType> dtype = std
 /// torch.matmul: dot, matrix-vector, matrix-matrix, and batched with broadcast batch dims.
 Tensor matmul(const Tensor& self, const Tensor& other);
 
+// ---- linear algebra built on matmul (ops/linalg.cpp) ----
+/// beta * self + alpha * (mat1 @ mat2); beta = 0 ignores self.
+Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta = 1,
+             const Scalar& alpha = 1);
+/// input @ weight^T + bias.
+Tensor linear(const Tensor& input, const Tensor& weight,
+              const std::optional<Tensor>& bias = std::nullopt);
+Tensor bmm(const Tensor& self, const Tensor& mat2);
+Tensor outer(const Tensor& self, const Tensor& vec2);
+/// Einstein summation: "ij,jk->ik", "bii->bi", "...ij->...ji", implicit outputs.
+Tensor einsum(std::string_view equation, TensorList tensors);
+
 // ---- complex (ops/complex.cpp) ----
 Tensor conj(const Tensor& self);
 /// Real part: a view for complex tensors, self for real ones.

@@ -63,6 +63,12 @@ OperatorHandle nonzero_op();
 OperatorHandle embedding_op();
 OperatorHandle gather_nd_op();
 OperatorHandle scatter_nd_op();
+// linalg.cpp
+OperatorHandle addmm_op();
+OperatorHandle linear_op();
+OperatorHandle bmm_op();
+OperatorHandle outer_op();
+OperatorHandle einsum_op();
 // matmul.cpp
 OperatorHandle matmul_op();
 // normalization.cpp

@@ -800,6 +800,52 @@ def gen_matmul(cases):
         cases.add("matmul", [ja, jb], {}, lambda: torch.matmul(va, vb), f"{d}/noncontiguous")
 
 
+def gen_linalg(cases):
+    g = Gen(650)
+    for d in ALL:
+        m1, j1 = make_input(g.values(d, [2, 3], "small"), "contiguous")
+        m2, j2 = make_input(g.values(d, [3, 4], "small"), "transposed")
+        for sshape in [[2, 4], [4], []]:
+            sv, js = make_input(g.values(d, sshape, "small"), "contiguous")
+            cases.add("addmm", [js, j1, j2], {}, lambda: torch.addmm(sv, m1, m2), d)
+            if d not in ("bool",):
+                for beta, alpha in [(0, 2), (2, 1), (0.5, -1)]:
+                    if d in INTEGRAL and isinstance(beta, float):
+                        continue
+                    kw = {"beta": {"int": beta} if isinstance(beta, int) else {"float": beta}, "alpha": {"int": alpha}}
+                    cases.add("addmm", [js, j1, j2], kw, lambda: torch.addmm(sv, m1, m2, beta=beta, alpha=alpha), d)
+        cases.add("addmm", [j1, j1, j1], {}, lambda: torch.addmm(m1, m1, m1), d + "/bad")
+        x, jx = make_input(g.values(d, [2, 5, 3], "small"), "contiguous")
+        w, jw = make_input(g.values(d, [4, 3], "small"), "contiguous")
+        b, jb = make_input(g.values(d, [4], "small"), "contiguous")
+        if d not in ("bool",):
+            cases.add("linear", [jx, jw, jb], {}, lambda: torch.nn.functional.linear(x, w, b), d)
+            cases.add("linear", [jx, jw], {}, lambda: torch.nn.functional.linear(x, w), d)
+            wv, jwv = make_input(g.values(d, [3], "small"), "contiguous")
+            cases.add("linear", [jx, jwv], {}, lambda: torch.nn.functional.linear(x, wv), d + "/vector")
+        a3, ja3 = make_input(g.values(d, [2, 3, 4], "small"), "contiguous")
+        b3, jb3 = make_input(g.values(d, [2, 5, 4], "small"), "transposed")
+        b3 = b3  # [2, 5, 4] stored transposed: the view is [2, 5, 4]
+        bb, jbb = make_input(g.values(d, [2, 4, 5], "small"), "contiguous")
+        cases.add("bmm", [ja3, jbb], {}, lambda: torch.bmm(a3, bb), d)
+        cases.add("bmm", [ja3, jb3], {}, lambda: torch.bmm(a3, b3), d + "/bad")
+        u, ju = make_input(g.values(d, [3], "small"), "contiguous")
+        vv, jv = make_input(g.values(d, [4], "small"), "strided")
+        cases.add("outer", [ju, jv], {}, lambda: torch.outer(u, vv), d)
+        cases.add("outer", [ja3, jv], {}, lambda: torch.outer(a3, vv), d + "/bad")
+        if d == "bool":
+            continue  # torch.einsum's sum of bool products is an int, tessera's mul keeps bool
+        sq, jsq = make_input(g.values(d, [3, 3], "small"), "contiguous")
+        for eq, ops in [("ij,jk->ik", [(m1, j1), (m2, j2)]), ("ij,jk", [(m1, j1), (m2, j2)]),
+                        ("bij,bkj->bik", [(a3, ja3), (b3, jb3)]), ("i,j->ij", [(u, ju), (vv, jv)]),
+                        ("ii->i", [(sq, jsq)]), ("ii", [(sq, jsq)]), ("ij->ji", [(m1, j1)]),
+                        ("...j,jk->...k", [(a3, ja3), (bb[0], make_input(bb[0], "contiguous")[1])]),
+                        ("bij->", [(a3, ja3)]), ("i,i->", [(u, ju), (u, ju)]), ("ij,jk->ik", [(m1, j1), (m1, j1)]),
+                        ("ab->c", [(m1, j1)])]:
+            cases.add("einsum", [{"str": eq}, {"tensors": [j for _, j in ops]}], {},
+                      lambda: torch.einsum(eq, *[t for t, _ in ops]), d)
+
+
 def gen_cast(cases):
     g = Gen(700)
     for src in ALL:
@@ -880,6 +926,7 @@ def main():
     gen_reduce(cases)
     gen_reduce_more(cases)
     gen_matmul(cases)
+    gen_linalg(cases)
     gen_cast(cases)
     doc = {"torch_version": torch.__version__, "cases": cases.cases, "promotion": promotion_table(),
            "result_type": result_type_cases(), "print": print_cases()}
