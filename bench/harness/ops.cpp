@@ -155,12 +155,36 @@ const std::vector<OpInfo>& all_ops() {
       {"topk", "topk", 1, {"k", "dim"}, C::Reduction, false, {}},
       {"unique", "unique", 1, {}, C::Reduction, false, {}},
       {"dropout", "dropout", 1, {"p", "train"}, C::Elementwise, true, {}},
+      {"convolution",
+       "convolution",
+       3,
+       {"stride", "padding", "dilation", "transposed", "output_padding", "groups"},
+       C::Conv,
+       false,
+       {}},
+      {"max_pool",
+       "max_pool",
+       1,
+       {"kernel_size", "stride", "padding", "dilation", "ceil_mode"},
+       C::Reduction,
+       false,
+       {}},
+      {"avg_pool",
+       "avg_pool",
+       1,
+       {"kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"},
+       C::Reduction,
+       false,
+       {}},
+      {"adaptive_avg_pool", "adaptive_avg_pool", 1, {"output_size"}, C::Reduction, false, {}},
+      {"adaptive_max_pool", "adaptive_max_pool", 1, {"output_size"}, C::Reduction, false, {}},
+      {"pad", "pad", 1, {"pad", "mode", "value"}, C::Elementwise, false, {}},
       {"softmax", "softmax.int", 1, {"dim"}, C::Reduction, true, {}},
       {"log_softmax", "log_softmax.int", 1, {"dim"}, C::Reduction, true, {}},
       // Normalisations: input, then weight and bias (normalized_shape is the weight's shape).
       {"layer_norm", "layer_norm", 3, {}, C::Reduction, false, {}},
       {"rms_norm", "rms_norm", 2, {}, C::Reduction, false, {}},
-      {"group_norm", "group_norm", 3, {"groups"}, C::Reduction, false, {}},
+      {"group_norm", "group_norm", 3, {"num_groups"}, C::Reduction, false, {}},
       {"instance_norm", "instance_norm", 3, {}, C::Reduction, false, {}},
       // input, weight, bias, running_mean, running_var
       {"batch_norm", "batch_norm", 5, {}, C::Elementwise, false, {}},
@@ -210,9 +234,7 @@ Stack bind_call(const OpInfo& op, const std::vector<Tensor>& inputs, const nlohm
     kwargs.emplace_back("normalized_shape", IValue(inputs[1].sizes().vec()));
   }
   for (const auto& [k, v] : params.items()) {
-    if (k == "groups") {
-      kwargs.emplace_back("num_groups", v.get<int64_t>());
-    } else if (k == "to") {
+    if (k == "to") {
       kwargs.emplace_back("dtype", dtype_from_name(v.get<std::string>()));
     } else if (k == "dim") {
       // A spec's dim is an int or a list; the op's schema says which it takes.
@@ -239,6 +261,10 @@ double flops(const OpInfo& op, const std::vector<Tensor>& inputs, const Tensor& 
       return static_cast<double>(inputs[0].numel());
     case Cost::Matmul:
       return 2.0 * static_cast<double>(output.numel()) * static_cast<double>(inputs[0].size(-1));
+    case Cost::Conv: {  // 2 * output elements * (input channels / groups) * kernel elements
+      const Tensor& w = inputs[1];
+      return 2.0 * static_cast<double>(output.numel()) * static_cast<double>(w.numel() / w.size(0));
+    }
     case Cost::Linear:  // addmm(C, A, B), linear(x, W, b): the product's inner dim is B's / W's
       return 2.0 * static_cast<double>(output.numel()) * static_cast<double>(inputs[1].size(-1));
   }

@@ -78,8 +78,9 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   BINARY(minimum)
   BINARY(logical_and)
   BINARY(logical_or)
-  BINARY(logical_xor) BINARY(bitwise_and) BINARY(bitwise_or) BINARY(bitwise_xor)
-      BINARY(bitwise_left_shift) BINARY(bitwise_right_shift) BINARY(prelu)
+  BINARY(logical_xor)
+  BINARY(bitwise_and) BINARY(bitwise_or) BINARY(bitwise_xor) BINARY(bitwise_left_shift)
+      BINARY(bitwise_right_shift) BINARY(prelu)
 #undef BINARY
           if (op == "lerp") return [x] { return at::lerp(x[0], x[1], x[2]); };
   if (op == "lerp_scalar") {
@@ -97,13 +98,14 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   UNARY(expm1)
   UNARY(log)
   UNARY(log2)
-  UNARY(log10) UNARY(log1p) UNARY(sqrt) UNARY(rsqrt) UNARY(reciprocal) UNARY(sin) UNARY(cos)
-      UNARY(tan) UNARY(asin) UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh)
-          UNARY(asinh) UNARY(acosh) UNARY(atanh) UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu)
-              UNARY(selu) UNARY(mish) UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac) UNARY(floor)
-                  UNARY(ceil) UNARY(round) UNARY(trunc) UNARY(relu) UNARY(logical_not)
-                      UNARY(bitwise_not) UNARY(isnan) UNARY(isinf) UNARY(isfinite) UNARY(hardtanh)
-                          UNARY(leaky_relu) UNARY(elu) UNARY(celu) UNARY(softplus)
+  UNARY(log10)
+  UNARY(log1p) UNARY(sqrt) UNARY(rsqrt) UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan)
+      UNARY(asin) UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh) UNARY(asinh)
+          UNARY(acosh) UNARY(atanh) UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu) UNARY(selu)
+              UNARY(mish) UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac) UNARY(floor) UNARY(ceil)
+                  UNARY(round) UNARY(trunc) UNARY(relu) UNARY(logical_not) UNARY(bitwise_not)
+                      UNARY(isnan) UNARY(isinf) UNARY(isfinite) UNARY(hardtanh) UNARY(leaky_relu)
+                          UNARY(elu) UNARY(celu) UNARY(softplus)
 #undef UNARY
       // torch.nn.functional.softsign is composite: x / (1 + |x|).
       if (op == "softsign") return [x] { return x[0] / (at::abs(x[0]) + 1); };
@@ -229,6 +231,46 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
     return [x, pr = p.value("p", 0.5), t = p.value("train", false)] {
       return at::dropout(x[0], pr, t);
     };
+  if (op == "convolution")
+    return [x, s = ints("stride"), pd = ints("padding"), d = ints("dilation"),
+            t = p.value("transposed", false), op_ = ints("output_padding"),
+            g = p.value("groups", int64_t{1})] {
+      return at::convolution(x[0], x[1], x[2], s, pd, d, t, op_, g);
+    };
+  if (op == "max_pool" || op == "avg_pool") {
+    const auto k = ints("kernel_size");
+    const auto s = ints("stride");
+    const auto pd = p.contains("padding") ? ints("padding") : std::vector<int64_t>{0};
+    const auto d = p.contains("dilation") ? ints("dilation") : std::vector<int64_t>{1};
+    const bool ceil = p.value("ceil_mode", false), cip = p.value("count_include_pad", true);
+    if (op == "max_pool")
+      return [x, k, s, pd, d, ceil] {
+        return k.size() == 1 ? at::max_pool1d(x[0], k, s, pd, d, ceil)
+                             : (k.size() == 2 ? at::max_pool2d(x[0], k, s, pd, d, ceil)
+                                              : at::max_pool3d(x[0], k, s, pd, d, ceil));
+      };
+    return [x, k, s, pd, ceil, cip] {
+      return k.size() == 1 ? at::avg_pool1d(x[0], k, s, pd, ceil, cip)
+                           : (k.size() == 2 ? at::avg_pool2d(x[0], k, s, pd, ceil, cip)
+                                            : at::avg_pool3d(x[0], k, s, pd, ceil, cip));
+    };
+  }
+  if (op == "adaptive_avg_pool")
+    return [x, o = ints("output_size")] {
+      return o.size() == 1 ? at::adaptive_avg_pool1d(x[0], o)
+                           : (o.size() == 2 ? at::adaptive_avg_pool2d(x[0], o)
+                                            : at::adaptive_avg_pool3d(x[0], o));
+    };
+  if (op == "adaptive_max_pool")
+    return [x, o = ints("output_size")] {
+      return std::get<0>(o.size() == 1 ? at::adaptive_max_pool1d(x[0], o)
+                                       : (o.size() == 2 ? at::adaptive_max_pool2d(x[0], o)
+                                                        : at::adaptive_max_pool3d(x[0], o)));
+    };
+  if (op == "pad")
+    return [x, pd = ints("pad"), m = p.value("mode", std::string("constant")),
+            v = p.contains("value") ? c10::optional<double>(p.at("value").get<double>())
+                                    : c10::nullopt] { return at::pad(x[0], pd, m, v); };
   if (op == "softmax") return [x, d = one_dim()] { return at::softmax(x[0], d); };
   if (op == "log_softmax") return [x, d = one_dim()] { return at::log_softmax(x[0], d); };
   if (op == "layer_norm") return [x] { return at::layer_norm(x[0], x[1].sizes(), x[1], x[2]); };
@@ -240,7 +282,8 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
     };
   }
   if (op == "group_norm")
-    return [x, g = p.value("groups", int64_t{1})] { return at::group_norm(x[0], g, x[1], x[2]); };
+    return
+        [x, g = p.value("num_groups", int64_t{1})] { return at::group_norm(x[0], g, x[1], x[2]); };
   if (op == "instance_norm")
     return [x] { return at::instance_norm(x[0], x[1], x[2], {}, {}, true, 0.1, 1e-5, false); };
   if (op == "batch_norm")

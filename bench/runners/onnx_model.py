@@ -123,6 +123,35 @@ def node(op, ins, out, params, rank, initializers):
         return helper.make_node("MatMul", ins, [out])
     if op == "einsum":
         return helper.make_node("Einsum", ins, [out], equation=params["equation"])
+    if op == "convolution":
+        pads = list(params["padding"]) * 2
+        attrs = dict(strides=params["stride"], pads=pads, dilations=params["dilation"], group=params.get("groups", 1))
+        if params.get("transposed"):
+            return helper.make_node("ConvTranspose", ins, [out], output_padding=params["output_padding"], **attrs)
+        return helper.make_node("Conv", ins, [out], **attrs)
+    if op in ("max_pool", "avg_pool"):
+        k = params["kernel_size"]
+        attrs = dict(kernel_shape=k, strides=params.get("stride") or k, pads=list(params.get("padding", [0] * len(k))) * 2,
+                     ceil_mode=int(params.get("ceil_mode", False)))
+        if op == "max_pool":
+            return helper.make_node("MaxPool", ins, [out], dilations=params.get("dilation", [1] * len(k)), **attrs)
+        return helper.make_node("AveragePool", ins, [out], count_include_pad=int(params.get("count_include_pad", True)),
+                                **attrs)
+    if op in ("adaptive_avg_pool", "adaptive_max_pool"):
+        if any(o != 1 for o in params["output_size"]):
+            raise ValueError(f"{op} to a size other than 1 has no ONNX node")
+        return helper.make_node("GlobalAveragePool" if op == "adaptive_avg_pool" else "GlobalMaxPool", ins, [out])
+    if op == "pad":
+        torch_pads = params["pad"]
+        n = len(torch_pads) // 2
+        begin = [0] * (rank - n) + [torch_pads[2 * (n - 1 - i)] for i in range(n)]
+        end = [0] * (rank - n) + [torch_pads[2 * (n - 1 - i) + 1] for i in range(n)]
+        name = f"{out}_pads"
+        initializers.append(helper.make_tensor(name, TensorProto.INT64, [2 * rank], begin + end))
+        mode = {"replicate": "edge"}.get(params.get("mode", "constant"), params.get("mode", "constant"))
+        if mode == "circular":
+            raise ValueError("circular padding has no ONNX Pad mode")
+        return helper.make_node("Pad", [ins[0], name], [out], mode=mode)
     if op == "cat":
         return helper.make_node("Concat", ins, [out], axis=params.get("dim", 0))
     if op == "clone":

@@ -80,6 +80,24 @@ def make_op(op, x, p):
     if op in ("cumsum", "cumprod"):
         f = getattr(torch, op)
         return lambda: f(x[0], one)
+    if op == "convolution":
+        args = (p["stride"], p["padding"], p["dilation"], p.get("transposed", False), p["output_padding"], p.get("groups", 1))
+        return lambda: torch.convolution(x[0], x[1], x[2], *args)
+    if op in ("max_pool", "avg_pool"):
+        k = p["kernel_size"]
+        f = getattr(F, f"{op}{len(k)}d")
+        kw = dict(stride=p.get("stride") or None, padding=p.get("padding", 0), ceil_mode=p.get("ceil_mode", False))
+        if op == "max_pool":
+            kw["dilation"] = p.get("dilation", 1)
+        else:
+            kw["count_include_pad"] = p.get("count_include_pad", True)
+        return lambda: f(x[0], k, **kw)
+    if op in ("adaptive_avg_pool", "adaptive_max_pool"):
+        o = p["output_size"]
+        f = getattr(F, f"{op}{len(o)}d")
+        return lambda: f(x[0], o)
+    if op == "pad":
+        return lambda: F.pad(x[0], p["pad"], p.get("mode", "constant"), p.get("value"))
     if op == "einsum":
         eq = p["equation"]
         return lambda: torch.einsum(eq, *x)
@@ -146,7 +164,7 @@ def make_op(op, x, p):
         eps = torch.finfo(torch.float32).eps
         return lambda: x[0] * torch.rsqrt(x[0].pow(2).mean(-1, keepdim=True) + eps) * x[1]
     if op == "group_norm":
-        groups = p.get("groups", 1)
+        groups = p.get("num_groups", 1)
         return lambda: F.group_norm(x[0], groups, x[1], x[2])
     if op == "instance_norm":
         return lambda: F.instance_norm(x[0], weight=x[1], bias=x[2])

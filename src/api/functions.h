@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <vector>
@@ -221,6 +222,58 @@ Tensor bmm(const Tensor& self, const Tensor& mat2);
 Tensor outer(const Tensor& self, const Tensor& vec2);
 /// Einstein summation: "ij,jk->ik", "bii->bi", "...ij->...ji", implicit outputs.
 Tensor einsum(std::string_view equation, TensorList tensors);
+
+// ---- convolution (ops/conv.cpp) ----
+/// Padding of conv1d/2d/3d: sizes (one for all dims, or one per dim), or "same" / "valid".
+struct ConvPadding {
+  ConvPadding(std::initializer_list<int64_t> s) : sizes(s) {}  // NOLINT: {1, 1}
+  ConvPadding(IntArrayRef s) : sizes(s) {}                     // NOLINT
+  ConvPadding(const char* m) : mode(m) {}                      // NOLINT: "same"
+  Shape sizes;
+  std::string mode;  // empty when sizes are given
+};
+/// As aten::convolution: n-d by the input's rank ([N, C, *] with 1 to 3 spatial dims);
+/// transposed weights are [C_in, C_out / groups, *k].
+Tensor convolution(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+                   IntArrayRef stride, IntArrayRef padding, IntArrayRef dilation, bool transposed,
+                   IntArrayRef output_padding, int64_t groups);
+#define TSR_DECLARE_CONV(nd)                                                                       \
+  Tensor conv##nd##d(const Tensor& input, const Tensor& weight,                                    \
+                     const std::optional<Tensor>& bias = std::nullopt, IntArrayRef stride = {1},   \
+                     const ConvPadding& padding = {0}, IntArrayRef dilation = {1},                 \
+                     int64_t groups = 1);                                                          \
+  Tensor conv_transpose##nd##d(                                                                    \
+      const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt, \
+      IntArrayRef stride = {1}, IntArrayRef padding = {0}, IntArrayRef output_padding = {0},       \
+      int64_t groups = 1, IntArrayRef dilation = {1});
+TSR_DECLARE_CONV(1)
+TSR_DECLARE_CONV(2)
+TSR_DECLARE_CONV(3)
+#undef TSR_DECLARE_CONV
+
+// ---- pooling and padding (ops/pool.cpp) ----
+/// Max pooling over the trailing kernel_size.size() dims (1 to 3); stride defaults to the
+/// kernel. Returns the values and, per output, the flat index within the input's plane.
+std::tuple<Tensor, Tensor> max_pool_with_indices(const Tensor& self, IntArrayRef kernel_size,
+                                                 IntArrayRef stride = {}, IntArrayRef padding = {0},
+                                                 IntArrayRef dilation = {1},
+                                                 bool ceil_mode = false);
+Tensor max_pool1d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride = {},
+                  IntArrayRef padding = {0}, IntArrayRef dilation = {1}, bool ceil_mode = false);
+Tensor max_pool2d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride = {},
+                  IntArrayRef padding = {0}, IntArrayRef dilation = {1}, bool ceil_mode = false);
+Tensor max_pool3d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride = {},
+                  IntArrayRef padding = {0}, IntArrayRef dilation = {1}, bool ceil_mode = false);
+Tensor avg_pool(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride = {},
+                IntArrayRef padding = {0}, bool ceil_mode = false, bool count_include_pad = true,
+                std::optional<int64_t> divisor_override = std::nullopt);
+/// Pools to output_size over the trailing output_size.size() dims.
+Tensor adaptive_avg_pool(const Tensor& self, IntArrayRef output_size);
+std::tuple<Tensor, Tensor> adaptive_max_pool(const Tensor& self, IntArrayRef output_size);
+/// torch.nn.functional.pad: (begin, end) pairs from the last dim backwards; mode "constant"
+/// (negative pads crop), "reflect", "replicate" or "circular".
+Tensor pad(const Tensor& self, IntArrayRef pad, std::string_view mode = "constant",
+           std::optional<double> value = std::nullopt);
 
 // ---- complex (ops/complex.cpp) ----
 Tensor conj(const Tensor& self);

@@ -50,6 +50,8 @@ OperatorHandle conj_op();
 OperatorHandle real_op();
 OperatorHandle imag_op();
 OperatorHandle angle_op();
+// conv.cpp
+OperatorHandle convolution_op();
 // dropout.cpp
 OperatorHandle dropout_op();
 // indexing.cpp
@@ -81,6 +83,12 @@ OperatorHandle batch_norm_op();
 OperatorHandle lerp_tensor_op();
 OperatorHandle lerp_scalar_op();
 OperatorHandle addcmul_op();
+// pool.cpp
+OperatorHandle max_pool_op();
+OperatorHandle avg_pool_op();
+OperatorHandle adaptive_avg_pool_op();
+OperatorHandle adaptive_max_pool_op();
+OperatorHandle pad_op();
 // reduce.cpp
 OperatorHandle sum_op();
 OperatorHandle mean_op();

@@ -777,6 +777,106 @@ def gen_indexing(cases):
                   f"p{p}/train{train}")
 
 
+def ints(v):
+    return {"ints": list(v) if isinstance(v, (list, tuple)) else [v]}
+
+
+def gen_conv_pool(cases):
+    g = Gen(1100)
+    F_ = torch.nn.functional
+    for d in ["float32", "float64", "bfloat16", "int64", "complex64"]:
+        # (input shape, weight shape, stride, padding, dilation, groups)
+        for xs, ws, st, pd, dl, gr in [([2, 4, 9], [6, 4, 3], 1, 0, 1, 1), ([1, 4, 9], [4, 2, 3], 2, 1, 2, 2),
+                                       ([2, 3, 7, 6], [4, 3, 3, 2], 1, 1, 1, 1), ([1, 4, 8, 8], [4, 1, 3, 3], 2, 1, 1, 4),
+                                       ([1, 4, 7, 7], [2, 2, 3, 3], [2, 1], [1, 0], [1, 2], 2),
+                                       ([1, 2, 4, 5, 5], [3, 2, 2, 3, 3], 1, [0, 1, 1], 1, 1),
+                                       ([2, 3, 5, 5], [2, 4, 3, 3], 1, 0, 1, 1)]:
+            x, jx = make_input(g.values(d, xs, "small"), "contiguous")
+            w, jw = make_input(g.values(d, ws, "small"), "contiguous")
+            b, jb = make_input(g.values(d, [ws[0]], "small"), "contiguous")
+            nd = len(xs) - 2
+            fn = {1: F_.conv1d, 2: F_.conv2d, 3: F_.conv3d}[nd]
+            for bias in [None, b]:
+                args = [jx, jw, opt_tensor(bias), ints(st), ints(pd), ints(dl), {"bool": False}, ints(0), {"int": gr}]
+                # bfloat16: PyTorch's (oneDNN's) rounds partial sums; the reference is float64 rounded once.
+                conv = lambda x, w, b: fn(x, w, b, st, pd, dl, gr)  # noqa: E731
+                cases.add("convolution", args, {},
+                          lambda: in_double(conv, x, w, bias) if d == "bfloat16" else conv(x, w, bias), f"{d}/{nd}d")
+        # Transposed: weight [C_in, C_out / groups, *k].
+        for xs, ws, st, pd, op_, dl, gr in [([2, 4, 5], [4, 3, 3], 2, 1, 1, 1, 1), ([1, 4, 5, 4], [4, 2, 3, 3], 2, 0, 0, 1, 2),
+                                            ([1, 2, 4, 4], [2, 3, 2, 3], [1, 2], [0, 1], [0, 1], [2, 1], 1),
+                                            ([1, 2, 3, 3, 3], [2, 2, 2, 2, 2], 2, 0, 1, 1, 1)]:
+            x, jx = make_input(g.values(d, xs, "small"), "contiguous")
+            w, jw = make_input(g.values(d, ws, "small"), "contiguous")
+            b, jb = make_input(g.values(d, [ws[1] * gr], "small"), "contiguous")
+            nd = len(xs) - 2
+            fn = {1: F_.conv_transpose1d, 2: F_.conv_transpose2d, 3: F_.conv_transpose3d}[nd]
+            args = [jx, jw, opt_tensor(b), ints(st), ints(pd), ints(dl), {"bool": True}, ints(op_), {"int": gr}]
+            convt = lambda x, w, b: fn(x, w, b, st, pd, op_, gr, dl)  # noqa: E731
+            cases.add("convolution", args, {},
+                      lambda: in_double(convt, x, w, b) if d == "bfloat16" else convt(x, w, b), f"{d}/transposed{nd}d")
+        x, jx = make_input(g.values(d, [1, 3, 5, 5], "small"), "contiguous")
+        w, jw = make_input(g.values(d, [2, 4, 3, 3], "small"), "contiguous")
+        cases.add("convolution", [jx, jw, {"none": True}, ints(1), ints(0), ints(1), {"bool": False}, ints(0), {"int": 1}],
+                  {}, lambda: F_.conv2d(x, w), f"{d}/channel_mismatch")
+        w, jw = make_input(g.values(d, [2, 3, 7, 7], "small"), "contiguous")
+        cases.add("convolution", [jx, jw, {"none": True}, ints(1), ints(0), ints(1), {"bool": False}, ints(0), {"int": 1}],
+                  {}, lambda: F_.conv2d(x, w), f"{d}/kernel_too_large")
+        # Pools over 1 to 3 dims.
+        for xs, k, st, pd, dl, ceil in [([2, 3, 9], 3, 2, 1, 1, False), ([2, 3, 10], 3, 2, 1, 1, True),
+                                        ([1, 2, 7, 6], [3, 2], [2, 1], [1, 0], 1, False),
+                                        ([1, 2, 8, 8], 3, 2, 1, 2, True), ([2, 5, 5], 2, [], 0, 1, True),
+                                        ([1, 1, 4, 5, 5], 2, 2, 1, 1, False), ([1, 2, 6, 6], 3, 3, 0, 1, True)]:
+            x, jx = make_input(g.values(d, xs), "contiguous")
+            n = len(k) if isinstance(k, list) else (3 if len(xs) == 5 else (2 if len(xs) == 4 and xs[0] == 1 and len(xs) == 4 else (1 if len(xs) == 3 and xs[0] == 2 and xs[1] == 3 else 2)))
+            n = {3: 1, 4: 2, 5: 3}[len(xs)] if not (len(xs) == 3 and xs == [2, 5, 5]) else 2
+            kk = k if isinstance(k, list) else [k] * n
+            mp = {1: F_.max_pool1d, 2: F_.max_pool2d, 3: F_.max_pool3d}[n]
+            ap = {1: F_.avg_pool1d, 2: F_.avg_pool2d, 3: F_.avg_pool3d}[n]
+            stt = st if st != [] else None
+            cases.add("max_pool", [jx, ints(kk), ints(st) if st != [] else {"ints": []}, ints(pd), ints(dl), {"bool": ceil}], {},
+                      lambda: tuple(mp(x, kk, stt, pd, dl, ceil, return_indices=True)), f"{d}/{n}d")
+            if dl == 1:
+                for cip in [True, False]:
+                    kw_ap = dict(ceil_mode=ceil, count_include_pad=cip)
+                    cases.add("avg_pool", [jx, ints(kk), ints(st) if st != [] else {"ints": []}, ints(pd),
+                                           {"bool": ceil}, {"bool": cip}], {},
+                              lambda: ap(x, kk, stt, pd, **kw_ap), f"{d}/{n}d")
+                if n == 2:
+                    cases.add("avg_pool", [jx, ints(kk), ints(st) if st != [] else {"ints": []}, ints(pd),
+                                           {"bool": ceil}, {"bool": True}, {"int": 3}], {},
+                              lambda: ap(x, kk, stt, pd, ceil, True, 3), f"{d}/divisor")
+        x, jx = make_input(g.values(d, [1, 2, 4, 4]), "contiguous")
+        cases.add("max_pool", [jx, ints([3, 3]), ints(1), ints(2)], {},
+                  lambda: tuple(F_.max_pool2d(x, 3, 1, 2, return_indices=True)), f"{d}/pad_too_large")
+        for xs, out in [([2, 3, 10], [4]), ([1, 2, 7, 9], [3, 4]), ([1, 2, 6, 6], [6, 6]), ([2, 5, 4, 3, 5], [2, 2, 3]),
+                        ([1, 2, 5, 5], [1, 1])]:
+            x, jx = make_input(g.values(d, xs), "contiguous")
+            n = len(out)
+            aap = {1: F_.adaptive_avg_pool1d, 2: F_.adaptive_avg_pool2d, 3: F_.adaptive_avg_pool3d}[n]
+            amp = {1: F_.adaptive_max_pool1d, 2: F_.adaptive_max_pool2d, 3: F_.adaptive_max_pool3d}[n]
+            cases.add("adaptive_avg_pool", [jx, ints(out)], {}, lambda: aap(x, out), f"{d}/{n}d")
+            cases.add("adaptive_max_pool", [jx, ints(out)], {}, lambda: tuple(amp(x, out, return_indices=True)), f"{d}/{n}d")
+    for d in ALL:
+        x, jx = make_input(g.values(d, [2, 3, 4]), "contiguous")
+        xt, jxt = make_input(g.values(d, [2, 4, 3]), "transposed")
+        for pads, mode, value in [([1, 2], "constant", None), ([1, 0, 2, 1], "constant", 2.5), ([-1, 1], "constant", None),
+                                  ([0, 0, -1, -1, 1, 1], "constant", 1.0), ([2, 1], "reflect", None), ([1, 2, 1, 0], "reflect", None),
+                                  ([2, 3], "replicate", None), ([1, 1, 2, 2], "replicate", None), ([2, 1], "circular", None),
+                                  ([1, 2, 3, 1], "circular", None), ([4, 0], "reflect", None), ([1], "constant", None)]:
+            kw = {"mode": {"str": mode}}
+            if value is not None:
+                kw["value"] = {"float": value}
+            tkw = {"mode": mode} if value is None else {"mode": mode, "value": value}
+            # torch's reflect/replicate/circular want a batch and channel dim beyond the padded ones.
+            if mode != "constant" and len(pads) // 2 + 2 > 3:
+                xx, jj = make_input(g.values(d, [1, 2, 3, 4]), "contiguous")
+            else:
+                xx, jj = x, jx
+            cases.add("pad", [jj, ints(pads)], kw, lambda: F_.pad(xx, pads, **tkw), f"{d}/{mode}")
+        cases.add("pad", [jxt, ints([1, 1])], {}, lambda: F_.pad(xt, [1, 1]), f"{d}/transposed")
+
+
 MATMUL_SHAPES = [([3], [3], "dot"), ([2, 3], [3, 4], "mm"), ([3], [3, 4], "vm"), ([2, 3], [3], "mv"),
                  ([2, 2, 3], [3, 4], "batched"), ([2, 1, 2, 3], [3, 3, 2], "broadcast_batch"),
                  ([0, 3], [3, 2], "empty_rows"), ([2, 0], [0, 3], "empty_inner"), ([2, 3], [4, 2], "mismatch"),
@@ -927,6 +1027,7 @@ def main():
     gen_reduce_more(cases)
     gen_matmul(cases)
     gen_linalg(cases)
+    gen_conv_pool(cases)
     gen_cast(cases)
     doc = {"torch_version": torch.__version__, "cases": cases.cases, "promotion": promotion_table(),
            "result_type": result_type_cases(), "print": print_cases()}
