@@ -336,7 +336,7 @@ RunResult run_benchmark(const Options& opts) {
         const double secs = fr.us.median / 1e6;
         fr.gbps = cr.bytes / secs / 1e9;
         fr.gflops = cr.flops / secs / 1e9;
-        if (op.cost == Cost::Matmul || op.cost == Cost::Linear || op.cost == Cost::Conv) {
+        if (op.cost != Cost::Elementwise && op.cost != Cost::Reduction) {  // compute-bound
           fr.roofline_pct = peak > 0 ? 100 * fr.gflops / peak : 0;
         } else {
           fr.roofline_pct = bw > 0 ? 100 * fr.gbps / bw : 0;

@@ -179,6 +179,14 @@ const std::vector<OpInfo>& all_ops() {
       {"adaptive_avg_pool", "adaptive_avg_pool", 1, {"output_size"}, C::Reduction, false, {}},
       {"adaptive_max_pool", "adaptive_max_pool", 1, {"output_size"}, C::Reduction, false, {}},
       {"pad", "pad", 1, {"pad", "mode", "value"}, C::Elementwise, false, {}},
+      {"sdpa", "scaled_dot_product_attention", 3, {"is_causal"}, C::Attention, false, {}},
+      {"interpolate",
+       "interpolate",
+       1,
+       {"size", "mode", "align_corners"},
+       C::Elementwise,
+       false,
+       {}},
       {"softmax", "softmax.int", 1, {"dim"}, C::Reduction, true, {}},
       {"log_softmax", "log_softmax.int", 1, {"dim"}, C::Reduction, true, {}},
       // Normalisations: input, then weight and bias (normalized_shape is the weight's shape).
@@ -265,6 +273,8 @@ double flops(const OpInfo& op, const std::vector<Tensor>& inputs, const Tensor& 
       const Tensor& w = inputs[1];
       return 2.0 * static_cast<double>(output.numel()) * static_cast<double>(w.numel() / w.size(0));
     }
+    case Cost::Attention:  // q k^T and p v: 2 * 2 * L * S * E per batch and head
+      return 4.0 * static_cast<double>(inputs[0].numel()) * static_cast<double>(inputs[1].size(-2));
     case Cost::Linear:  // addmm(C, A, B), linear(x, W, b): the product's inner dim is B's / W's
       return 2.0 * static_cast<double>(output.numel()) * static_cast<double>(inputs[1].size(-1));
   }

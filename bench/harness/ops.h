@@ -13,7 +13,7 @@
 namespace tessera::bench {
 
 /// How the op's work is counted: FLOPs per output element, per input element, or 2*M*N*K.
-enum class Cost { Elementwise, Reduction, Matmul, Linear, Conv };
+enum class Cost { Elementwise, Reduction, Matmul, Linear, Conv, Attention };
 
 struct OpInfo {
   std::string name;                 // as in specs and runners: "add"

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -79,8 +80,9 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   BINARY(logical_and)
   BINARY(logical_or)
   BINARY(logical_xor)
-  BINARY(bitwise_and) BINARY(bitwise_or) BINARY(bitwise_xor) BINARY(bitwise_left_shift)
-      BINARY(bitwise_right_shift) BINARY(prelu)
+  BINARY(bitwise_and)
+  BINARY(bitwise_or) BINARY(bitwise_xor) BINARY(bitwise_left_shift) BINARY(bitwise_right_shift)
+      BINARY(prelu)
 #undef BINARY
           if (op == "lerp") return [x] { return at::lerp(x[0], x[1], x[2]); };
   if (op == "lerp_scalar") {
@@ -99,13 +101,14 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   UNARY(log)
   UNARY(log2)
   UNARY(log10)
-  UNARY(log1p) UNARY(sqrt) UNARY(rsqrt) UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan)
-      UNARY(asin) UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh) UNARY(asinh)
-          UNARY(acosh) UNARY(atanh) UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu) UNARY(selu)
-              UNARY(mish) UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac) UNARY(floor) UNARY(ceil)
-                  UNARY(round) UNARY(trunc) UNARY(relu) UNARY(logical_not) UNARY(bitwise_not)
-                      UNARY(isnan) UNARY(isinf) UNARY(isfinite) UNARY(hardtanh) UNARY(leaky_relu)
-                          UNARY(elu) UNARY(celu) UNARY(softplus)
+  UNARY(log1p)
+  UNARY(sqrt) UNARY(rsqrt) UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan) UNARY(asin)
+      UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh) UNARY(asinh) UNARY(acosh)
+          UNARY(atanh) UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu) UNARY(selu) UNARY(mish)
+              UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac) UNARY(floor) UNARY(ceil) UNARY(round)
+                  UNARY(trunc) UNARY(relu) UNARY(logical_not) UNARY(bitwise_not) UNARY(isnan)
+                      UNARY(isinf) UNARY(isfinite) UNARY(hardtanh) UNARY(leaky_relu) UNARY(elu)
+                          UNARY(celu) UNARY(softplus)
 #undef UNARY
       // torch.nn.functional.softsign is composite: x / (1 + |x|).
       if (op == "softsign") return [x] { return x[0] / (at::abs(x[0]) + 1); };
@@ -271,6 +274,24 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
     return [x, pd = ints("pad"), m = p.value("mode", std::string("constant")),
             v = p.contains("value") ? c10::optional<double>(p.at("value").get<double>())
                                     : c10::nullopt] { return at::pad(x[0], pd, m, v); };
+  if (op == "sdpa") {
+    // PyTorch 1.13 has no scaled_dot_product_attention op: the composite its users write.
+    return [x, causal = p.value("is_causal", false)] {
+      at::Tensor s = at::matmul(x[0], x[1].transpose(-2, -1)) / std::sqrt(double(x[0].size(-1)));
+      if (causal) {
+        const auto keep = at::ones({x[0].size(-2), x[1].size(-2)}, at::kBool).tril();
+        s = s.masked_fill(keep.logical_not(), -INFINITY);
+      }
+      return at::matmul(at::softmax(s, -1), x[2]);
+    };
+  }
+  if (op == "interpolate")
+    return [x, size = ints("size"), mode = p.value("mode", std::string("nearest")),
+            ac = p.value("align_corners", false)] {
+      if (mode == "bilinear") return at::upsample_bilinear2d(x[0], size, ac);
+      if (mode == "bicubic") return at::upsample_bicubic2d(x[0], size, ac);
+      return at::upsample_nearest2d(x[0], size);
+    };
   if (op == "softmax") return [x, d = one_dim()] { return at::softmax(x[0], d); };
   if (op == "log_softmax") return [x, d = one_dim()] { return at::log_softmax(x[0], d); };
   if (op == "layer_norm") return [x] { return at::layer_norm(x[0], x[1].sizes(), x[1], x[2]); };

@@ -52,7 +52,7 @@ def torch_semantics(op, inputs, ins, out, nodes):
     return ins
 
 
-def node(op, ins, out, params, rank, initializers):
+def node(op, ins, out, params, rank, initializers, shape=()):
     dims = params.get("dim")
     if isinstance(dims, int):
         dims = [dims]
@@ -152,6 +152,19 @@ def node(op, ins, out, params, rank, initializers):
         if mode == "circular":
             raise ValueError("circular padding has no ONNX Pad mode")
         return helper.make_node("Pad", [ins[0], name], [out], mode=mode)
+    if op == "interpolate":
+        sizes = f"{out}_sizes"
+        full = list(shape[:2]) + list(params["size"])
+        initializers.append(helper.make_tensor(sizes, TensorProto.INT64, [len(full)], full))
+        mode = params.get("mode", "nearest")
+        attrs = {"mode": {"bilinear": "linear", "bicubic": "cubic"}.get(mode, "nearest")}
+        if mode == "nearest":
+            attrs.update(coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+        else:
+            attrs.update(coordinate_transformation_mode="align_corners" if params.get("align_corners") else "half_pixel")
+        if mode == "bicubic":
+            attrs["cubic_coeff_a"] = -0.75
+        return helper.make_node("Resize", [ins[0], "", "", sizes], [out], **attrs)
     if op == "cat":
         return helper.make_node("Concat", ins, [out], axis=params.get("dim", 0))
     if op == "clone":
@@ -215,7 +228,7 @@ def build(op, inputs, params, k):
         else:
             ins = [first] + [f"x{j}" for j in range(1, len(inputs))]
         ins = torch_semantics(op, inputs, ins, out, nodes)
-        made = node(op, ins, out, params, rank, inits)
+        made = node(op, ins, out, params, rank, inits, inputs[0]["shape"])
         nodes.extend(made if isinstance(made, list) else [made])
         first = out
     out_type = ELEM[inputs[1 if op == "where" else 0]["dtype"]]

@@ -98,6 +98,21 @@ def make_op(op, x, p):
         return lambda: f(x[0], o)
     if op == "pad":
         return lambda: F.pad(x[0], p["pad"], p.get("mode", "constant"), p.get("value"))
+    if op == "sdpa":
+        causal = p.get("is_causal", False)
+
+        def sdpa():  # torch 1.13 has no F.scaled_dot_product_attention: the composite
+            s = x[0] @ x[1].transpose(-2, -1) / x[0].shape[-1] ** 0.5
+            if causal:
+                keep = torch.ones(x[0].shape[-2], x[1].shape[-2], dtype=torch.bool).tril()
+                s = s.masked_fill(~keep, float("-inf"))
+            return torch.softmax(s, -1) @ x[2]
+        return sdpa
+    if op == "interpolate":
+        kw = dict(size=p["size"], mode=p.get("mode", "nearest"))
+        if kw["mode"] not in ("nearest", "nearest-exact"):
+            kw["align_corners"] = p.get("align_corners", False)
+        return lambda: F.interpolate(x[0], **kw)
     if op == "einsum":
         eq = p["equation"]
         return lambda: torch.einsum(eq, *x)

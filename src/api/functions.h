@@ -275,6 +275,20 @@ std::tuple<Tensor, Tensor> adaptive_max_pool(const Tensor& self, IntArrayRef out
 Tensor pad(const Tensor& self, IntArrayRef pad, std::string_view mode = "constant",
            std::optional<double> value = std::nullopt);
 
+// ---- attention and resampling (ops/attention.cpp) ----
+/// softmax(q k^T * scale + mask) v; a bool mask keeps where true; scale defaults to
+/// 1/sqrt(E). Inference only (no dropout).
+Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
+                                    const std::optional<Tensor>& attn_mask = std::nullopt,
+                                    bool is_causal = false,
+                                    std::optional<double> scale = std::nullopt);
+/// torch.nn.functional.interpolate: nearest, nearest-exact, linear / bilinear / trilinear,
+/// bicubic; size or scale_factor (one per spatial dim, or one for all).
+Tensor interpolate(const Tensor& input, OptionalIntArrayRef size,
+                   const std::optional<std::vector<double>>& scale_factor = std::nullopt,
+                   std::string_view mode = "nearest",
+                   std::optional<bool> align_corners = std::nullopt);
+
 // ---- complex (ops/complex.cpp) ----
 Tensor conj(const Tensor& self);
 /// Real part: a view for complex tensors, self for real ones.

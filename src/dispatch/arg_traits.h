@@ -75,6 +75,22 @@ struct ArgTraits<OptionalIntArrayRef> {
   }
   static IValue box(OptionalIntArrayRef x) { return x ? IValue(x->vec()) : IValue(); }
 };
+/// float[]? as a copy: a list of ints is accepted for it too.
+template <>
+struct ArgTraits<std::optional<std::vector<double>>> {
+  static constexpr SchemaType type{TypeKind::Float, true, true, -1};
+  static std::optional<std::vector<double>> read(const IValue& v) {
+    if (v.is_none()) return std::nullopt;
+    if (v.is_int_list()) {
+      const auto& l = v.to_int_list();
+      return std::vector<double>(l.begin(), l.end());
+    }
+    return v.to_double_list();
+  }
+  static IValue box(const std::optional<std::vector<double>>& x) {
+    return x ? IValue(*x) : IValue();
+  }
+};
 template <>
 struct ArgTraits<TensorList> {
   static constexpr SchemaType type{TypeKind::Tensor, true, false, -1};

@@ -16,6 +16,9 @@ OperatorHandle celu_op();
 OperatorHandle gelu_op();
 OperatorHandle softplus_op();
 OperatorHandle prelu_op();
+// attention.cpp
+OperatorHandle scaled_dot_product_attention_op();
+OperatorHandle interpolate_op();
 // binary.cpp
 OperatorHandle add_op();
 OperatorHandle sub_op();

@@ -6,7 +6,7 @@ path and compares. Run by ctest before the differential tests (see tests/CMakeLi
 A case: {"id", "op", "args": [arg...], "kwargs": {name: arg}, "expect": result}
   arg: {"tensor": {"dtype", "shape", "data" (hex, row-major), "layout"}} | {"tensors": [arg...]}
        | {"scalar": x}
-       (a wrapped number) | {"int": n} | {"float": x} | {"bool": b} | {"ints": [...]}
+       (a wrapped number) | {"int": n} | {"float": x} | {"bool": b} | {"ints": [...]} | {"floats": [...]}
        | {"str": s} | {"dtype": name} | {"none": true}; a float may be "inf" or "-inf"
   layout: "contiguous", "transposed" (the last two dims swapped in memory), "strided"
        (every other element of a buffer twice as long in the last dim), or
@@ -877,6 +877,67 @@ def gen_conv_pool(cases):
         cases.add("pad", [jxt, ints([1, 1])], {}, lambda: F_.pad(xt, [1, 1]), f"{d}/transposed")
 
 
+def sdpa_reference(q, k, v, mask=None, is_causal=False, scale=None):
+    """torch.nn.functional.scaled_dot_product_attention (PyTorch 2), which torch 1.13 has not:
+    its documented formula, in float64."""
+    dtype = q.dtype
+    q, k, v = q.double(), k.double(), v.double()
+    s = scale if scale is not None else 1 / math.sqrt(q.shape[-1])
+    scores = q @ k.transpose(-2, -1) * s
+    if is_causal:
+        keep = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool).tril()
+        scores = scores.masked_fill(~keep, float("-inf"))
+    elif mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask.double()
+    return (torch.softmax(scores, -1) @ v).to(dtype)
+
+
+def gen_attention(cases):
+    g = Gen(1200)
+    for d in ["float32", "float64", "bfloat16", "float16"]:
+        q, jq = make_input(g.values(d, [2, 3, 4, 8]), "contiguous")
+        k, jk = make_input(g.values(d, [2, 3, 5, 8]), "contiguous")
+        v, jv = make_input(g.values(d, [2, 3, 5, 6]), "contiguous")
+        bm, jbm = make_input(g.values("bool", [4, 5]), "contiguous")
+        bm[:, 0] = True  # no row fully masked
+        jbm = make_input(bm, "contiguous")[1]
+        fm, jfm = make_input(g.values(d, [2, 1, 4, 5]), "contiguous")
+        qs, jqs = make_input(g.values(d, [2, 3, 5, 8]), "contiguous")
+        base = lambda *a: {"dropout_p": {"float": 0.0}}  # noqa: E731
+        cases.add("scaled_dot_product_attention", [jq, jk, jv], {}, lambda: sdpa_reference(q, k, v), d)
+        cases.add("scaled_dot_product_attention", [jq, jk, jv, jbm], {}, lambda: sdpa_reference(q, k, v, bm), d + "/bool_mask")
+        cases.add("scaled_dot_product_attention", [jq, jk, jv, jfm], {}, lambda: sdpa_reference(q, k, v, fm), d + "/float_mask")
+        cases.add("scaled_dot_product_attention", [jqs, jk, jv], {"is_causal": {"bool": True}},
+                  lambda: sdpa_reference(qs, k, v, is_causal=True), d + "/causal")
+        cases.add("scaled_dot_product_attention", [jq, jk, jv], {"scale": {"float": 0.5}},
+                  lambda: sdpa_reference(q, k, v, scale=0.5), d + "/scale")
+        cases.add("scaled_dot_product_attention", [jq, jq, jv], dict(base()),
+                  lambda: sdpa_reference(q, q, v), d + "/length_mismatch")
+        F_ = torch.nn.functional
+        for xs, mode in [([1, 2, 5], "nearest"), ([1, 2, 5], "linear"), ([2, 2, 4, 5], "nearest"), ([2, 2, 4, 5], "bilinear"),
+                         ([1, 2, 4, 5], "bicubic"), ([1, 1, 3, 4, 4], "trilinear"), ([1, 2, 4, 5], "nearest-exact"),
+                         ([1, 1, 3, 4, 4], "nearest")]:
+            x, jx = make_input(g.values(d, xs), "contiguous")
+            nd = len(xs) - 2
+            for size, scale in [([7] * nd, None), ([3, 8, 2][:nd], None), (None, [2.0] * nd), (None, [0.5, 1.5, 2.0][:nd]),
+                                ([1] * nd, None)]:
+                for ac in ([None] if mode.startswith("nearest") else [False, True]):
+                    kw = {"mode": {"str": mode}}
+                    if size is not None:
+                        kw["size"] = {"ints": size}
+                    else:
+                        kw["scale_factor"] = {"floats": scale}
+                    if ac is not None:
+                        kw["align_corners"] = {"bool": ac}
+                    interp = lambda x: F_.interpolate(x, size=size, scale_factor=scale, mode=mode,  # noqa: E731
+                                                      align_corners=ac)
+                    cases.add("interpolate", [jx], kw,
+                              lambda: in_double(interp, x) if d in ("bfloat16", "float16") else interp(x), f"{d}/{mode}")
+        x, jx = make_input(g.values(d, [1, 2, 4, 5]), "contiguous")
+        cases.add("interpolate", [jx], {"mode": {"str": "linear"}, "size": {"ints": [3]}},
+                  lambda: F_.interpolate(x, size=[3], mode="linear"), f"{d}/wrong_rank")
+
+
 MATMUL_SHAPES = [([3], [3], "dot"), ([2, 3], [3, 4], "mm"), ([3], [3, 4], "vm"), ([2, 3], [3], "mv"),
                  ([2, 2, 3], [3, 4], "batched"), ([2, 1, 2, 3], [3, 3, 2], "broadcast_batch"),
                  ([0, 3], [3, 2], "empty_rows"), ([2, 0], [0, 3], "empty_inner"), ([2, 3], [4, 2], "mismatch"),
@@ -1028,6 +1089,7 @@ def main():
     gen_matmul(cases)
     gen_linalg(cases)
     gen_conv_pool(cases)
+    gen_attention(cases)
     gen_cast(cases)
     doc = {"torch_version": torch.__version__, "cases": cases.cases, "promotion": promotion_table(),
            "result_type": result_type_cases(), "print": print_cases()}

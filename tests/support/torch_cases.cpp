@@ -82,6 +82,7 @@ IValue decode_arg(const nlohmann::json& j) {
   }
   if (j.contains("bool")) return j.at("bool").get<bool>();
   if (j.contains("ints")) return j.at("ints").get<std::vector<int64_t>>();
+  if (j.contains("floats")) return j.at("floats").get<std::vector<double>>();
   if (j.contains("str")) return j.at("str").get<std::string>();
   if (j.contains("dtype")) return dtype_from_name(j.at("dtype").get<std::string>());
   if (j.contains("none")) return IValue();
