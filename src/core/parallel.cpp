@@ -1,9 +1,11 @@
-// The intra-op thread count.
+// The intra-op thread pool: thread count and parallel_for.
 #include "core/parallel.h"
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <exception>
 #include <string>
 
 #include "core/error.h"
@@ -17,6 +19,35 @@ void set_num_threads(int n) {
 
 int get_num_threads() {
   return omp_get_max_threads();
+}
+
+void parallel_for(int64_t begin, int64_t end, int64_t grain, RangeFn f) {
+  const int64_t n = end - begin;
+  if (n <= 0) return;
+  const int64_t max_threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  const int64_t threads =
+      std::min<int64_t>(max_threads, std::max<int64_t>(1, n / std::max<int64_t>(grain, 1)));
+  if (threads <= 1) {
+    f(begin, end);
+    return;
+  }
+  // Exceptions must not leave an OpenMP region: the first one is kept and rethrown.
+  std::exception_ptr error;
+#pragma omp parallel num_threads(static_cast <int>(threads))
+  {
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t chunk = (n + nt - 1) / nt;
+    const int64_t b = begin + t * chunk, e = std::min(end, b + chunk);
+    if (b < e) {
+      try {
+        f(b, e);
+      } catch (...) {
+#pragma omp critical(tessera_parallel_for_error)
+        if (!error) error = std::current_exception();
+      }
+    }
+  }
+  if (error) std::rethrow_exception(error);
 }
 
 namespace {

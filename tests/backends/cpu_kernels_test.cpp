@@ -3,6 +3,8 @@
 // hand back to the reference. See Note [CPU elementwise kernels].
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <random>
 
@@ -72,7 +74,8 @@ TEST_P(CpuKernels, UnaryMatchReference) {
   const DType dt = GetParam();
   for (int64_t n : kSizes) {
     const Tensor a = random(n, dt, 3), p = random(n, dt, 4, true);
-    for (OperatorHandle op : {ops::exp_op(), ops::neg_op(), ops::abs_op()}) {
+    for (OperatorHandle op : {ops::exp_op(), ops::neg_op(), ops::abs_op(), ops::sigmoid_op(),
+                              ops::tanh_op(), ops::relu_op(), ops::silu_op()}) {
       expect_same<Tensor(const Tensor&)>(op, "n=" + std::to_string(n), a);
     }
     for (OperatorHandle op : {ops::log_op(), ops::sqrt_op()}) {
@@ -142,6 +145,42 @@ TEST(Threads, CanBeSetAndAreChecked) {
   EXPECT_THROW(set_num_threads(0), Error);
 }
 
+TEST(Threads, ParallelForCoversTheRangeOnceAndRethrows) {
+  const int before = get_num_threads();
+  set_num_threads(3);
+  std::vector<int> hits(100000, 0);
+  parallel_for(0, 100000, 1000, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) ++hits[static_cast<size_t>(i)];
+  });
+  EXPECT_EQ(std::count(hits.begin(), hits.end(), 1), 100000);
+  int calls = 0;
+  parallel_for(5, 10, 1000, [&](int64_t b, int64_t e) {  // below the grain: one call
+    ++calls;
+    EXPECT_EQ(b, 5);
+    EXPECT_EQ(e, 10);
+  });
+  EXPECT_EQ(calls, 1);
+  EXPECT_THROW(parallel_for(0, 100000, 10,
+                            [](int64_t b, int64_t) {
+                              if (b > 0) throw Error("chunk failed");
+                            }),
+               Error);
+  set_num_threads(before);
+}
+
+TEST_P(CpuKernels, ThreadedLoopsMatchReference) {
+  const DType dt = GetParam();
+  const int before = get_num_threads();
+  set_num_threads(2);
+  const int64_t n = 3 * kGrainSize + 7;  // split across threads, with a tail
+  const Tensor a = random(n, dt, 11), b = random(n, dt, 12);
+  expect_same<Tensor(const Tensor&, const Tensor&, const Scalar&)>(ops::add_op(), "threaded", a, b,
+                                                                   Scalar(2));
+  for (OperatorHandle op : {ops::exp_op(), ops::sigmoid_op(), ops::tanh_op()})
+    expect_same<Tensor(const Tensor&)>(op, "threaded", a);
+  set_num_threads(before);
+}
+
 TEST_P(CpuKernels, UncoveredCasesGoToTheReference) {
   using Sig = Tensor(const Tensor&, const Tensor&, const Scalar&);
   const DType dt = GetParam();
@@ -158,7 +197,8 @@ INSTANTIATE_TEST_SUITE_P(Dtypes, CpuKernels, ::testing::Values(DType::Float32, D
 TEST(CpuKernels, AreRegisteredForCpu) {
   for (OperatorHandle op :
        {ops::add_op(), ops::sub_op(), ops::mul_op(), ops::div_op(), ops::exp_op(), ops::log_op(),
-        ops::sqrt_op(), ops::neg_op(), ops::abs_op()}) {
+        ops::sqrt_op(), ops::neg_op(), ops::abs_op(), ops::sigmoid_op(), ops::tanh_op(),
+        ops::relu_op(), ops::silu_op()}) {
     bool f32 = false;
     for (const auto& [b, d] : Dispatcher::get().registered(op))
       f32 = f32 || (b == kBackendCPU && d == DType::Float32);

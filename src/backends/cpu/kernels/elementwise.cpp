@@ -1,5 +1,6 @@
-// Vectorised cpu kernels for float32/float64 elementwise arithmetic and math (Highway,
-// with the instruction set chosen at run time). Contiguous inputs of one shape, or one of
+// Vectorised cpu kernels for float32/float64 elementwise arithmetic, math and activations
+// (Highway, with the instruction set chosen at run time), split over the intra-op threads
+// above kGrainSize elements. Contiguous inputs of one shape, or one of
 // them a single element, take the vector loops; every other case is handed to the
 // reference kernel. See Note [CPU elementwise kernels].
 //
@@ -30,7 +31,7 @@ namespace tessera::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 enum class Binary { Add, Sub, Mul, Div };
-enum class Unary { Exp, Log, Sqrt, Neg, Abs };
+enum class Unary { Exp, Log, Sqrt, Neg, Abs, Sigmoid, Tanh, Relu, Silu };
 
 // out[i] = a[i] op alpha*b[i]; a_step/b_step are 1, or 0 for a broadcast scalar.
 template <Binary Op, typename T>
@@ -67,6 +68,11 @@ HWY_INLINE T ScalarUnary(T x) {
   if constexpr (Op == Unary::Sqrt) return std::sqrt(x);
   if constexpr (Op == Unary::Neg) return -x;
   if constexpr (Op == Unary::Abs) return std::fabs(x);
+  // The formulas of the reference kernels (ops/unary.cpp).
+  if constexpr (Op == Unary::Sigmoid) return T(1) / (T(1) + std::exp(-x));
+  if constexpr (Op == Unary::Tanh) return std::tanh(x);
+  if constexpr (Op == Unary::Relu) return x > T(0) || x != x ? x : T(0);
+  if constexpr (Op == Unary::Silu) return x / (T(1) + std::exp(-x));
 }
 
 template <Unary Op, typename T>
@@ -74,16 +80,25 @@ HWY_INLINE void UnaryLoop(const T* in, T* out, size_t n) {
   const hn::ScalableTag<T> d;
   const size_t lanes = hn::Lanes(d);
   // The range where Highway's Exp and Log are accurate; other lanes go to the C library.
-  const auto lo = hn::Set(d, Op == Unary::Exp ? T(-80) : std::numeric_limits<T>::min());
-  const auto hi = hn::Set(d, Op == Unary::Exp ? T(80) : std::numeric_limits<T>::max());
+  // (exp-based ones: |x| <= 80; log: the positive normal numbers).
+  constexpr bool kLog = Op == Unary::Log;
+  const auto lo = hn::Set(d, kLog ? std::numeric_limits<T>::min() : T(-80));
+  const auto hi = hn::Set(d, kLog ? std::numeric_limits<T>::max() : T(80));
+  const auto one = hn::Set(d, T(1));
+  const auto zero = hn::Zero(d);
   auto apply = [&](auto x) {
     if constexpr (Op == Unary::Exp) return hn::Exp(d, x);
     if constexpr (Op == Unary::Log) return hn::Log(d, x);
     if constexpr (Op == Unary::Sqrt) return hn::Sqrt(x);
     if constexpr (Op == Unary::Neg) return hn::Neg(x);
     if constexpr (Op == Unary::Abs) return hn::Abs(x);
+    if constexpr (Op == Unary::Sigmoid) return hn::Div(one, hn::Add(one, hn::Exp(d, hn::Neg(x))));
+    if constexpr (Op == Unary::Tanh) return hn::Tanh(d, x);
+    if constexpr (Op == Unary::Relu) return hn::IfThenElse(hn::Lt(x, zero), zero, x);
+    if constexpr (Op == Unary::Silu) return hn::Div(x, hn::Add(one, hn::Exp(d, hn::Neg(x))));
   };
-  constexpr bool kRanged = Op == Unary::Exp || Op == Unary::Log;
+  constexpr bool kRanged = Op == Unary::Exp || Op == Unary::Log || Op == Unary::Sigmoid ||
+                           Op == Unary::Tanh || Op == Unary::Silu;
   size_t i = 0;
   for (; i + lanes <= n; i += lanes) {
     const auto x = hn::LoadU(d, in + i);
@@ -122,11 +137,19 @@ TSR_UNARY_ENTRY(LogF32, Log, float)
 TSR_UNARY_ENTRY(SqrtF32, Sqrt, float)
 TSR_UNARY_ENTRY(NegF32, Neg, float)
 TSR_UNARY_ENTRY(AbsF32, Abs, float)
+TSR_UNARY_ENTRY(SigmoidF32, Sigmoid, float)
+TSR_UNARY_ENTRY(TanhF32, Tanh, float)
+TSR_UNARY_ENTRY(ReluF32, Relu, float)
+TSR_UNARY_ENTRY(SiluF32, Silu, float)
 TSR_UNARY_ENTRY(ExpF64, Exp, double)
 TSR_UNARY_ENTRY(LogF64, Log, double)
 TSR_UNARY_ENTRY(SqrtF64, Sqrt, double)
 TSR_UNARY_ENTRY(NegF64, Neg, double)
 TSR_UNARY_ENTRY(AbsF64, Abs, double)
+TSR_UNARY_ENTRY(SigmoidF64, Sigmoid, double)
+TSR_UNARY_ENTRY(TanhF64, Tanh, double)
+TSR_UNARY_ENTRY(ReluF64, Relu, double)
+TSR_UNARY_ENTRY(SiluF64, Silu, double)
 #undef TSR_UNARY_ENTRY
 
 }  // namespace tessera::cpu::HWY_NAMESPACE
@@ -135,6 +158,7 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 
 #include "api/functions.h"
+#include "core/parallel.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
 
@@ -170,11 +194,19 @@ TSR_EXPORT_UNARY(LogF32, float)
 TSR_EXPORT_UNARY(SqrtF32, float)
 TSR_EXPORT_UNARY(NegF32, float)
 TSR_EXPORT_UNARY(AbsF32, float)
+TSR_EXPORT_UNARY(SigmoidF32, float)
+TSR_EXPORT_UNARY(TanhF32, float)
+TSR_EXPORT_UNARY(ReluF32, float)
+TSR_EXPORT_UNARY(SiluF32, float)
 TSR_EXPORT_UNARY(ExpF64, double)
 TSR_EXPORT_UNARY(LogF64, double)
 TSR_EXPORT_UNARY(SqrtF64, double)
 TSR_EXPORT_UNARY(NegF64, double)
 TSR_EXPORT_UNARY(AbsF64, double)
+TSR_EXPORT_UNARY(SigmoidF64, double)
+TSR_EXPORT_UNARY(TanhF64, double)
+TSR_EXPORT_UNARY(ReluF64, double)
+TSR_EXPORT_UNARY(SiluF64, double)
 #undef TSR_EXPORT_BINARY
 #undef TSR_EXPORT_UNARY
 
@@ -188,14 +220,18 @@ struct Vec<float> {
   static constexpr BinaryFn<float> add = &AddF32_best, sub = &SubF32_best, mul = &MulF32_best,
                                    div = &DivF32_best;
   static constexpr UnaryFn<float> exp = &ExpF32_best, log = &LogF32_best, sqrt = &SqrtF32_best,
-                                  neg = &NegF32_best, abs = &AbsF32_best;
+                                  neg = &NegF32_best, abs = &AbsF32_best,
+                                  sigmoid = &SigmoidF32_best, tanh = &TanhF32_best,
+                                  relu = &ReluF32_best, silu = &SiluF32_best;
 };
 template <>
 struct Vec<double> {
   static constexpr BinaryFn<double> add = &AddF64_best, sub = &SubF64_best, mul = &MulF64_best,
                                     div = &DivF64_best;
   static constexpr UnaryFn<double> exp = &ExpF64_best, log = &LogF64_best, sqrt = &SqrtF64_best,
-                                   neg = &NegF64_best, abs = &AbsF64_best;
+                                   neg = &NegF64_best, abs = &AbsF64_best,
+                                   sigmoid = &SigmoidF64_best, tanh = &TanhF64_best,
+                                   relu = &ReluF64_best, silu = &SiluF64_best;
 };
 using VecDTypes = DTypeList<DType::Float32, DType::Float64>;
 
@@ -225,7 +261,10 @@ Tensor try_binary(const Tensor& a, const Tensor& b, T alpha, BinaryFn<T> fn, Sca
       po[i] = scalar(pa[a_scalar ? 0 : i], pb[b_scalar ? 0 : i], alpha);
     return out;
   }
-  fn(pa, a_scalar ? 0 : 1, pb, b_scalar ? 0 : 1, alpha, po, static_cast<size_t>(n));
+  parallel_for(0, n, kGrainSize, [&](int64_t begin, int64_t end) {
+    fn(pa + (a_scalar ? 0 : begin), a_scalar ? 0 : 1, pb + (b_scalar ? 0 : begin), b_scalar ? 0 : 1,
+       alpha, po + begin, static_cast<size_t>(end - begin));
+  });
   return out;
 }
 
@@ -285,8 +324,11 @@ Tensor unary_kernel(const Tensor& a, OperatorHandle handle) {
     return handle.typed<UnarySig>().redispatch(kBackendReference, a);
   }
   Tensor out = empty(a.sizes(), TensorOptions(dtype_of<T>, a.device()));
-  Fn(static_cast<const T*>(a.data_ptr()), static_cast<T*>(out.data_ptr()),
-     static_cast<size_t>(a.numel()));
+  const T* in = static_cast<const T*>(a.data_ptr());
+  T* o = static_cast<T*>(out.data_ptr());
+  parallel_for(0, a.numel(), kGrainSize, [&](int64_t begin, int64_t end) {
+    Fn(in + begin, o + begin, static_cast<size_t>(end - begin));
+  });
   return out;
 }
 
@@ -311,6 +353,18 @@ TSR_REGISTER {
   });
   impl_for(ops::abs_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
     return +[](const Tensor& a) { return unary_kernel<T, Vec<T>::abs>(a, ops::abs_op()); };
+  });
+  impl_for(ops::sigmoid_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
+    return +[](const Tensor& a) { return unary_kernel<T, Vec<T>::sigmoid>(a, ops::sigmoid_op()); };
+  });
+  impl_for(ops::tanh_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
+    return +[](const Tensor& a) { return unary_kernel<T, Vec<T>::tanh>(a, ops::tanh_op()); };
+  });
+  impl_for(ops::relu_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
+    return +[](const Tensor& a) { return unary_kernel<T, Vec<T>::relu>(a, ops::relu_op()); };
+  });
+  impl_for(ops::silu_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
+    return +[](const Tensor& a) { return unary_kernel<T, Vec<T>::silu>(a, ops::silu_op()); };
   });
 }
 

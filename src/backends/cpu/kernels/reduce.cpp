@@ -46,6 +46,7 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 
+#include "core/parallel.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
 
@@ -91,8 +92,15 @@ Tensor sum_kernel(const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
   const int64_t rows =
       all ? 1 : (cols == 0 ? checked_numel(out_shape, "sum") : self.numel() / cols);
   Tensor out = empty(out_shape, TensorOptions(dtype_of<T>, self.device()));
-  sum_rows<T>(static_cast<const T*>(self.data_ptr()), static_cast<T*>(out.data_ptr()),
-              static_cast<size_t>(rows), static_cast<size_t>(cols));
+  const T* in = static_cast<const T*>(self.data_ptr());
+  T* o = static_cast<T*>(out.data_ptr());
+  // Rows split across threads (a row's sum stays on one thread, so the result does not
+  // depend on the thread count); the grain counts elements, not rows.
+  parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(cols, 1)),
+               [&](int64_t b, int64_t e) {
+                 sum_rows<T>(in + b * cols, o + b, static_cast<size_t>(e - b),
+                             static_cast<size_t>(cols));
+               });
   return out;
 }
 
