@@ -8,6 +8,7 @@
 
 #include "core/convert.h"
 #include "core/factories.h"
+#include "core/parallel.h"
 #include "core/strided_loop.h"
 #include "dispatch/registration.h"
 
@@ -113,10 +114,20 @@ void map_into(const Tensor& out, const std::array<const Tensor*, N>& ins, F&& f)
 }  // namespace detail
 
 /// out = f(a) elementwise; a is converted to In first, out has element type Out.
+/// Contiguous inputs are split over the intra-op threads (elements are independent, so the
+/// result does not depend on the thread count).
 template <typename Out, typename In, typename F>
 Tensor unary_map(const Tensor& a, F&& f) {
   const Tensor ac = cast_if_needed(a, dtype_of<In>);
   Tensor out = empty(a.sizes(), TensorOptions(dtype_of<Out>, a.device()));
+  if (ac.is_contiguous()) {
+    const In* x = static_cast<const In*>(ac.data_ptr());
+    Out* o = static_cast<Out*>(out.data_ptr());
+    parallel_for(0, ac.numel(), kGrainSize, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) o[i] = f(x[i]);
+    });
+    return out;
+  }
   detail::map_into<Out, In, 1>(out, {&ac}, f);
   return out;
 }
@@ -131,8 +142,9 @@ Tensor binary_map(const Tensor& a, const Tensor& b, const char* op, F&& f) {
     const In* x = static_cast<const In*>(a.data_ptr());
     const In* y = static_cast<const In*>(b.data_ptr());
     Out* o = static_cast<Out*>(out.data_ptr());
-    const int64_t n = a.numel();
-    for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+    parallel_for(0, a.numel(), kGrainSize, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) o[i] = f(x[i], y[i]);
+    });
     return out;
   }
   const Shape shape = broadcast_shapes(a.sizes(), b.sizes(), op);
