@@ -136,6 +136,39 @@ TEST(CpuMatmul, MatchesReference) {
                    mat({3, 4, 2}));
 }
 
+TEST(CpuConvolution, MatchesReference) {
+  using Sig = Tensor(const Tensor&, const Tensor&, const std::optional<Tensor>&, IntArrayRef,
+                     IntArrayRef, IntArrayRef, bool, IntArrayRef, int64_t);
+  // Finite values in [-1, 1] (how NaN and inf spread through a convolution is oneDNN's
+  // affair, as it is PyTorch's).
+  const auto small = [](IntArrayRef shape, uint32_t seed) {
+    const Tensor r = random(checked_numel(shape, "test"), DType::Float32, seed).reshape(shape);
+    return div(where(isfinite(r), r, zeros({}, DType::Float32)), full({}, 20.0f));
+  };
+  struct Case {
+    Shape x, w;
+    Shape stride, padding, dilation;
+    int64_t groups;
+    bool bias;
+  };
+  const Case cases[] = {
+      {{2, 8, 12, 12}, {16, 4, 3, 3}, {2}, {1}, {2}, 2, true},
+      {{1, 6, 9, 7}, {6, 1, 3, 3}, {1, 2}, {1, 0}, {1}, 6, false},
+      {{2, 4, 20}, {5, 4, 5}, {3}, {2}, {1}, 1, true},
+      {{1, 2, 5, 6, 6}, {3, 2, 2, 3, 3}, {1}, {1}, {1}, 1, true},
+      {{1, 3, 17, 17}, {8, 3, 7, 7}, {2}, {3}, {1}, 1, true},
+  };
+  int i = 0;
+  for (const Case& c : cases) {
+    const Tensor x = small(c.x, 40 + i), w = small(c.w, 50 + i);
+    const std::optional<Tensor> b =
+        c.bias ? std::optional<Tensor>(small({c.w[0]}, 60 + i)) : std::nullopt;
+    expect_same<Sig>(ops::convolution_op(), "case " + std::to_string(i++), x, w, b,
+                     IntArrayRef(c.stride), IntArrayRef(c.padding), IntArrayRef(c.dilation), false,
+                     IntArrayRef({0}), c.groups);
+  }
+}
+
 TEST(Threads, CanBeSetAndAreChecked) {
   const int before = get_num_threads();
   set_num_threads(1);
@@ -198,7 +231,7 @@ TEST(CpuKernels, AreRegisteredForCpu) {
   for (OperatorHandle op :
        {ops::add_op(), ops::sub_op(), ops::mul_op(), ops::div_op(), ops::exp_op(), ops::log_op(),
         ops::sqrt_op(), ops::neg_op(), ops::abs_op(), ops::sigmoid_op(), ops::tanh_op(),
-        ops::relu_op(), ops::silu_op()}) {
+        ops::relu_op(), ops::silu_op(), ops::convolution_op()}) {
     bool f32 = false;
     for (const auto& [b, d] : Dispatcher::get().registered(op))
       f32 = f32 || (b == kBackendCPU && d == DType::Float32);

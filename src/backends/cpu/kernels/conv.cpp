@@ -1,0 +1,155 @@
+// float32 convolution on the cpu backend through oneDNN (forward, 1- to 3-d, groups,
+// stride, padding, dilation). Primitives are created once per shape and kept (oneDNN's
+// creation costs far more than a small convolution); weights are reordered to the layout
+// the primitive asks for on each call (pre-packing them is the graph runtime's job).
+// Transposed convolutions and other dtypes go to the reference kernel.
+#include <mutex>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <unordered_map>
+
+#include "ops/elementwise.h"
+#include "ops/handles.h"
+
+namespace tessera::cpu {
+namespace {
+
+using ConvSigExact = Tensor(const Tensor&, const Tensor&, const std::optional<Tensor>&, IntArrayRef,
+                            IntArrayRef, IntArrayRef, bool, IntArrayRef, int64_t);
+
+dnnl::engine& cpu_engine() {
+  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+
+dnnl::memory::format_tag plain_tag(int64_t dims) {
+  using tag = dnnl::memory::format_tag;
+  return dims == 3 ? tag::ncw : dims == 4 ? tag::nchw : tag::ncdhw;
+}
+dnnl::memory::format_tag grouped_weights_tag(int64_t dims) {  // dims of the ungrouped weights
+  using tag = dnnl::memory::format_tag;
+  return dims == 3 ? tag::goiw : dims == 4 ? tag::goihw : tag::goidhw;
+}
+
+struct ConvPrimitive {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::convolution_forward prim;
+  dnnl::memory::desc user_weights;
+};
+
+// One primitive per geometry, created on first use.
+const ConvPrimitive& conv_primitive(const Tensor& x, const Tensor& w, bool bias, IntArrayRef out,
+                                    const std::vector<int64_t>& s, const std::vector<int64_t>& p,
+                                    const std::vector<int64_t>& d, int64_t groups) {
+  std::string key;
+  for (IntArrayRef v :
+       {x.sizes(), w.sizes(), out, IntArrayRef(s), IntArrayRef(p), IntArrayRef(d)}) {
+    for (int64_t i : v) key += std::to_string(i) + ",";
+    key += ";";
+  }
+  key += std::to_string(groups) + (bias ? "b" : "");
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::unique_ptr<ConvPrimitive>> cache;
+  std::lock_guard lock(mu);
+  auto& slot = cache[key];
+  if (slot) return *slot;
+  using md = dnnl::memory::desc;
+  using dt = dnnl::memory::data_type;
+  using tag = dnnl::memory::format_tag;
+  const dnnl::memory::dims src(x.sizes().begin(), x.sizes().end());
+  const dnnl::memory::dims dst(out.begin(), out.end());
+  dnnl::memory::dims wd(w.sizes().begin(), w.sizes().end());
+  md user_w;
+  if (groups > 1) {
+    wd[0] /= groups;
+    wd.insert(wd.begin(), groups);
+    user_w = md(wd, dt::f32, grouped_weights_tag(w.dim()));
+  } else {
+    user_w = md(wd, dt::f32, plain_tag(w.dim()));  // oiw / oihw / oidhw share ncw's layout
+  }
+  const md src_md(src, dt::f32, plain_tag(x.dim()));
+  const md dst_md(dst, dt::f32, plain_tag(x.dim()));
+  const md w_any(wd, dt::f32, tag::any);
+  const md bias_md = bias ? md({out[1]}, dt::f32, tag::x) : md();
+  dnnl::memory::dims dil;
+  for (int64_t v : d) dil.push_back(v - 1);  // oneDNN counts the gaps
+  const dnnl::memory::dims strides(s.begin(), s.end()), pads(p.begin(), p.end());
+  const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference,
+                                             dnnl::algorithm::convolution_direct, src_md, w_any,
+                                             bias_md, dst_md, strides, dil, pads, pads);
+  dnnl::convolution_forward::primitive_desc pd(desc, cpu_engine());
+  slot = std::make_unique<ConvPrimitive>(ConvPrimitive{pd, dnnl::convolution_forward(pd), user_w});
+  return *slot;
+}
+
+Tensor conv_kernel(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+                   IntArrayRef stride, IntArrayRef padding, IntArrayRef dilation, bool transposed,
+                   IntArrayRef output_padding, int64_t groups) {
+  static const auto op = ops::convolution_op().typed<ConvSigExact>();
+  const int64_t nd = input.dim() - 2;
+  const bool has_bias = bias && bias->defined();
+  const bool covered = !transposed && input.dtype() == DType::Float32 &&
+                       weight.dtype() == DType::Float32 && nd >= 1 && nd <= 3 &&
+                       weight.dim() == input.dim() && groups >= 1 && input.numel() > 0 &&
+                       (!has_bias || bias->dtype() == DType::Float32);
+  if (!covered) {
+    return op.redispatch(kBackendReference, input, weight, bias, stride, padding, dilation,
+                         transposed, output_padding, groups);
+  }
+  // The reference kernel checks every argument and gives the output shape; its errors are
+  // the op's. Here only the geometry is recomputed.
+  const auto expand = [nd](IntArrayRef v, int64_t fallback) {
+    std::vector<int64_t> out(static_cast<size_t>(nd), fallback);
+    for (int64_t i = 0; i < nd; ++i)
+      if (!v.empty()) out[static_cast<size_t>(i)] = v[v.size() == 1 ? 0 : static_cast<size_t>(i)];
+    return out;
+  };
+  const auto s = expand(stride, 1), p = expand(padding, 0), d = expand(dilation, 1);
+  bool valid = stride.size() <= static_cast<size_t>(nd) &&
+               padding.size() <= static_cast<size_t>(nd) &&
+               dilation.size() <= static_cast<size_t>(nd) && input.size(1) % groups == 0 &&
+               weight.size(0) % groups == 0 && weight.size(1) * groups == input.size(1);
+  Shape out{input.size(0), weight.size(0)};
+  for (int64_t i = 0; valid && i < nd; ++i) {
+    const auto j = static_cast<size_t>(i);
+    valid = s[j] > 0 && d[j] > 0 && p[j] >= 0;
+    const int64_t span = d[j] * (weight.size(2 + i) - 1) + 1;
+    const int64_t padded = input.size(2 + i) + 2 * p[j];
+    valid = valid && padded >= span;
+    out.push_back(valid ? (padded - span) / s[j] + 1 : 0);
+  }
+  if (!valid || (has_bias && bias->numel() != weight.size(0))) {
+    return op.redispatch(kBackendReference, input, weight, bias, stride, padding, dilation,
+                         transposed, output_padding, groups);
+  }
+  const Tensor x = input.contiguous(), w = weight.contiguous();
+  const ConvPrimitive& cp = conv_primitive(x, w, has_bias, out, s, p, d, groups);
+  Tensor result = empty(out, TensorOptions(DType::Float32, input.device()));
+  dnnl::stream stream(cpu_engine());
+  dnnl::memory src_mem(cp.pd.src_desc(), cpu_engine(), x.data_ptr());
+  dnnl::memory dst_mem(cp.pd.dst_desc(), cpu_engine(), result.data_ptr());
+  dnnl::memory user_w(cp.user_weights, cpu_engine(), w.data_ptr());
+  dnnl::memory w_mem = user_w;
+  if (cp.pd.weights_desc() != cp.user_weights) {
+    w_mem = dnnl::memory(cp.pd.weights_desc(), cpu_engine());
+    dnnl::reorder(user_w, w_mem).execute(stream, user_w, w_mem);
+  }
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, w_mem}, {DNNL_ARG_DST, dst_mem}};
+  Tensor b;
+  if (has_bias) {
+    b = bias->contiguous();
+    args.emplace(DNNL_ARG_BIAS, dnnl::memory(cp.pd.bias_desc(), cpu_engine(), b.data_ptr()));
+  }
+  cp.prim.execute(stream, args);
+  stream.wait();
+  return result;
+}
+
+}  // namespace
+
+TSR_REGISTER {
+  Dispatcher::get().impl(ops::convolution_op(), kBackendCPU, DType::Float32,
+                         KernelFunction::from_unboxed(&conv_kernel));
+}
+
+}  // namespace tessera::cpu
