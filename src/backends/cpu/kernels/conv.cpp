@@ -2,6 +2,7 @@
 // stride, padding, dilation). Primitives are created once per shape and kept (oneDNN's
 // creation costs far more than a small convolution); weights are reordered to the layout
 // the primitive asks for on each call (pre-packing them is the graph runtime's job).
+// Activations are reordered into and out of oneDNN's blocked layouts around each call.
 // Transposed convolutions and other dtypes go to the reference kernel.
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -33,7 +34,7 @@ dnnl::memory::format_tag grouped_weights_tag(int64_t dims) {  // dims of the ung
 struct ConvPrimitive {
   dnnl::convolution_forward::primitive_desc pd;
   dnnl::convolution_forward prim;
-  dnnl::memory::desc user_weights;
+  dnnl::memory::desc user_weights, user_src, user_dst;  // tessera's row-major layouts
 };
 
 // One primitive per geometry, created on first use.
@@ -66,8 +67,10 @@ const ConvPrimitive& conv_primitive(const Tensor& x, const Tensor& w, bool bias,
   } else {
     user_w = md(wd, dt::f32, plain_tag(w.dim()));  // oiw / oihw / oidhw share ncw's layout
   }
-  const md src_md(src, dt::f32, plain_tag(x.dim()));
-  const md dst_md(dst, dt::f32, plain_tag(x.dim()));
+  // Layouts are oneDNN's choice (blocked ones run its fastest kernels); tensors are
+  // reordered in and out of them around the primitive.
+  const md src_md(src, dt::f32, tag::any);
+  const md dst_md(dst, dt::f32, tag::any);
   const md w_any(wd, dt::f32, tag::any);
   const md bias_md = bias ? md({out[1]}, dt::f32, tag::x) : md();
   dnnl::memory::dims dil;
@@ -77,7 +80,9 @@ const ConvPrimitive& conv_primitive(const Tensor& x, const Tensor& w, bool bias,
                                              dnnl::algorithm::convolution_direct, src_md, w_any,
                                              bias_md, dst_md, strides, dil, pads, pads);
   dnnl::convolution_forward::primitive_desc pd(desc, cpu_engine());
-  slot = std::make_unique<ConvPrimitive>(ConvPrimitive{pd, dnnl::convolution_forward(pd), user_w});
+  slot = std::make_unique<ConvPrimitive>(ConvPrimitive{pd, dnnl::convolution_forward(pd), user_w,
+                                                       md(src, dt::f32, plain_tag(x.dim())),
+                                                       md(dst, dt::f32, plain_tag(x.dim()))});
   return *slot;
 }
 
@@ -125,14 +130,20 @@ Tensor conv_kernel(const Tensor& input, const Tensor& weight, const std::optiona
   const ConvPrimitive& cp = conv_primitive(x, w, has_bias, out, s, p, d, groups);
   Tensor result = empty(out, TensorOptions(DType::Float32, input.device()));
   dnnl::stream stream(cpu_engine());
-  dnnl::memory src_mem(cp.pd.src_desc(), cpu_engine(), x.data_ptr());
-  dnnl::memory dst_mem(cp.pd.dst_desc(), cpu_engine(), result.data_ptr());
-  dnnl::memory user_w(cp.user_weights, cpu_engine(), w.data_ptr());
-  dnnl::memory w_mem = user_w;
-  if (cp.pd.weights_desc() != cp.user_weights) {
-    w_mem = dnnl::memory(cp.pd.weights_desc(), cpu_engine());
-    dnnl::reorder(user_w, w_mem).execute(stream, user_w, w_mem);
-  }
+  // The tensor as the primitive wants it: itself, or a reordered copy.
+  const auto to_primitive = [&](const dnnl::memory::desc& user, const dnnl::memory::desc& want,
+                                void* data) {
+    dnnl::memory mem(user, cpu_engine(), data);
+    if (want == user) return mem;
+    dnnl::memory out(want, cpu_engine());
+    dnnl::reorder(mem, out).execute(stream, mem, out);
+    return out;
+  };
+  dnnl::memory src_mem = to_primitive(cp.user_src, cp.pd.src_desc(), x.data_ptr());
+  dnnl::memory w_mem = to_primitive(cp.user_weights, cp.pd.weights_desc(), w.data_ptr());
+  dnnl::memory user_dst(cp.user_dst, cpu_engine(), result.data_ptr());
+  const bool dst_direct = cp.pd.dst_desc() == cp.user_dst;
+  dnnl::memory dst_mem = dst_direct ? user_dst : dnnl::memory(cp.pd.dst_desc(), cpu_engine());
   std::unordered_map<int, dnnl::memory> args{
       {DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, w_mem}, {DNNL_ARG_DST, dst_mem}};
   Tensor b;
@@ -141,6 +152,7 @@ Tensor conv_kernel(const Tensor& input, const Tensor& weight, const std::optiona
     args.emplace(DNNL_ARG_BIAS, dnnl::memory(cp.pd.bias_desc(), cpu_engine(), b.data_ptr()));
   }
   cp.prim.execute(stream, args);
+  if (!dst_direct) dnnl::reorder(dst_mem, user_dst).execute(stream, dst_mem, user_dst);
   stream.wait();
   return result;
 }
