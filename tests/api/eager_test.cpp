@@ -81,6 +81,31 @@ TEST(Eager, BadInputErrorsNameOpAndProblem) {
             "add: for integral input tensors, argument alpha must not be a floating point number");
 }
 
+// The eager functions that are not ops themselves: wrappers over an op with PyTorch's
+// arguments (conv2d's "same" padding, max_pool2d, relu6, ...).
+TEST(Eager, ConvolutionAndPoolingWrappers) {
+  const Tensor x = arange(2 * 3 * 5 * 6, DType::Float32).view({2, 3, 5, 6}).div(full({}, 50.0f));
+  const Tensor w = arange(4 * 3 * 2 * 3, DType::Float32).view({4, 3, 2, 3}).div(full({}, 30.0f));
+  // "same" with an even kernel pads one more at the end (rows: 0 before, 1 after), as PyTorch.
+  const Tensor same = conv2d(x, w, std::nullopt, {1}, "same");
+  EXPECT_EQ(same.sizes().vec(), std::vector<int64_t>({2, 4, 5, 6}));
+  const Tensor manual =
+      convolution(pad(x, {1, 1, 0, 1}), w, std::nullopt, {1}, {0}, {1}, false, {0}, 1);
+  EXPECT_TRUE(all(eq(same, manual)).item<bool>());
+  EXPECT_EQ(conv2d(x, w, std::nullopt, {1}, "valid").sizes().vec(),
+            std::vector<int64_t>({2, 4, 4, 4}));
+  EXPECT_EQ(testing::error_of([&] { conv2d(x, w, std::nullopt, {2}, "same"); }),
+            "conv2d: padding='same' is not supported for strided convolutions");
+  EXPECT_EQ(testing::error_of([&] { conv1d(x, w); }),
+            "conv1d: expected a 3-D input, got 4-D [2, 3, 5, 6]");
+  // Transposed weights are [C_in, C_out, *k]: w maps 4 channels back to 3.
+  EXPECT_EQ(conv_transpose2d(same, w).sizes().vec(), std::vector<int64_t>({2, 3, 6, 8}));
+  EXPECT_EQ(max_pool2d(x, {2}).sizes().vec(), std::vector<int64_t>({2, 3, 2, 3}));
+  EXPECT_EQ(max_pool1d(x.flatten(2), {4}, {4}).sizes().vec(), std::vector<int64_t>({2, 3, 7}));
+  EXPECT_EQ(relu6(full({3}, 7.0)).max().item<double>(), 6.0);
+  EXPECT_EQ(norm(full({4}, 3.0)).item<double>(), 6.0);
+}
+
 TEST(Eager, Float8ComputesThroughFloat32) {
   const Tensor a = tensor<float>({1.0f, 2.5f, 300.0f}).to(DType::Float8E4M3FN);
   const Tensor s = a + a;
