@@ -19,18 +19,9 @@ using namespace ops;
 
 namespace {
 
-template <typename T>
-bool truth(T x) {
-  if constexpr (is_complex_v<T>) {
-    return x.real() != 0 || x.imag() != 0;
-  } else {
-    return compute_t<T>(x) != compute_t<T>(0);
-  }
-}
-
 template <typename T, typename F>
 Tensor logical(const Tensor& a, const Tensor& b, const char* op, F f) {
-  return binary_map<bool, T>(a, b, op, [f](T x, T y) { return f(truth(x), truth(y)); });
+  return binary_map<bool, T>(a, b, op, [f](T x, T y) { return f(is_nonzero(x), is_nonzero(y)); });
 }
 
 template <typename T, typename F>

@@ -56,6 +56,16 @@ T mul(T a, T b) {
 }
 }  // namespace arith
 
+/// Whether x is not zero (a complex number: either part), as its truth value in PyTorch.
+template <typename T>
+bool is_nonzero(T x) {
+  if constexpr (is_complex_v<T>) {
+    return x.real() != 0 || x.imag() != 0;
+  } else {
+    return compute_t<T>(x) != compute_t<T>(0);
+  }
+}
+
 /// value as T, throwing (as PyTorch's checked_convert) when it is out of an integer T's range.
 template <typename T>
 T checked_convert(const Scalar& value, const char* op) {

@@ -221,13 +221,7 @@ Tensor nonzero_kernel(const Tensor& self) {
   const T* p = static_cast<const T*>(c.data_ptr());
   std::vector<int64_t> hits;
   for (int64_t i = 0; i < c.numel(); ++i) {
-    bool nz;
-    if constexpr (is_complex_v<T>) {
-      nz = p[i].real() != 0 || p[i].imag() != 0;
-    } else {
-      nz = compute_t<T>(p[i]) != compute_t<T>(0);
-    }
-    if (nz) hits.push_back(i);
+    if (is_nonzero(p[i])) hits.push_back(i);
   }
   const int64_t nd = self.dim();
   Tensor out =

@@ -85,6 +85,19 @@ int64_t at3(const Dims3& size, int64_t a, int64_t b, int64_t c) {
   return (a * size[1] + b) * size[2] + c;
 }
 
+// The running maximum of a pooling window: the first maximum wins; NaN beats every number.
+template <typename C>
+struct WindowMax {
+  int64_t index = -1;
+  C value{};
+  void offer(int64_t i, C v) {
+    if (index < 0 || v > value || (v != v && value == value)) {
+      index = i;
+      value = v;
+    }
+  }
+};
+
 template <typename T>
 std::tuple<Tensor, Tensor> max_pool_kernel(const Tensor& self, IntArrayRef kernel,
                                            IntArrayRef stride, IntArrayRef padding,
@@ -102,8 +115,7 @@ std::tuple<Tensor, Tensor> max_pool_kernel(const Tensor& self, IntArrayRef kerne
     for (int64_t o0 = 0; o0 < g.out[0]; ++o0)
       for (int64_t o1 = 0; o1 < g.out[1]; ++o1)
         for (int64_t o2 = 0; o2 < g.out[2]; ++o2) {
-          int64_t best = -1;
-          C bv{};
+          WindowMax<C> m;
           for (int64_t k0 = 0; k0 < g.k[0]; ++k0) {
             const int64_t i0 = o0 * g.s[0] - g.p[0] + k0 * g.d[0];
             if (i0 < 0 || i0 >= g.in[0]) continue;
@@ -114,18 +126,13 @@ std::tuple<Tensor, Tensor> max_pool_kernel(const Tensor& self, IntArrayRef kerne
                 const int64_t i2 = o2 * g.s[2] - g.p[2] + k2 * g.d[2];
                 if (i2 < 0 || i2 >= g.in[2]) continue;
                 const int64_t idx = at3(g.in, i0, i1, i2);
-                const C val(in[pl * in_plane + idx]);
-                // The first maximum wins; NaN wins over every number.
-                if (best < 0 || val > bv || (val != val && bv == bv)) {
-                  best = idx;
-                  bv = val;
-                }
+                m.offer(idx, C(in[pl * in_plane + idx]));
               }
             }
           }
           const int64_t o = pl * out_plane + at3(g.out, o0, o1, o2);
-          v[o] = in[pl * in_plane + best];
-          ix[o] = best;
+          v[o] = in[pl * in_plane + m.index];
+          ix[o] = m.index;
         }
   }
   return {values, indices};
@@ -244,21 +251,16 @@ std::tuple<Tensor, Tensor> adaptive_max_kernel(const Tensor& self, IntArrayRef o
     for (int64_t o0 = 0; o0 < g.out[0]; ++o0)
       for (int64_t o1 = 0; o1 < g.out[1]; ++o1)
         for (int64_t o2 = 0; o2 < g.out[2]; ++o2) {
-          int64_t best = -1;
-          C bv{};
+          WindowMax<C> m;
           for (int64_t i0 = a.start(0, o0); i0 < a.end(0, o0); ++i0)
             for (int64_t i1 = a.start(1, o1); i1 < a.end(1, o1); ++i1)
               for (int64_t i2 = a.start(2, o2); i2 < a.end(2, o2); ++i2) {
                 const int64_t idx = at3(g.in, i0, i1, i2);
-                const C val(in[pl * in_plane + idx]);
-                if (best < 0 || val > bv || (val != val && bv == bv)) {
-                  best = idx;
-                  bv = val;
-                }
+                m.offer(idx, C(in[pl * in_plane + idx]));
               }
           const int64_t o = pl * out_plane + at3(g.out, o0, o1, o2);
-          v[o] = in[pl * in_plane + best];
-          ix[o] = best;
+          v[o] = in[pl * in_plane + m.index];
+          ix[o] = m.index;
         }
   return {values, indices};
 }

@@ -200,13 +200,7 @@ Tensor any_all_kernel(const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
   const Rows r = plan_rows(self, dim, keepdim, any ? "any" : "all");
   const auto f = [any](const T* row, int64_t k) {
     for (int64_t j = 0; j < k; ++j) {
-      bool nonzero;
-      if constexpr (is_complex_v<T>) {
-        nonzero = row[j].real() != 0 || row[j].imag() != 0;
-      } else {
-        nonzero = compute_t<T>(row[j]) != compute_t<T>(0);
-      }
-      if (nonzero == any) return any;
+      if (is_nonzero(row[j]) == any) return any;
     }
     return !any;
   };

@@ -206,15 +206,6 @@ Tensor relu_kernel(const Tensor& a) {
 }
 
 template <typename T>
-bool is_nonzero(T x) {
-  if constexpr (is_complex_v<T>) {
-    return x.real() != 0 || x.imag() != 0;
-  } else {
-    return compute_t<T>(x) != compute_t<T>(0);
-  }
-}
-
-template <typename T>
 Tensor bitwise_not_kernel(const Tensor& a) {
   if constexpr (std::is_same_v<T, bool>) {
     return unary_map<T, T>(a, [](T x) { return !x; });
