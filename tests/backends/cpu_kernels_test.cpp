@@ -78,6 +78,15 @@ TEST_P(CpuKernels, UnaryMatchReference) {
                               ops::tanh_op(), ops::relu_op(), ops::silu_op()}) {
       expect_same<Tensor(const Tensor&)>(op, "n=" + std::to_string(n), a);
     }
+    // Inputs in [-20, 20] and specials: inside and outside each function's vector range.
+    for (OperatorHandle op : {ops::sin_op(), ops::cos_op(), ops::asin_op(), ops::acos_op(),
+                              ops::atan_op(), ops::asinh_op(), ops::acosh_op(), ops::atanh_op(),
+                              ops::sinh_op(), ops::expm1_op(), ops::log1p_op(), ops::log2_op(),
+                              ops::log10_op()}) {
+      expect_same<Tensor(const Tensor&)>(op, "n=" + std::to_string(n), a);
+      expect_same<Tensor(const Tensor&)>(op, "small n=" + std::to_string(n),
+                                         div(a, full({}, 20.0, dt)));
+    }
     for (OperatorHandle op : {ops::log_op(), ops::sqrt_op()}) {
       expect_same<Tensor(const Tensor&)>(op, "n=" + std::to_string(n), p);
       expect_same<Tensor(const Tensor&)>(op, "negative n=" + std::to_string(n), a);

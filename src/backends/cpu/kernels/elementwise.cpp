@@ -26,12 +26,25 @@
 #include <cmath>
 #include <limits>
 
+#ifndef TSR_CPU_UNARY_OPS
+// X(Enum, op): the unary ops with vector kernels here, by their Unary enumerator and op name.
+#define TSR_CPU_UNARY_OPS(X)                                                            \
+  X(Exp, exp)                                                                           \
+  X(Log, log)                                                                           \
+  X(Sqrt, sqrt) X(Neg, neg) X(Abs, abs) X(Sigmoid, sigmoid) X(Tanh, tanh) X(Relu, relu) \
+      X(Silu, silu) X(Sin, sin) X(Cos, cos) X(Asin, asin) X(Acos, acos) X(Atan, atan)   \
+          X(Asinh, asinh) X(Acosh, acosh) X(Atanh, atanh) X(Sinh, sinh) X(Expm1, expm1) \
+              X(Log1p, log1p) X(Log2, log2) X(Log10, log10)
+#endif
+
 HWY_BEFORE_NAMESPACE();
 namespace tessera::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 enum class Binary { Add, Sub, Mul, Div };
-enum class Unary { Exp, Log, Sqrt, Neg, Abs, Sigmoid, Tanh, Relu, Silu };
+#define TSR_ENUMERATOR(E, op) E,
+enum class Unary { TSR_CPU_UNARY_OPS(TSR_ENUMERATOR) };
+#undef TSR_ENUMERATOR
 
 // out[i] = a[i] op alpha*b[i]; a_step/b_step are 1, or 0 for a broadcast scalar.
 template <Binary Op, typename T>
@@ -73,17 +86,68 @@ HWY_INLINE T ScalarUnary(T x) {
   if constexpr (Op == Unary::Tanh) return std::tanh(x);
   if constexpr (Op == Unary::Relu) return x > T(0) || x != x ? x : T(0);
   if constexpr (Op == Unary::Silu) return x / (T(1) + std::exp(-x));
+  if constexpr (Op == Unary::Sin) return std::sin(x);
+  if constexpr (Op == Unary::Cos) return std::cos(x);
+  if constexpr (Op == Unary::Asin) return std::asin(x);
+  if constexpr (Op == Unary::Acos) return std::acos(x);
+  if constexpr (Op == Unary::Atan) return std::atan(x);
+  if constexpr (Op == Unary::Asinh) return std::asinh(x);
+  if constexpr (Op == Unary::Acosh) return std::acosh(x);
+  if constexpr (Op == Unary::Atanh) return std::atanh(x);
+  if constexpr (Op == Unary::Sinh) return std::sinh(x);
+  if constexpr (Op == Unary::Expm1) return std::expm1(x);
+  if constexpr (Op == Unary::Log1p) return std::log1p(x);
+  if constexpr (Op == Unary::Log2) return std::log2(x);
+  if constexpr (Op == Unary::Log10) return std::log10(x);
+}
+
+// [lo, hi]: the inputs on which Highway's function is accurate (its documented valid
+// range, kept clear of overflow and of the domain's edges). Lanes outside, NaN included,
+// are recomputed with the C library so that special values match the reference.
+template <Unary Op, typename T>
+constexpr std::pair<T, T> VectorRange() {
+  constexpr T kMax = std::numeric_limits<T>::max();
+  constexpr T kMin = std::numeric_limits<T>::min();
+  constexpr T kBelowOne = T(1) - std::numeric_limits<T>::epsilon();
+  switch (Op) {
+    case Unary::Exp:
+    case Unary::Sigmoid:
+    case Unary::Silu:
+    case Unary::Tanh:
+    case Unary::Sinh:
+      return {T(-80), T(80)};
+    case Unary::Expm1:
+      return {-kMax, T(80)};
+    case Unary::Log:
+    case Unary::Log2:
+    case Unary::Log10:
+      return {kMin, kMax};
+    case Unary::Log1p:
+      return {T(0), kMax};
+    case Unary::Sin:
+    case Unary::Cos:
+      return {T(-39000), T(39000)};
+    case Unary::Asin:
+    case Unary::Acos:
+    case Unary::Atanh:
+      return {-kBelowOne, kBelowOne};
+    case Unary::Acosh:
+      return {T(1), kMax};
+    case Unary::Atan:
+    case Unary::Asinh:
+      return {-kMax, kMax};
+    default:  // exact everywhere: sqrt, neg, abs, relu
+      return {-std::numeric_limits<T>::infinity(), std::numeric_limits<T>::infinity()};
+  }
 }
 
 template <Unary Op, typename T>
 HWY_INLINE void UnaryLoop(const T* in, T* out, size_t n) {
   const hn::ScalableTag<T> d;
   const size_t lanes = hn::Lanes(d);
-  // The range where Highway's Exp and Log are accurate; other lanes go to the C library.
-  // (exp-based ones: |x| <= 80; log: the positive normal numbers).
-  constexpr bool kLog = Op == Unary::Log;
-  const auto lo = hn::Set(d, kLog ? std::numeric_limits<T>::min() : T(-80));
-  const auto hi = hn::Set(d, kLog ? std::numeric_limits<T>::max() : T(80));
+  constexpr auto kRange = VectorRange<Op, T>();
+  const auto lo = hn::Set(d, kRange.first);
+  const auto hi = hn::Set(d, kRange.second);
   const auto one = hn::Set(d, T(1));
   const auto zero = hn::Zero(d);
   auto apply = [&](auto x) {
@@ -96,22 +160,59 @@ HWY_INLINE void UnaryLoop(const T* in, T* out, size_t n) {
     if constexpr (Op == Unary::Tanh) return hn::Tanh(d, x);
     if constexpr (Op == Unary::Relu) return hn::IfThenElse(hn::Lt(x, zero), zero, x);
     if constexpr (Op == Unary::Silu) return hn::Div(x, hn::Add(one, hn::Exp(d, hn::Neg(x))));
+    if constexpr (Op == Unary::Sin) return hn::Sin(d, x);
+    if constexpr (Op == Unary::Cos) return hn::Cos(d, x);
+    if constexpr (Op == Unary::Asin) return hn::Asin(d, x);
+    if constexpr (Op == Unary::Acos) return hn::Acos(d, x);
+    if constexpr (Op == Unary::Atan) return hn::Atan(d, x);
+    if constexpr (Op == Unary::Asinh) return hn::Asinh(d, x);
+    if constexpr (Op == Unary::Acosh) return hn::Acosh(d, x);
+    if constexpr (Op == Unary::Atanh) return hn::Atanh(d, x);
+    if constexpr (Op == Unary::Sinh) return hn::Sinh(d, x);
+    if constexpr (Op == Unary::Expm1) return hn::Expm1(d, x);
+    if constexpr (Op == Unary::Log1p) return hn::Log1p(d, x);
+    if constexpr (Op == Unary::Log2) return hn::Log2(d, x);
+    if constexpr (Op == Unary::Log10) return hn::Log10(d, x);
   };
-  constexpr bool kRanged = Op == Unary::Exp || Op == Unary::Log || Op == Unary::Sigmoid ||
-                           Op == Unary::Tanh || Op == Unary::Silu;
+  constexpr bool kRanged =
+      Op != Unary::Sqrt && Op != Unary::Neg && Op != Unary::Abs && Op != Unary::Relu;
+  // Inputs outside the function's domain, whose result is NaN without asking the C library
+  // (which takes a slow path for them): |x| > 1 for asin, acos, atanh; x < 1 for acosh.
+  constexpr bool kBounded = Op == Unary::Asin || Op == Unary::Acos || Op == Unary::Atanh;
+  const auto nan = hn::Set(d, std::numeric_limits<T>::quiet_NaN());
+  auto undefined = [&](auto x) {
+    if constexpr (kBounded) return hn::Gt(hn::Abs(x), one);
+    if constexpr (Op == Unary::Acosh) return hn::Lt(x, one);
+    return hn::Lt(x, hn::Set(d, -std::numeric_limits<T>::infinity()));  // never
+  };
+  auto scalar_undefined = [](T x) {
+    if constexpr (kBounded) return std::fabs(x) > T(1);
+    if constexpr (Op == Unary::Acosh) return x < T(1);
+    return false;
+  };
   size_t i = 0;
   for (; i + lanes <= n; i += lanes) {
     const auto x = hn::LoadU(d, in + i);
-    hn::StoreU(apply(x), d, out + i);
     if constexpr (kRanged) {
-      // Not (lo <= x <= hi), NaN included.
-      const auto inside = hn::And(hn::Ge(x, lo), hn::Le(x, hi));
-      if (!hn::AllTrue(d, inside)) {
-        for (size_t j = i; j < i + lanes; ++j) out[j] = ScalarUnary<Op>(in[j]);
+      const auto nan_lanes = undefined(x);
+      hn::StoreU(hn::IfThenElse(nan_lanes, nan, apply(x)), d, out + i);
+      // Lanes neither in [lo, hi] nor outside the domain (NaN, infinities, edges) go to
+      // the C library, one by one.
+      const auto handled = hn::Or(hn::And(hn::Ge(x, lo), hn::Le(x, hi)), nan_lanes);
+      if (!hn::AllTrue(d, handled)) {
+        for (size_t j = i; j < i + lanes; ++j) {
+          const T v = in[j];
+          if (!(v >= kRange.first && v <= kRange.second) && !scalar_undefined(v))
+            out[j] = ScalarUnary<Op>(v);
+        }
       }
+    } else {
+      hn::StoreU(apply(x), d, out + i);
     }
   }
-  for (; i < n; ++i) out[i] = ScalarUnary<Op>(in[i]);
+  for (; i < n; ++i) {
+    out[i] = scalar_undefined(in[i]) ? std::numeric_limits<T>::quiet_NaN() : ScalarUnary<Op>(in[i]);
+  }
 }
 
 #define TSR_BINARY_ENTRY(Name, Op, T)                                                  \
@@ -128,28 +229,14 @@ TSR_BINARY_ENTRY(MulF64, Mul, double)
 TSR_BINARY_ENTRY(DivF64, Div, double)
 #undef TSR_BINARY_ENTRY
 
-#define TSR_UNARY_ENTRY(Name, Op, T)         \
-  void Name(const T* in, T* out, size_t n) { \
-    UnaryLoop<Unary::Op, T>(in, out, n);     \
+#define TSR_UNARY_ENTRY(E, op)                           \
+  void E##F32(const float* in, float* out, size_t n) {   \
+    UnaryLoop<Unary::E>(in, out, n);                     \
+  }                                                      \
+  void E##F64(const double* in, double* out, size_t n) { \
+    UnaryLoop<Unary::E>(in, out, n);                     \
   }
-TSR_UNARY_ENTRY(ExpF32, Exp, float)
-TSR_UNARY_ENTRY(LogF32, Log, float)
-TSR_UNARY_ENTRY(SqrtF32, Sqrt, float)
-TSR_UNARY_ENTRY(NegF32, Neg, float)
-TSR_UNARY_ENTRY(AbsF32, Abs, float)
-TSR_UNARY_ENTRY(SigmoidF32, Sigmoid, float)
-TSR_UNARY_ENTRY(TanhF32, Tanh, float)
-TSR_UNARY_ENTRY(ReluF32, Relu, float)
-TSR_UNARY_ENTRY(SiluF32, Silu, float)
-TSR_UNARY_ENTRY(ExpF64, Exp, double)
-TSR_UNARY_ENTRY(LogF64, Log, double)
-TSR_UNARY_ENTRY(SqrtF64, Sqrt, double)
-TSR_UNARY_ENTRY(NegF64, Neg, double)
-TSR_UNARY_ENTRY(AbsF64, Abs, double)
-TSR_UNARY_ENTRY(SigmoidF64, Sigmoid, double)
-TSR_UNARY_ENTRY(TanhF64, Tanh, double)
-TSR_UNARY_ENTRY(ReluF64, Relu, double)
-TSR_UNARY_ENTRY(SiluF64, Silu, double)
+TSR_CPU_UNARY_OPS(TSR_UNARY_ENTRY)
 #undef TSR_UNARY_ENTRY
 
 }  // namespace tessera::cpu::HWY_NAMESPACE
@@ -189,24 +276,10 @@ TSR_EXPORT_BINARY(AddF64, double)
 TSR_EXPORT_BINARY(SubF64, double)
 TSR_EXPORT_BINARY(MulF64, double)
 TSR_EXPORT_BINARY(DivF64, double)
-TSR_EXPORT_UNARY(ExpF32, float)
-TSR_EXPORT_UNARY(LogF32, float)
-TSR_EXPORT_UNARY(SqrtF32, float)
-TSR_EXPORT_UNARY(NegF32, float)
-TSR_EXPORT_UNARY(AbsF32, float)
-TSR_EXPORT_UNARY(SigmoidF32, float)
-TSR_EXPORT_UNARY(TanhF32, float)
-TSR_EXPORT_UNARY(ReluF32, float)
-TSR_EXPORT_UNARY(SiluF32, float)
-TSR_EXPORT_UNARY(ExpF64, double)
-TSR_EXPORT_UNARY(LogF64, double)
-TSR_EXPORT_UNARY(SqrtF64, double)
-TSR_EXPORT_UNARY(NegF64, double)
-TSR_EXPORT_UNARY(AbsF64, double)
-TSR_EXPORT_UNARY(SigmoidF64, double)
-TSR_EXPORT_UNARY(TanhF64, double)
-TSR_EXPORT_UNARY(ReluF64, double)
-TSR_EXPORT_UNARY(SiluF64, double)
+#define TSR_EXPORT_UNARY_PAIR(E, op) \
+  TSR_EXPORT_UNARY(E##F32, float) TSR_EXPORT_UNARY(E##F64, double)
+TSR_CPU_UNARY_OPS(TSR_EXPORT_UNARY_PAIR)
+#undef TSR_EXPORT_UNARY_PAIR
 #undef TSR_EXPORT_BINARY
 #undef TSR_EXPORT_UNARY
 
@@ -219,19 +292,17 @@ template <>
 struct Vec<float> {
   static constexpr BinaryFn<float> add = &AddF32_best, sub = &SubF32_best, mul = &MulF32_best,
                                    div = &DivF32_best;
-  static constexpr UnaryFn<float> exp = &ExpF32_best, log = &LogF32_best, sqrt = &SqrtF32_best,
-                                  neg = &NegF32_best, abs = &AbsF32_best,
-                                  sigmoid = &SigmoidF32_best, tanh = &TanhF32_best,
-                                  relu = &ReluF32_best, silu = &SiluF32_best;
+#define TSR_MEMBER(E, op) static constexpr UnaryFn<float> op = &E##F32_best;
+  TSR_CPU_UNARY_OPS(TSR_MEMBER)
+#undef TSR_MEMBER
 };
 template <>
 struct Vec<double> {
   static constexpr BinaryFn<double> add = &AddF64_best, sub = &SubF64_best, mul = &MulF64_best,
                                     div = &DivF64_best;
-  static constexpr UnaryFn<double> exp = &ExpF64_best, log = &LogF64_best, sqrt = &SqrtF64_best,
-                                   neg = &NegF64_best, abs = &AbsF64_best,
-                                   sigmoid = &SigmoidF64_best, tanh = &TanhF64_best,
-                                   relu = &ReluF64_best, silu = &SiluF64_best;
+#define TSR_MEMBER(E, op) static constexpr UnaryFn<double> op = &E##F64_best;
+  TSR_CPU_UNARY_OPS(TSR_MEMBER)
+#undef TSR_MEMBER
 };
 using VecDTypes = DTypeList<DType::Float32, DType::Float64>;
 
@@ -339,33 +410,12 @@ TSR_REGISTER {
   impl_for(ops::sub_op(), kBackendCPU, VecDTypes{}, []<typename T>() { return &sub_kernel<T>; });
   impl_for(ops::mul_op(), kBackendCPU, VecDTypes{}, []<typename T>() { return &mul_kernel<T>; });
   impl_for(ops::div_op(), kBackendCPU, VecDTypes{}, []<typename T>() { return &div_kernel<T>; });
-  impl_for(ops::exp_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
-    return +[](const Tensor& a) { return unary_kernel<T, Vec<T>::exp>(a, ops::exp_op()); };
+#define TSR_REGISTER_UNARY(E, op)                                                           \
+  impl_for(ops::op##_op(), kBackendCPU, VecDTypes{}, []<typename T>() {                     \
+    return +[](const Tensor& a) { return unary_kernel<T, Vec<T>::op>(a, ops::op##_op()); }; \
   });
-  impl_for(ops::log_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
-    return +[](const Tensor& a) { return unary_kernel<T, Vec<T>::log>(a, ops::log_op()); };
-  });
-  impl_for(ops::sqrt_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
-    return +[](const Tensor& a) { return unary_kernel<T, Vec<T>::sqrt>(a, ops::sqrt_op()); };
-  });
-  impl_for(ops::neg_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
-    return +[](const Tensor& a) { return unary_kernel<T, Vec<T>::neg>(a, ops::neg_op()); };
-  });
-  impl_for(ops::abs_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
-    return +[](const Tensor& a) { return unary_kernel<T, Vec<T>::abs>(a, ops::abs_op()); };
-  });
-  impl_for(ops::sigmoid_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
-    return +[](const Tensor& a) { return unary_kernel<T, Vec<T>::sigmoid>(a, ops::sigmoid_op()); };
-  });
-  impl_for(ops::tanh_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
-    return +[](const Tensor& a) { return unary_kernel<T, Vec<T>::tanh>(a, ops::tanh_op()); };
-  });
-  impl_for(ops::relu_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
-    return +[](const Tensor& a) { return unary_kernel<T, Vec<T>::relu>(a, ops::relu_op()); };
-  });
-  impl_for(ops::silu_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
-    return +[](const Tensor& a) { return unary_kernel<T, Vec<T>::silu>(a, ops::silu_op()); };
-  });
+  TSR_CPU_UNARY_OPS(TSR_REGISTER_UNARY)
+#undef TSR_REGISTER_UNARY
 }
 
 }  // namespace tessera::cpu
