@@ -133,8 +133,8 @@ Tensor unary_map(const Tensor& a, F&& f) {
   if (ac.is_contiguous()) {
     const In* x = static_cast<const In*>(ac.data_ptr());
     Out* o = static_cast<Out*>(out.data_ptr());
-    parallel_for(0, ac.numel(), kGrainSize, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) o[i] = f(x[i]);
+    parallel_for(0, ac.numel(), kGrainSize, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) o[i] = f(x[i]);
     });
     return out;
   }
@@ -152,8 +152,8 @@ Tensor binary_map(const Tensor& a, const Tensor& b, const char* op, F&& f) {
     const In* x = static_cast<const In*>(a.data_ptr());
     const In* y = static_cast<const In*>(b.data_ptr());
     Out* o = static_cast<Out*>(out.data_ptr());
-    parallel_for(0, a.numel(), kGrainSize, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) o[i] = f(x[i], y[i]);
+    parallel_for(0, a.numel(), kGrainSize, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) o[i] = f(x[i], y[i]);
     });
     return out;
   }
