@@ -56,12 +56,10 @@ Tensor sdpa_kernel(const Tensor& q, const Tensor& k, const Tensor& v,
   return cast(matmul(softmax(scores, -1), vd), dtype_of<T>);
 }
 
-// The source coordinate of output index j along a dim of in -> out elements.
-double source_index(int64_t j, int64_t in, int64_t out, std::optional<double> scale_factor,
-                    std::string_view coord, bool clamp_negative) {
-  const double ratio = scale_factor && *scale_factor > 0
-                           ? 1.0 / *scale_factor
-                           : static_cast<double>(in) / static_cast<double>(out);
+// The source coordinate of output index j along a dim of in -> out elements; ratio is
+// input units per output unit.
+double source_index(int64_t j, int64_t in, int64_t out, double ratio, std::string_view coord,
+                    bool clamp_negative) {
   if (coord == "align_corners")
     return out > 1
                ? static_cast<double>(j) * static_cast<double>(in - 1) / static_cast<double>(out - 1)
@@ -98,14 +96,14 @@ Tensor resample_dim(const Tensor& x, int64_t d, int64_t out, std::optional<doubl
                                            : (static_cast<double>(j) + 0.5) * ratio;
       set(0, static_cast<int64_t>(std::floor(src)), 1.0);
     } else if (!cubic) {
-      const double src = source_index(j, in, out, scale_factor, coord, true);
+      const double src = source_index(j, in, out, ratio, coord, true);
       const auto i0 = static_cast<int64_t>(std::floor(src));
       const double f = src - static_cast<double>(i0);
       set(0, i0, 1.0 - f);
       set(1, std::min(i0 + 1, in - 1), f);
     } else {
       // Keys' cubic convolution with A = -0.75 over taps i0-1 .. i0+2 (clamped at the border).
-      const double src = source_index(j, in, out, scale_factor, coord, false);
+      const double src = source_index(j, in, out, ratio, coord, false);
       const auto i0 = static_cast<int64_t>(std::floor(src));
       const double f = src - static_cast<double>(i0);
       constexpr double A = -0.75;

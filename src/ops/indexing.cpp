@@ -98,23 +98,15 @@ AlongDim along_dim(const Tensor& target, int64_t dim, const Tensor& index, const
   a.index_values.assign(p, p + iv.numel());
   const int64_t size_d = target.dim() == 0 ? 1 : target.size(d);
   const int64_t stride_d = target.dim() == 0 ? 0 : target.strides()[d];
-  Shape strides(target.strides());
-  if (target.dim() == 0) strides = Shape{0};
-  if (index.dim() == 0) strides = Shape{};
-  std::vector<int64_t> base =
+  // Offsets of index's positions in target with the coordinate along dim left out (its
+  // stride zeroed): that coordinate comes from index's values.
+  Shape strides = target.dim() == 0 ? Shape{0} : Shape(target.strides());
+  if (index.dim() > 0) strides[static_cast<size_t>(d)] = 0;
+  const std::vector<int64_t> base =
       offsets(index.sizes(), index.dim() == 0 ? IntArrayRef() : IntArrayRef(strides));
   a.target.resize(base.size());
-  for (size_t i = 0; i < base.size(); ++i) {
-    // base holds the offset with the coordinate along dim as in index; replace it.
-    int64_t coord = 0;
-    if (index.dim() > 0) {
-      int64_t rest = static_cast<int64_t>(i);
-      for (int64_t k = index.dim() - 1; k > d; --k) rest /= index.size(k);
-      coord = rest % index.size(d);
-    }
-    const int64_t v = checked_index(a.index_values[i], size_d, d, op);
-    a.target[i] = base[i] + (v - coord) * stride_d;
-  }
+  for (size_t i = 0; i < base.size(); ++i)
+    a.target[i] = base[i] + checked_index(a.index_values[i], size_d, d, op) * stride_d;
   return a;
 }
 
