@@ -74,9 +74,50 @@ TEST_P(CpuKernels, UnaryMatchReference) {
   const DType dt = GetParam();
   for (int64_t n : kSizes) {
     const Tensor a = random(n, dt, 3), p = random(n, dt, 4, true);
-    for (OperatorHandle op : {ops::exp_op(), ops::neg_op(), ops::abs_op(), ops::sigmoid_op(),
-                              ops::tanh_op(), ops::relu_op(), ops::silu_op()}) {
+    for (OperatorHandle op :
+         {ops::exp_op(), ops::neg_op(), ops::abs_op(), ops::sigmoid_op(), ops::tanh_op(),
+          ops::relu_op(), ops::silu_op(), ops::exp2_op(), ops::rsqrt_op(), ops::reciprocal_op(),
+          ops::sign_op(), ops::floor_op(), ops::ceil_op(), ops::round_op(), ops::trunc_op(),
+          ops::frac_op(), ops::cosh_op(), ops::erf_op(), ops::selu_op(), ops::mish_op(),
+          ops::softsign_op(), ops::hardsigmoid_op(), ops::hardswish_op()}) {
       expect_same<Tensor(const Tensor&)>(op, "n=" + std::to_string(n), a);
+      expect_same<Tensor(const Tensor&)>(op, "small n=" + std::to_string(n),
+                                         div(a, full({}, 20.0, dt)));
+    }
+    // Halves (round to even), integers and values near the poles of tan.
+    const Tensor halves = div(round(mul(a, full({}, 2.0, dt))), full({}, 2.0, dt));
+    for (OperatorHandle op : {ops::round_op(), ops::floor_op(), ops::ceil_op(), ops::trunc_op(),
+                              ops::frac_op(), ops::exp2_op(), ops::tan_op()}) {
+      expect_same<Tensor(const Tensor&)>(op, "halves n=" + std::to_string(n), halves);
+    }
+    const Tensor poles = add(mul(round(a), full({}, M_PI, dt)), full({}, M_PI / 2 - 1e-3, dt));
+    expect_same<Tensor(const Tensor&)>(ops::tan_op(), "poles n=" + std::to_string(n), poles);
+    expect_same<Tensor(const Tensor&)>(ops::tan_op(), "n=" + std::to_string(n), a);
+    // The activations with parameters, including parameters the vector code leaves to the
+    // reference (clamp bounds crossed, a negative input_scale, a large beta).
+    for (auto [lo, hi] : {std::pair<double, double>{-1.5, 2}, {3, -3}}) {
+      using Sig = Tensor(const Tensor&, const std::optional<Scalar>&, const std::optional<Scalar>&);
+      expect_same<Sig>(ops::clamp_op(), "clamp", a, Scalar(lo), Scalar(hi));
+      expect_same<Sig>(ops::clamp_op(), "clamp min", a, Scalar(lo), std::nullopt);
+      expect_same<Sig>(ops::clamp_op(), "clamp max", a, std::nullopt, Scalar(hi));
+      using HSig = Tensor(const Tensor&, const Scalar&, const Scalar&);
+      expect_same<HSig>(ops::hardtanh_op(), "hardtanh", a, Scalar(lo), Scalar(hi));
+    }
+    using S1 = Tensor(const Tensor&, const Scalar&);
+    expect_same<S1>(ops::leaky_relu_op(), "leaky_relu", a, Scalar(0.1));
+    expect_same<S1>(ops::celu_op(), "celu", a, Scalar(0.7));
+    expect_same<S1>(ops::celu_op(), "celu negative alpha", a, Scalar(-0.7));
+    using S3 = Tensor(const Tensor&, const Scalar&, const Scalar&, const Scalar&);
+    expect_same<S3>(ops::elu_op(), "elu", a, Scalar(1.2), Scalar(0.9), Scalar(1.1));
+    using S2 = Tensor(const Tensor&, const Scalar&, const Scalar&);
+    for (auto [beta, threshold] : {std::pair<double, double>{1, 20}, {2, 5}, {0.5, 100}}) {
+      expect_same<S2>(ops::softplus_op(), "softplus", a, Scalar(beta), Scalar(threshold));
+    }
+    using GSig = Tensor(const Tensor&, std::string_view);
+    for (std::string_view mode : {"none", "tanh"}) {
+      expect_same<GSig>(ops::gelu_op(), std::string("gelu ") + std::string(mode), a, mode);
+      expect_same<GSig>(ops::gelu_op(), std::string("small gelu ") + std::string(mode),
+                        div(a, full({}, 5.0, dt)), mode);
     }
     // Inputs in [-20, 20] and specials: inside and outside each function's vector range.
     for (OperatorHandle op : {ops::sin_op(), ops::cos_op(), ops::asin_op(), ops::acos_op(),
