@@ -165,6 +165,66 @@ TEST_P(CpuKernels, SumMatchesReference) {
                    std::nullopt);
 }
 
+// The reductions of backends/cpu/kernels/reduce.cpp over every block of adjacent dims of
+// a 3-d tensor (rows and columns, tails of each), whole tensors cut into chunks, NaN, and
+// the cases left to the reference (dims not adjacent, strided input, empty).
+TEST_P(CpuKernels, ReductionsMatchReference) {
+  using DimsSig = Tensor(const Tensor&, OptionalIntArrayRef, bool, std::optional<DType>);
+  using ExtremeSig = Tensor(const Tensor&, IntArrayRef, bool);
+  using NormSig = Tensor(const Tensor&, const Scalar&, OptionalIntArrayRef, bool);
+  const DType dt = GetParam();
+  const Tensor v = random(5 * 37 * 19, dt, 9);
+  const Tensor finite = where(isfinite_mask(v), v, full({}, 1.0, dt));
+  const Tensor x = div(finite, full({}, 10.0, dt)).view({5, 37, 19});
+  const Tensor with_nan = where(eq(arange(5 * 37 * 19, DType::Int64).view({5, 37, 19}), full({}, 300, DType::Int64)),
+                   full({}, NAN, dt), x);
+  const std::vector<std::vector<int64_t>> blocks = {{}, {0}, {1}, {2}, {-1}, {0, 1}, {1, 2},
+                                                    {2, 1}, {0, 1, 2}, {0, 2}};
+  for (const Tensor& t : {x, with_nan, x.transpose(0, 2), x.slice(1, 0, 37, 2)}) {
+    for (const auto& dims : blocks) {
+      for (bool keepdim : {false, true}) {
+        const std::string what = fmt::format("dims [{}] keepdim {} shape {}", fmt::join(dims, ","),
+                                             keepdim, t.sizes());
+        expect_same<DimsSig>(ops::sum_op(), what, t, OptionalIntArrayRef(dims), keepdim,
+                             std::nullopt);
+        expect_same<DimsSig>(ops::mean_op(), what, t, OptionalIntArrayRef(dims), keepdim,
+                             std::nullopt);
+        expect_same<ExtremeSig>(ops::amax_op(), what, t, IntArrayRef(dims), keepdim);
+        expect_same<ExtremeSig>(ops::amin_op(), what, t, IntArrayRef(dims), keepdim);
+        for (double ord : {1.0, 2.0, double(INFINITY), 3.0}) {
+          expect_same<NormSig>(ops::vector_norm_op(), what + fmt::format(" ord {}", ord), t,
+                               Scalar(ord), OptionalIntArrayRef(dims), keepdim);
+        }
+        if (!dims.empty()) {
+          expect_same<ExtremeSig>(ops::logsumexp_op(), what, t, IntArrayRef(dims), keepdim);
+        }
+      }
+    }
+    for (int64_t d : {0, 1, 2}) {
+      using ProdSig = Tensor(const Tensor&, int64_t, bool, std::optional<DType>);
+      expect_same<ProdSig>(ops::prod_dim_op(), "prod dim", t, d, false, std::nullopt);
+    }
+    expect_same<Tensor(const Tensor&)>(ops::max_op(), "max", t);
+    expect_same<Tensor(const Tensor&)>(ops::min_op(), "min", t);
+  }
+  // Whole tensors of several chunks, with the product kept finite.
+  const Tensor big = add(div(random(200000, dt, 10), full({}, 1e4, dt)), full({}, 1.0, dt));
+  const Tensor big_finite = where(isfinite_mask(big), big, full({}, 1.0, dt));
+  expect_same<Tensor(const Tensor&)>(ops::max_op(), "max of chunks", big);
+  expect_same<Tensor(const Tensor&)>(ops::min_op(), "min of chunks", big_finite);
+  expect_same<Tensor(const Tensor&, std::optional<DType>)>(ops::prod_op(), "prod of chunks",
+                                                           big_finite.slice(0, 0, 3000),
+                                                           std::nullopt);
+  expect_same<DimsSig>(ops::sum_op(), "sum of chunks", big_finite,
+                       OptionalIntArrayRef(std::nullopt), false, std::nullopt);
+  // Infinite rows of logsumexp, and an empty tensor.
+  const Tensor inf_rows = full({2, 3}, -INFINITY, dt);
+  expect_same<ExtremeSig>(ops::logsumexp_op(), "-inf rows", inf_rows, IntArrayRef({1}), false);
+  expect_same<ExtremeSig>(ops::logsumexp_op(), "inf rows", neg(inf_rows), IntArrayRef({1}), false);
+  expect_same<DimsSig>(ops::sum_op(), "empty", zeros({0, 3}, dt), OptionalIntArrayRef({0}), false,
+                       std::nullopt);
+}
+
 TEST(CpuMatmul, MatchesReference) {
   using Sig = Tensor(const Tensor&, const Tensor&);
   manual_seed(11);
