@@ -225,6 +225,62 @@ TEST_P(CpuKernels, ReductionsMatchReference) {
                        std::nullopt);
 }
 
+// softmax, log_softmax, layer_norm, rms_norm and batch_norm of normalize.cpp: rows across
+// the vector tails, masked (-inf) and NaN rows, and the cases left to the reference.
+TEST_P(CpuKernels, NormalizationsMatchReference) {
+  const DType dt = GetParam();
+  using SoftmaxSig = Tensor(const Tensor&, int64_t, std::optional<DType>);
+  using LayerNormSig = Tensor(const Tensor&, IntArrayRef, const std::optional<Tensor>&,
+                              const std::optional<Tensor>&, double);
+  using RmsNormSig = Tensor(const Tensor&, IntArrayRef, const std::optional<Tensor>&,
+                            std::optional<double>);
+  using BatchNormSig = Tensor(const Tensor&, const std::optional<Tensor>&,
+                              const std::optional<Tensor>&, const std::optional<Tensor>&,
+                              const std::optional<Tensor>&, bool, double, double);
+  for (int64_t n : {1, 7, 8, 17, 33, 100}) {
+    const Tensor v = random(4 * n, dt, 12);
+    const Tensor x = div(where(isfinite_mask(v), v, full({}, 1.0, dt)), full({}, 4.0, dt))
+                         .view({4, n});
+    // Row 1 masked at even positions, row 2 all -inf, row 3 with a NaN.
+    const Tensor col = arange(n, DType::Int64);
+    const Tensor row = arange(4, DType::Int64).view({4, 1});
+    Tensor masked = where(logical_and(eq(row, full({}, 1, DType::Int64)),
+                                      eq(remainder(col, full({}, 2, DType::Int64)),
+                                         full({}, 0, DType::Int64))),
+                          full({}, -INFINITY, dt), x);
+    masked = where(eq(row, full({}, 2, DType::Int64)), full({}, -INFINITY, dt), masked);
+    masked = where(logical_and(eq(row, full({}, 3, DType::Int64)), eq(col, full({}, 0, DType::Int64))),
+                   full({}, NAN, dt), masked);
+    const std::string what = "n=" + std::to_string(n);
+    for (const Tensor& t : {x, masked, x.t()}) {
+      expect_same<SoftmaxSig>(ops::softmax_op(), what, t, -1, std::nullopt);
+      expect_same<SoftmaxSig>(ops::log_softmax_op(), what, t, -1, std::nullopt);
+      expect_same<SoftmaxSig>(ops::softmax_op(), what + " dim 0", t, 0, std::nullopt);
+    }
+    const Tensor w = random(n, dt, 13), b = random(n, dt, 14);
+    const Tensor wf = where(isfinite_mask(w), w, full({}, 1.0, dt));
+    const Tensor bf = where(isfinite_mask(b), b, full({}, 1.0, dt));
+    for (const auto& [wt, bt] : {std::pair<std::optional<Tensor>, std::optional<Tensor>>{wf, bf},
+                                 {std::nullopt, std::nullopt}, {wf, std::nullopt}}) {
+      expect_same<LayerNormSig>(ops::layer_norm_op(), what, x, IntArrayRef({n}), wt, bt, 1e-5);
+      expect_same<RmsNormSig>(ops::rms_norm_op(), what, x, IntArrayRef({n}), wt, std::nullopt);
+      expect_same<LayerNormSig>(ops::layer_norm_op(), what + " 2-d", x, IntArrayRef({4, n}),
+                                std::nullopt, std::nullopt, 1e-5);
+    }
+    // batch_norm over [2, 4, n] with per-channel statistics (variance positive).
+    const Tensor x3 = x.view({1, 4, n}).expand({2, 4, n}).contiguous();
+    const Tensor mean = random(4, dt, 15), var = add(abs(random(4, dt, 16, true)), full({}, 0.5, dt));
+    const Tensor meanf = where(isfinite_mask(mean), mean, full({}, 0.0, dt));
+    const Tensor varf = where(isfinite_mask(var), var, full({}, 1.0, dt));
+    const Tensor cw = div(meanf, full({}, 3.0, dt)), cb = neg(meanf);
+    expect_same<BatchNormSig>(ops::batch_norm_op(), what, x3, cw, cb, meanf, varf, false, 0.1, 1e-5);
+    expect_same<BatchNormSig>(ops::batch_norm_op(), what + " no affine", x3, std::nullopt,
+                              std::nullopt, meanf, varf, false, 0.1, 1e-5);
+    expect_same<BatchNormSig>(ops::batch_norm_op(), what + " strided", x3.transpose(0, 2), cw, cb,
+                              meanf.slice(0, 0, 4), varf, false, 0.1, 1e-5);
+  }
+}
+
 TEST(CpuMatmul, MatchesReference) {
   using Sig = Tensor(const Tensor&, const Tensor&);
   manual_seed(11);
