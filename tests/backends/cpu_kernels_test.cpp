@@ -298,8 +298,69 @@ TEST(CpuMatmul, MatchesReference) {
   expect_same<Sig>(ops::matmul_op(), "transposed b", mat({3, 5}), b.t());
   expect_same<Sig>(ops::matmul_op(), "strided a (reference)", mat({4, 10}).slice(1, 0, 10, 2),
                    mat({5, 2}));
-  expect_same<Sig>(ops::matmul_op(), "broadcast batch (reference)", mat({2, 1, 3, 4}),
-                   mat({3, 4, 2}));
+  expect_same<Sig>(ops::matmul_op(), "broadcast batch", mat({2, 1, 3, 4}), mat({3, 4, 2}));
+  // Batched transposed views, as attention's q k^T, and a batch broadcast against a matrix.
+  const Tensor q = mat({2, 3, 5, 4}), k = mat({2, 3, 6, 4});
+  expect_same<Sig>(ops::matmul_op(), "q k^T", q, k.transpose(-2, -1));
+  expect_same<Sig>(ops::matmul_op(), "a^T b", q.transpose(-2, -1), k.transpose(-2, -1).transpose(-2, -1).slice(2, 0, 5));
+  expect_same<Sig>(ops::matmul_op(), "matrix x batch", mat({7, 5}), q);
+  expect_same<Sig>(ops::matmul_op(), "strided batch", q.slice(1, 0, 3, 2), mat({4, 3}));
+  expect_same<Sig>(ops::matmul_op(), "expanded rows (reference)", mat({1, 4}).expand({3, 4}),
+                   mat({2, 4, 2}));
+  expect_same<Sig>(ops::matmul_op(), "empty batch", mat({0, 3, 4}), mat({4, 2}));
+  expect_same<Sig>(ops::matmul_op(), "batch x vector (reference)", mat({2, 3, 4}), mat({4}));
+}
+
+// einsum as a batched matmul, and float32 attention, against the reference kernels.
+TEST(CpuEinsum, MatchesReference) {
+  using Sig = Tensor(std::string_view, TensorList);
+  manual_seed(12);
+  auto mat = [](IntArrayRef shape, DType dt) { return (rand(shape) * 4.0 - 2.0).to(dt); };
+  const std::vector<std::tuple<std::string, std::vector<int64_t>, std::vector<int64_t>>> cases = {
+      {"bhqd,bhkd->bhqk", {1, 3, 5, 4}, {1, 3, 6, 4}},
+      {"ij,jk->ik", {3, 4}, {4, 5}},
+      {"ij, kj -> ki", {3, 4}, {5, 4}},
+      {"i,j->ij", {3}, {4}},
+      {"ij,ij->i", {3, 4}, {3, 4}},
+      {"bij,bjk->bik", {2, 3, 4}, {2, 4, 5}},
+      {"abc,cd->dba", {2, 3, 4}, {4, 5}},
+      {"ij,jk", {3, 4}, {4, 5}},          // implicit output: the reference's
+      {"ij,j->", {3, 4}, {4}},            // i summed within one operand: the reference's
+      {"ij,jk->ik", {3, 1}, {4, 5}},      // broadcast label: the reference's
+  };
+  for (DType dt : {DType::Float32, DType::Float64}) {
+    for (const auto& [eq, sa, sb] : cases) {
+      const std::vector<Tensor> ts = {mat(sa, dt), mat(sb, dt)};
+      const auto typed = ops::einsum_op().typed<Sig>();
+      const Tensor ref = typed.redispatch(kBackendReference, eq, ts);
+      EXPECT_EQ(testing::compare_tensors(typed.call(eq, ts), ref), "") << eq << " " << dt;
+    }
+  }
+  // Bad equations keep the reference's errors.
+  EXPECT_THROW(einsum("ij,jk->iz", {mat({3, 4}, DType::Float32), mat({4, 5}, DType::Float32)}),
+               Error);
+}
+
+TEST(CpuAttention, MatchesReference) {
+  using Sig = Tensor(const Tensor&, const Tensor&, const Tensor&, const std::optional<Tensor>&,
+                     double, bool, std::optional<double>);
+  manual_seed(13);
+  auto mat = [](IntArrayRef shape) { return rand(shape) * 2.0 - 1.0; };
+  const Tensor q = mat({2, 3, 5, 8}), k = mat({2, 3, 7, 8}), v = mat({2, 3, 7, 6});
+  const Tensor float_mask = mat({5, 7}), bool_mask = gt(mat({5, 7}), full({}, -0.5));
+  const auto typed = ops::scaled_dot_product_attention_op().typed<Sig>();
+  for (const auto& [mask, causal, what] :
+       std::vector<std::tuple<std::optional<Tensor>, bool, std::string>>{
+           {std::nullopt, false, "plain"},
+           {std::nullopt, true, "causal"},
+           {float_mask, false, "float mask"},
+           {bool_mask, false, "bool mask (reference)"}}) {
+    for (std::optional<double> scale : {std::optional<double>(), std::optional<double>(0.3)}) {
+      const Tensor ref = typed.redispatch(kBackendReference, q, k, v, mask, 0.0, causal, scale);
+      EXPECT_EQ(testing::compare_tensors(typed.call(q, k, v, mask, 0.0, causal, scale), ref), "")
+          << what;
+    }
+  }
 }
 
 TEST(CpuConvolution, MatchesReference) {

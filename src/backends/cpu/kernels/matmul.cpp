@@ -1,8 +1,10 @@
 // float32 matmul on the cpu backend through oneDNN's sgemm: a matrix or a batch of rows
-// ([..., M, K]) times a matrix ([K, N], contiguous or a transposed contiguous one), and
-// equal-batch 3-D products. Other cases go to the reference kernel.
+// ([..., M, K]) times a matrix, and batched products with broadcast batch dims, whose
+// matrices are contiguous or transposed views (no copies). Other cases (1-D right operands
+// of batches, other strides) go to the reference kernel.
 #include <oneapi/dnnl/dnnl.h>
 
+#include "core/parallel.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
 
@@ -11,29 +13,77 @@ namespace {
 
 using MatmulSig = Tensor(const Tensor&, const Tensor&);
 
-// B as sgemm sees it: its row-major data and whether it is transposed.
+// A matrix as sgemm sees it: row-major data with a leading dimension, maybe transposed.
 struct Operand {
   const float* data;
   char trans;
   int64_t ld;
 };
 
+// The last two dims of m ([rows, cols] with strides s) as an sgemm operand: rows of
+// contiguous elements ('N'), or columns of them ('T', a transposed view); nullopt when
+// neither. data is m's first matrix; batch offsets are added by the caller.
 std::optional<Operand> as_operand(const Tensor& m) {
-  if (m.is_contiguous()) return Operand{static_cast<const float*>(m.data_ptr()), 'N', m.size(-1)};
-  if (m.dim() == 2 && m.stride(0) == 1 && m.stride(1) == m.size(0)) {  // m.t() of a contiguous one
-    return Operand{static_cast<const float*>(m.data_ptr()), 'T', m.size(0)};
+  const int64_t rows = m.size(-2), cols = m.size(-1), s0 = m.stride(-2), s1 = m.stride(-1);
+  const auto* data = static_cast<const float*>(m.data_ptr());
+  if ((s1 == 1 || cols == 1) && (s0 >= cols || rows == 1)) {
+    return Operand{data, 'N', std::max<int64_t>({s0, cols, 1})};
+  }
+  if ((s0 == 1 || rows == 1) && (s1 >= rows || cols == 1)) {
+    return Operand{data, 'T', std::max<int64_t>({s1, rows, 1})};
   }
   return std::nullopt;
 }
 
-void sgemm(int64_t m, int64_t n, int64_t k, const float* a, const Operand& b, float* c) {
+// C[m, n] (contiguous) = A[m, k] B[k, n].
+void sgemm(int64_t m, int64_t n, int64_t k, const Operand& a, const Operand& b, float* c) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     std::fill(c, c + m * n, 0.0f);
     return;
   }
-  const dnnl_status_t st = dnnl_sgemm('N', b.trans, m, n, k, 1.0f, a, k, b.data, b.ld, 0.0f, c, n);
+  const dnnl_status_t st =
+      dnnl_sgemm(a.trans, b.trans, m, n, k, 1.0f, a.data, a.ld, b.data, b.ld, 0.0f, c, n);
   TSR_ASSERT(st == dnnl_success, "dnnl_sgemm failed with status ", static_cast<int>(st));
+}
+
+// [..., M, K] x [..., K, N] with broadcast batch dims, each matrix an sgemm operand; batches
+// are split over the intra-op threads.
+Tensor batched(const Tensor& a, const Tensor& b) {
+  const int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
+  const Shape batch =
+      broadcast_shapes(IntArrayRef(a.sizes().data(), a.dim() - 2),
+                       IntArrayRef(b.sizes().data(), b.dim() - 2), "matmul");
+  Shape out_shape = batch;
+  out_shape.push_back(m);
+  out_shape.push_back(n);
+  Shape ea = batch, eb = batch;
+  ea.push_back(m);
+  ea.push_back(k);
+  eb.push_back(k);
+  eb.push_back(n);
+  const Tensor xa = a.expand(ea), xb = b.expand(eb);
+  const auto oa = as_operand(xa), ob = as_operand(xb);
+  TSR_ASSERT(oa && ob, "matmul: operands checked by the caller");
+  Tensor out = empty(out_shape, TensorOptions(DType::Float32, output_device({&a, &b})));
+  const int64_t count = checked_numel(batch, "matmul");
+  const auto nb = static_cast<int64_t>(batch.size());
+  float* o = static_cast<float*>(out.data_ptr());
+  parallel_for(0, count, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(m * n * k / 64, 1)),
+               [&](int64_t i0, int64_t i1) {
+                 for (int64_t i = i0; i < i1; ++i) {
+                   int64_t rest = i, off_a = 0, off_b = 0;
+                   for (int64_t d = nb - 1; d >= 0; --d) {
+                     const int64_t idx = rest % batch[static_cast<size_t>(d)];
+                     rest /= batch[static_cast<size_t>(d)];
+                     off_a += idx * xa.stride(d);
+                     off_b += idx * xb.stride(d);
+                   }
+                   sgemm(m, n, k, {oa->data + off_a, oa->trans, oa->ld},
+                         {ob->data + off_b, ob->trans, ob->ld}, o + i * m * n);
+                 }
+               });
+  return out;
 }
 
 Tensor matmul_kernel(const Tensor& a, const Tensor& b) {
@@ -41,6 +91,7 @@ Tensor matmul_kernel(const Tensor& a, const Tensor& b) {
   const bool f32 = a.dtype() == DType::Float32 && b.dtype() == DType::Float32;
   if (f32 && a.dim() >= 1 && a.is_contiguous() && b.dim() == 2 && a.size(-1) == b.size(0)) {
     if (const auto ob = as_operand(b)) {
+      // A batch of rows times one matrix: one sgemm over all rows.
       const int64_t k = b.size(0), n = b.size(1);
       Shape out_shape(a.sizes());
       out_shape.back() = n;
@@ -48,21 +99,14 @@ Tensor matmul_kernel(const Tensor& a, const Tensor& b) {
       const int64_t rows =
           a.dim() == 1 ? 1 : checked_numel(IntArrayRef(a.sizes().data(), a.dim() - 1), "matmul");
       Tensor out = empty(out_shape, TensorOptions(DType::Float32, output_device({&a, &b})));
-      sgemm(rows, n, k, static_cast<const float*>(a.data_ptr()), *ob,
+      sgemm(rows, n, k, {static_cast<const float*>(a.data_ptr()), 'N', k}, *ob,
             static_cast<float*>(out.data_ptr()));
       return out;
     }
   }
-  if (f32 && a.dim() == 3 && b.dim() == 3 && a.size(0) == b.size(0) && a.size(2) == b.size(1) &&
-      a.is_contiguous() && b.is_contiguous()) {
-    const int64_t batch = a.size(0), m = a.size(1), k = a.size(2), n = b.size(2);
-    Tensor out = empty({batch, m, n}, TensorOptions(DType::Float32, output_device({&a, &b})));
-    for (int64_t i = 0; i < batch; ++i) {
-      const Operand ob{static_cast<const float*>(b.data_ptr()) + i * k * n, 'N', n};
-      sgemm(m, n, k, static_cast<const float*>(a.data_ptr()) + i * m * k, ob,
-            static_cast<float*>(out.data_ptr()) + i * m * n);
-    }
-    return out;
+  if (f32 && a.dim() >= 2 && b.dim() >= 2 && a.size(-1) == b.size(-2) && as_operand(a) &&
+      as_operand(b)) {
+    return batched(a, b);
   }
   return op.redispatch(kBackendReference, a, b);
 }
