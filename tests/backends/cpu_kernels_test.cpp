@@ -67,6 +67,18 @@ TEST_P(CpuKernels, BinaryMatchReference) {
     expect_same<DivSig>(ops::div_op(), "n=" + std::to_string(n), a, b, std::nullopt);
     expect_same<DivSig>(ops::div_op(), "floor n=" + std::to_string(n), a, b,
                         std::string_view("floor"));
+    // Rows broadcast along leading dims, either side: [n] with [2, 3, n], [3, n] with [2, 3, n].
+    const Tensor big = random(6 * n, dt, 5).view({2, 3, n});
+    const Tensor rows = random(3 * n, dt, 6).view({3, n});
+    for (const Tensor& small : {a, a.view({1, n}), rows}) {
+      const std::string what = fmt::format("rows {} with {}", small.sizes(), big.sizes());
+      expect_same<Sig>(ops::add_op(), what, big, small, Scalar(2));
+      expect_same<Sig>(ops::sub_op(), what, small, big, Scalar(1));
+      expect_same<Tensor(const Tensor&, const Tensor&)>(ops::mul_op(), what, small, big);
+      expect_same<DivSig>(ops::div_op(), what, big, small, std::nullopt);
+    }
+    expect_same<Sig>(ops::add_op(), "column (reference)", big, random(3, dt, 7).view({3, 1}),
+                     Scalar(1));
   }
 }
 

@@ -1,8 +1,8 @@
 // Vectorised cpu kernels for float32/float64 elementwise arithmetic (Highway, with the
 // instruction set chosen at run time), split over the intra-op threads above kGrainSize
-// elements; the unary math ops are in unary.cpp. Contiguous inputs of one shape, or one of
-// them a single element, take the vector loops; every other case is handed to the
-// reference kernel. See Note [CPU elementwise kernels].
+// elements; the unary math ops are in unary.cpp. Contiguous inputs of one shape, one of
+// them a single element, or one a row broadcast along the other's leading dims take the
+// vector loops; every other case is handed to the reference kernel. See Note [CPU elementwise kernels].
 //
 // Note [CPU elementwise kernels]
 // Each kernel here is registered for (op, cpu, float32|float64) and covers the cases that
@@ -121,9 +121,23 @@ struct Vec<double> {
 };
 using VecDTypes = DTypeList<DType::Float32, DType::Float64>;
 
-// The vector loop for contiguous operands of dtype T: same shape, or one a single element
-// (a scalar or a wrapped number) whose shape broadcasts into the other's. Returns an
-// undefined tensor when the case is not covered.
+// The elements of small when its shape is the trailing dims of big's (small having no more
+// dims than big): big is then rows of that many elements, each combined with small, as a
+// bias added to [batch, seq, hidden]. 0 otherwise.
+int64_t row_broadcast(const Tensor& big, const Tensor& small) {
+  if (small.dim() > big.dim() || small.numel() <= 1) return 0;
+  int64_t lead = 0;  // small's leading 1s broadcast like the rows
+  while (small.size(lead) == 1) ++lead;
+  for (int64_t i = 1; i <= small.dim() - lead; ++i) {
+    if (small.size(-i) != big.size(-i)) return 0;
+  }
+  return small.numel();
+}
+
+// The vector loop for contiguous operands of dtype T: same shape, one a single element (a
+// scalar or a wrapped number) whose shape broadcasts into the other's, or one a row
+// broadcast along the other's leading dims. Returns an undefined tensor when the case is
+// not covered.
 // A few elements are done inline: the vector call would cost more than the work.
 constexpr int64_t kInlineElements = 8;
 
@@ -135,13 +149,26 @@ Tensor try_binary(const Tensor& a, const Tensor& b, T alpha, BinaryFn<T> fn, Sca
   const bool same = a.sizes().equals(b.sizes());
   const bool a_scalar = !same && a.numel() == 1 && a.dim() <= b.dim();
   const bool b_scalar = !same && b.numel() == 1 && b.dim() <= a.dim();
-  if (!same && !a_scalar && !b_scalar) return {};
-  const Tensor& big = a_scalar ? b : a;
+  const int64_t a_row = same || a_scalar || b_scalar ? 0 : row_broadcast(b, a);
+  const int64_t b_row = same || a_scalar || b_scalar || a_row ? 0 : row_broadcast(a, b);
+  if (!same && !a_scalar && !b_scalar && !a_row && !b_row) return {};
+  const Tensor& big = a_scalar || a_row ? b : a;
   Tensor out = empty(big.sizes(), TensorOptions(dtype_of<T>, output_device({&a, &b})));
   const T* pa = static_cast<const T*>(a.data_ptr());
   const T* pb = static_cast<const T*>(b.data_ptr());
   T* po = static_cast<T*>(out.data_ptr());
   const int64_t n = out.numel();
+  if (a_row || b_row) {
+    // Rows of the big operand, each with the whole small one.
+    const int64_t w = a_row + b_row;
+    parallel_for(0, n / w, std::max<int64_t>(1, kGrainSize / w), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        fn(pa + (a_row ? 0 : r * w), 1, pb + (b_row ? 0 : r * w), 1, alpha, po + r * w,
+           static_cast<size_t>(w));
+      }
+    });
+    return out;
+  }
   if (n <= kInlineElements) {
     for (int64_t i = 0; i < n; ++i)
       po[i] = scalar(pa[a_scalar ? 0 : i], pb[b_scalar ? 0 : i], alpha);
