@@ -77,8 +77,18 @@ TEST_P(CpuKernels, BinaryMatchReference) {
       expect_same<Tensor(const Tensor&, const Tensor&)>(ops::mul_op(), what, small, big);
       expect_same<DivSig>(ops::div_op(), what, big, small, std::nullopt);
     }
-    expect_same<Sig>(ops::add_op(), "column (reference)", big, random(3, dt, 7).view({3, 1}),
-                     Scalar(1));
+    // A column, an outer product, transposed operands and a strided last dim (reference).
+    const Tensor column = random(3, dt, 7).view({3, 1});
+    const Tensor other = random(6 * n, dt, 8).view({2, 3, n});
+    using PlainSig = Tensor(const Tensor&, const Tensor&);
+    for (OperatorHandle op : {ops::mul_op(), ops::maximum_op(), ops::minimum_op()}) {
+      expect_same<PlainSig>(op, "column", big, column);
+      expect_same<PlainSig>(op, "outer", column, a.view({1, n}));
+      expect_same<PlainSig>(op, "transposed", big.transpose(0, 1), other.transpose(0, 1));
+      expect_same<PlainSig>(op, "transposed last", big.transpose(1, 2), other.transpose(1, 2));
+      expect_same<PlainSig>(op, "same", a, b);
+      expect_same<PlainSig>(op, "scalar", s, b);
+    }
   }
 }
 

@@ -1,8 +1,9 @@
 // Vectorised cpu kernels for float32/float64 elementwise arithmetic (Highway, with the
 // instruction set chosen at run time), split over the intra-op threads above kGrainSize
-// elements; the unary math ops are in unary.cpp. Contiguous inputs of one shape, one of
-// them a single element, or one a row broadcast along the other's leading dims take the
-// vector loops; every other case is handed to the reference kernel. See Note [CPU elementwise kernels].
+// elements; the unary math ops are in unary.cpp. Operands of the op's dtype whose
+// broadcast, after merging dims, has a last dim each operand reads contiguously or not at
+// all (same shapes, scalars, a bias row, an outer product) take the vector loops, row by
+// row; every other case is handed to the reference kernel. See Note [CPU elementwise kernels].
 //
 // Note [CPU elementwise kernels]
 // Each kernel here is registered for (op, cpu, float32|float64) and covers the cases that
@@ -29,9 +30,15 @@ HWY_BEFORE_NAMESPACE();
 namespace tessera::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-enum class Binary { Add, Sub, Mul, Div };
+#ifndef TSR_CPU_BINARY_OPS
+#define TSR_CPU_BINARY_OPS(X) X(Add) X(Sub) X(Mul) X(Div) X(Maximum) X(Minimum)
+#endif
+#define TSR_ENUMERATOR(E) E,
+enum class Binary { TSR_CPU_BINARY_OPS(TSR_ENUMERATOR) };
+#undef TSR_ENUMERATOR
 
-// out[i] = a[i] op alpha*b[i]; a_step/b_step are 1, or 0 for a broadcast scalar.
+// out[i] = a[i] op b[i] (add and sub with b scaled by alpha); a_step/b_step are 1, or 0
+// for an operand broadcast along the row.
 template <Binary Op, typename T>
 HWY_INLINE void BinaryLoop(const T* a, size_t a_step, const T* b, size_t b_step, T alpha, T* out,
                            size_t n) {
@@ -46,6 +53,11 @@ HWY_INLINE void BinaryLoop(const T* a, size_t a_step, const T* b, size_t b_step,
     if constexpr (Op == Binary::Sub) return hn::NegMulAdd(valpha, y, x);
     if constexpr (Op == Binary::Mul) return hn::Mul(x, y);
     if constexpr (Op == Binary::Div) return hn::Div(x, y);
+    if constexpr (Op == Binary::Maximum || Op == Binary::Minimum) {
+      // NaN wins: a NaN operand gives NaN through the sum.
+      const auto best = Op == Binary::Maximum ? hn::Max(x, y) : hn::Min(x, y);
+      return hn::IfThenElse(hn::Or(hn::IsNaN(x), hn::IsNaN(y)), hn::Add(x, y), best);
+    }
   };
   size_t i = 0;
   for (; i + lanes <= n; i += lanes)
@@ -56,21 +68,21 @@ HWY_INLINE void BinaryLoop(const T* a, size_t a_step, const T* b, size_t b_step,
     if constexpr (Op == Binary::Sub) out[i] = std::fma(-alpha, y, x);
     if constexpr (Op == Binary::Mul) out[i] = x * y;
     if constexpr (Op == Binary::Div) out[i] = x / y;
+    if constexpr (Op == Binary::Maximum) out[i] = x != x || y != y ? x + y : std::max(x, y);
+    if constexpr (Op == Binary::Minimum) out[i] = x != x || y != y ? x + y : std::min(x, y);
   }
 }
 
-#define TSR_BINARY_ENTRY(Name, Op, T)                                                  \
-  void Name(const T* a, size_t as, const T* b, size_t bs, T alpha, T* out, size_t n) { \
-    BinaryLoop<Binary::Op, T>(a, as, b, bs, alpha, out, n);                            \
+#define TSR_BINARY_ENTRY(Op)                                                                    \
+  void Op##F32(const float* a, size_t as, const float* b, size_t bs, float alpha, float* out,   \
+               size_t n) {                                                                      \
+    BinaryLoop<Binary::Op, float>(a, as, b, bs, alpha, out, n);                                 \
+  }                                                                                             \
+  void Op##F64(const double* a, size_t as, const double* b, size_t bs, double alpha, double* out, \
+               size_t n) {                                                                      \
+    BinaryLoop<Binary::Op, double>(a, as, b, bs, alpha, out, n);                                \
   }
-TSR_BINARY_ENTRY(AddF32, Add, float)
-TSR_BINARY_ENTRY(SubF32, Sub, float)
-TSR_BINARY_ENTRY(MulF32, Mul, float)
-TSR_BINARY_ENTRY(DivF32, Div, float)
-TSR_BINARY_ENTRY(AddF64, Add, double)
-TSR_BINARY_ENTRY(SubF64, Sub, double)
-TSR_BINARY_ENTRY(MulF64, Mul, double)
-TSR_BINARY_ENTRY(DivF64, Div, double)
+TSR_CPU_BINARY_OPS(TSR_BINARY_ENTRY)
 #undef TSR_BINARY_ENTRY
 
 }  // namespace tessera::cpu::HWY_NAMESPACE
@@ -90,93 +102,125 @@ using BinaryFn = void (*)(const T*, size_t, const T*, size_t, T, T*, size_t);
 
 // One exported entry and one dispatching wrapper per (op, type): the wrapper calls the
 // best target this machine supports.
-#define TSR_EXPORT_BINARY(Name, T)                                                          \
-  HWY_EXPORT(Name);                                                                         \
-  void Name##_best(const T* a, size_t as, const T* b, size_t bs, T alpha, T* o, size_t n) { \
-    HWY_DYNAMIC_DISPATCH(Name)(a, as, b, bs, alpha, o, n);                                  \
+#define TSR_EXPORT_BINARY(Op)                                                               \
+  HWY_EXPORT(Op##F32);                                                                      \
+  HWY_EXPORT(Op##F64);                                                                      \
+  void Op##F32_best(const float* a, size_t as, const float* b, size_t bs, float al, float* o, \
+                    size_t n) {                                                             \
+    HWY_DYNAMIC_DISPATCH(Op##F32)(a, as, b, bs, al, o, n);                                  \
+  }                                                                                         \
+  void Op##F64_best(const double* a, size_t as, const double* b, size_t bs, double al,      \
+                    double* o, size_t n) {                                                  \
+    HWY_DYNAMIC_DISPATCH(Op##F64)(a, as, b, bs, al, o, n);                                  \
   }
-TSR_EXPORT_BINARY(AddF32, float)
-TSR_EXPORT_BINARY(SubF32, float)
-TSR_EXPORT_BINARY(MulF32, float)
-TSR_EXPORT_BINARY(DivF32, float)
-TSR_EXPORT_BINARY(AddF64, double)
-TSR_EXPORT_BINARY(SubF64, double)
-TSR_EXPORT_BINARY(MulF64, double)
-TSR_EXPORT_BINARY(DivF64, double)
+TSR_CPU_BINARY_OPS(TSR_EXPORT_BINARY)
+#undef TSR_EXPORT_BINARY
 
 namespace {
 
 // The vector entry points of an element type.
 template <typename T>
 struct Vec;
+#define TSR_MEMBER(Op) static constexpr BinaryFn<float> Op = &Op##F32_best;
 template <>
 struct Vec<float> {
-  static constexpr BinaryFn<float> add = &AddF32_best, sub = &SubF32_best, mul = &MulF32_best,
-                                   div = &DivF32_best;
+  TSR_CPU_BINARY_OPS(TSR_MEMBER)
 };
+#undef TSR_MEMBER
+#define TSR_MEMBER(Op) static constexpr BinaryFn<double> Op = &Op##F64_best;
 template <>
 struct Vec<double> {
-  static constexpr BinaryFn<double> add = &AddF64_best, sub = &SubF64_best, mul = &MulF64_best,
-                                    div = &DivF64_best;
+  TSR_CPU_BINARY_OPS(TSR_MEMBER)
 };
+#undef TSR_MEMBER
 using VecDTypes = DTypeList<DType::Float32, DType::Float64>;
 
-// The elements of small when its shape is the trailing dims of big's (small having no more
-// dims than big): big is then rows of that many elements, each combined with small, as a
-// bias added to [batch, seq, hidden]. 0 otherwise.
-int64_t row_broadcast(const Tensor& big, const Tensor& small) {
-  if (small.dim() > big.dim() || small.numel() <= 1) return 0;
-  int64_t lead = 0;  // small's leading 1s broadcast like the rows
-  while (small.size(lead) == 1) ++lead;
-  for (int64_t i = 1; i <= small.dim() - lead; ++i) {
-    if (small.size(-i) != big.size(-i)) return 0;
+// The broadcast of a and b as rows: the output (contiguous, of shape `shape`) is rows of
+// `inner` elements; row r reads a from a + offset (a_step 1 along the row, or 0: one
+// element repeated), likewise b. Dims are merged where both operands allow, so same
+// shapes are one row and [8, 128, 768] + [768] is 1024 rows of 768.
+struct RowPlan {
+  Shape shape;
+  SmallVector<int64_t, 6> sizes, a_strides, b_strides;  // the outer dims, merged
+  int64_t rows = 1, inner = 1, a_step = 0, b_step = 0;
+
+  std::pair<int64_t, int64_t> offsets(int64_t row) const {
+    int64_t oa = 0, ob = 0;
+    for (size_t d = sizes.size(); d-- > 0;) {
+      const int64_t i = row % sizes[d];
+      row /= sizes[d];
+      oa += i * a_strides[d];
+      ob += i * b_strides[d];
+    }
+    return {oa, ob};
   }
-  return small.numel();
+};
+
+// nullopt when the shapes do not broadcast (the reference reports it) or the last merged
+// dim is strided in an operand.
+std::optional<RowPlan> plan_rows(const Tensor& a, const Tensor& b) {
+  const int64_t nd = std::max(a.dim(), b.dim());
+  RowPlan p;
+  p.shape = Shape(static_cast<size_t>(nd), 1);
+  struct Dim {
+    int64_t size, sa, sb;
+  };
+  SmallVector<Dim, 6> dims;
+  for (int64_t i = 0; i < nd; ++i) {
+    const int64_t ia = i - (nd - a.dim()), ib = i - (nd - b.dim());
+    const int64_t da = ia >= 0 ? a.size(ia) : 1, db = ib >= 0 ? b.size(ib) : 1;
+    if (da != db && da != 1 && db != 1) return std::nullopt;
+    const int64_t size = da == 1 ? db : da;
+    p.shape[static_cast<size_t>(i)] = size;
+    if (size == 1) continue;
+    const Dim d{size, da == 1 ? 0 : a.stride(ia), db == 1 ? 0 : b.stride(ib)};
+    if (!dims.empty() && dims.back().sa == d.sa * d.size && dims.back().sb == d.sb * d.size) {
+      dims.back() = {dims.back().size * d.size, d.sa, d.sb};  // merged into the inner dim
+    } else {
+      dims.push_back(d);
+    }
+  }
+  if (dims.empty()) dims.push_back({1, 0, 0});
+  const Dim last = dims.back();
+  if ((last.sa != 0 && last.sa != 1) || (last.sb != 0 && last.sb != 1)) return std::nullopt;
+  p.inner = last.size;
+  p.a_step = last.sa;
+  p.b_step = last.sb;
+  for (size_t i = 0; i + 1 < dims.size(); ++i) {
+    p.sizes.push_back(dims[i].size);
+    p.a_strides.push_back(dims[i].sa);
+    p.b_strides.push_back(dims[i].sb);
+    p.rows *= dims[i].size;
+  }
+  return p;
 }
 
-// The vector loop for contiguous operands of dtype T: same shape, one a single element (a
-// scalar or a wrapped number) whose shape broadcasts into the other's, or one a row
-// broadcast along the other's leading dims. Returns an undefined tensor when the case is
-// not covered.
-// A few elements are done inline: the vector call would cost more than the work.
-constexpr int64_t kInlineElements = 8;
-
-template <typename T, typename Scalar>
-Tensor try_binary(const Tensor& a, const Tensor& b, T alpha, BinaryFn<T> fn, Scalar scalar) {
-  if (a.dtype() != dtype_of<T> || b.dtype() != dtype_of<T> || !a.is_contiguous() ||
-      !b.is_contiguous())
-    return {};
-  const bool same = a.sizes().equals(b.sizes());
-  const bool a_scalar = !same && a.numel() == 1 && a.dim() <= b.dim();
-  const bool b_scalar = !same && b.numel() == 1 && b.dim() <= a.dim();
-  const int64_t a_row = same || a_scalar || b_scalar ? 0 : row_broadcast(b, a);
-  const int64_t b_row = same || a_scalar || b_scalar || a_row ? 0 : row_broadcast(a, b);
-  if (!same && !a_scalar && !b_scalar && !a_row && !b_row) return {};
-  const Tensor& big = a_scalar || a_row ? b : a;
-  Tensor out = empty(big.sizes(), TensorOptions(dtype_of<T>, output_device({&a, &b})));
+// out = fn(a, b) by the vector loop when both operands are of dtype T and the broadcast is
+// rows (RowPlan); an undefined tensor otherwise.
+template <typename T>
+Tensor try_binary(const Tensor& a, const Tensor& b, T alpha, BinaryFn<T> fn) {
+  if (a.dtype() != dtype_of<T> || b.dtype() != dtype_of<T>) return {};
+  const auto plan = plan_rows(a, b);
+  if (!plan) return {};
+  Tensor out = empty(plan->shape, TensorOptions(dtype_of<T>, output_device({&a, &b})));
+  if (out.numel() == 0) return out;
   const T* pa = static_cast<const T*>(a.data_ptr());
   const T* pb = static_cast<const T*>(b.data_ptr());
   T* po = static_cast<T*>(out.data_ptr());
-  const int64_t n = out.numel();
-  if (a_row || b_row) {
-    // Rows of the big operand, each with the whole small one.
-    const int64_t w = a_row + b_row;
-    parallel_for(0, n / w, std::max<int64_t>(1, kGrainSize / w), [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        fn(pa + (a_row ? 0 : r * w), 1, pb + (b_row ? 0 : r * w), 1, alpha, po + r * w,
-           static_cast<size_t>(w));
-      }
+  const auto as = static_cast<size_t>(plan->a_step), bs = static_cast<size_t>(plan->b_step);
+  const int64_t w = plan->inner;
+  if (plan->rows == 1) {  // one row: split along it
+    parallel_for(0, w, kGrainSize, [&](int64_t begin, int64_t end) {
+      fn(pa + begin * plan->a_step, as, pb + begin * plan->b_step, bs, alpha, po + begin,
+         static_cast<size_t>(end - begin));
     });
     return out;
   }
-  if (n <= kInlineElements) {
-    for (int64_t i = 0; i < n; ++i)
-      po[i] = scalar(pa[a_scalar ? 0 : i], pb[b_scalar ? 0 : i], alpha);
-    return out;
-  }
-  parallel_for(0, n, kGrainSize, [&](int64_t begin, int64_t end) {
-    fn(pa + (a_scalar ? 0 : begin), a_scalar ? 0 : 1, pb + (b_scalar ? 0 : begin), b_scalar ? 0 : 1,
-       alpha, po + begin, static_cast<size_t>(end - begin));
+  parallel_for(0, plan->rows, std::max<int64_t>(1, kGrainSize / w), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const auto [oa, ob] = plan->offsets(r);
+      fn(pa + oa, as, pb + ob, bs, alpha, po + r * w, static_cast<size_t>(w));
+    }
   });
   return out;
 }
@@ -186,55 +230,52 @@ using PlainSig = Tensor(const Tensor&, const Tensor&);
 using DivSig = Tensor(const Tensor&, const Tensor&, std::optional<std::string_view>);
 
 // add and sub: a complex or bool alpha is left to the reference kernel, which reports it.
-template <typename T, BinaryFn<T> Fn, typename S>
-Tensor alpha_kernel(const Tensor& a, const Tensor& b, const Scalar& alpha,
-                    const TypedOperatorHandle<AlphaSig>& op, S scalar) {
+template <typename T>
+Tensor alpha_kernel(const Tensor& a, const Tensor& b, const Scalar& alpha, OperatorHandle op,
+                    BinaryFn<T> fn) {
   if (alpha.is_integral() || alpha.is_floating()) {
-    if (Tensor out = try_binary<T>(a, b, alpha.to<T>(), Fn, scalar); out.defined()) return out;
+    if (Tensor out = try_binary<T>(a, b, alpha.to<T>(), fn); out.defined()) return out;
   }
-  return op.redispatch(kBackendReference, a, b, alpha);
+  return op.typed<AlphaSig>().redispatch(kBackendReference, a, b, alpha);
 }
 
 template <typename T>
-Tensor add_kernel(const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  static const auto op = ops::add_op().typed<AlphaSig>();
-  return alpha_kernel<T, Vec<T>::add>(a, b, alpha, op,
-                                      [](T x, T y, T al) { return std::fma(al, y, x); });
-}
-
-template <typename T>
-Tensor sub_kernel(const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  static const auto op = ops::sub_op().typed<AlphaSig>();
-  return alpha_kernel<T, Vec<T>::sub>(a, b, alpha, op,
-                                      [](T x, T y, T al) { return std::fma(-al, y, x); });
-}
-
-template <typename T>
-Tensor mul_kernel(const Tensor& a, const Tensor& b) {
-  static const auto op = ops::mul_op().typed<PlainSig>();
-  if (Tensor out = try_binary<T>(a, b, T(1), Vec<T>::mul, [](T x, T y, T) { return x * y; });
-      out.defined())
-    return out;
-  return op.redispatch(kBackendReference, a, b);
+Tensor plain_kernel(const Tensor& a, const Tensor& b, OperatorHandle op, BinaryFn<T> fn) {
+  if (Tensor out = try_binary<T>(a, b, T(1), fn); out.defined()) return out;
+  return op.typed<PlainSig>().redispatch(kBackendReference, a, b);
 }
 
 template <typename T>
 Tensor div_kernel(const Tensor& a, const Tensor& b, std::optional<std::string_view> mode) {
-  static const auto op = ops::div_op().typed<DivSig>();
   if (!mode) {
-    if (Tensor out = try_binary<T>(a, b, T(1), Vec<T>::div, [](T x, T y, T) { return x / y; });
-        out.defined())
-      return out;
+    if (Tensor out = try_binary<T>(a, b, T(1), Vec<T>::Div); out.defined()) return out;
   }
-  return op.redispatch(kBackendReference, a, b, mode);
+  return ops::div_op().typed<DivSig>().redispatch(kBackendReference, a, b, mode);
 }
 
 }  // namespace
 
 TSR_REGISTER {
-  impl_for(ops::add_op(), kBackendCPU, VecDTypes{}, []<typename T>() { return &add_kernel<T>; });
-  impl_for(ops::sub_op(), kBackendCPU, VecDTypes{}, []<typename T>() { return &sub_kernel<T>; });
-  impl_for(ops::mul_op(), kBackendCPU, VecDTypes{}, []<typename T>() { return &mul_kernel<T>; });
+  impl_for(ops::add_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
+    return +[](const Tensor& a, const Tensor& b, const Scalar& alpha) {
+      return alpha_kernel<T>(a, b, alpha, ops::add_op(), Vec<T>::Add);
+    };
+  });
+  impl_for(ops::sub_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
+    return +[](const Tensor& a, const Tensor& b, const Scalar& alpha) {
+      return alpha_kernel<T>(a, b, alpha, ops::sub_op(), Vec<T>::Sub);
+    };
+  });
+#define TSR_REGISTER_PLAIN(op, Op)                                                    \
+  impl_for(ops::op##_op(), kBackendCPU, VecDTypes{}, []<typename T>() {               \
+    return +[](const Tensor& a, const Tensor& b) {                                    \
+      return plain_kernel<T>(a, b, ops::op##_op(), Vec<T>::Op);                        \
+    };                                                                                \
+  });
+  TSR_REGISTER_PLAIN(mul, Mul)
+  TSR_REGISTER_PLAIN(maximum, Maximum)
+  TSR_REGISTER_PLAIN(minimum, Minimum)
+#undef TSR_REGISTER_PLAIN
   impl_for(ops::div_op(), kBackendCPU, VecDTypes{}, []<typename T>() { return &div_kernel<T>; });
 }
 
