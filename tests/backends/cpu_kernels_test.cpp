@@ -333,6 +333,38 @@ TEST(CpuMatmul, MatchesReference) {
   expect_same<Sig>(ops::matmul_op(), "batch x vector (reference)", mat({2, 3, 4}), mat({4}));
 }
 
+// The vector casts against the reference's conversion, bit for bit up to NaN payloads:
+// halves and bfloat16 ties, overflow, subnormals, int32 range edges.
+TEST(CpuCast, MatchesReference) {
+  using Sig = Tensor(const Tensor&, DType);
+  const auto typed = ops::cast_op().typed<Sig>();
+  for (int64_t n : kSizes) {
+    Tensor v = random(n, DType::Float64, 21);
+    // Values that round to even in float16 (1 + 2^-11) and bfloat16 (1 + 2^-8), overflow
+    // float16 (65520), are float16 subnormals, and sit at int32's edges.
+    const double edges[] = {1.0 + 1.0 / 2048, 1.0 + 3.0 / 2048, 1.0 + 1.0 / 256, 65520.0, 65504.0,
+                            3e-6, -2147483648.0, 2147483520.0, 3e9, -1.5, 2.5};
+    double* p = v.data<double>();
+    for (int64_t i = 0; i < n; ++i) {
+      if (i % 7 == 3) p[i] = edges[(i / 7) % 11];
+    }
+    const Tensor f32 = v.to(DType::Float32);
+    for (DType to : {DType::Float16, DType::BFloat16, DType::Int32, DType::Float64}) {
+      const std::string what = fmt::format("float32 -> {} n={}", name(to), n);
+      EXPECT_EQ(testing::compare_tensors(typed.call(f32, to),
+                                         typed.redispatch(kBackendReference, f32, to)), "")
+          << what;
+    }
+    for (DType from : {DType::Float16, DType::BFloat16, DType::Int32, DType::Float64}) {
+      const Tensor x = typed.redispatch(kBackendReference, f32, from);
+      EXPECT_EQ(testing::compare_tensors(typed.call(x, DType::Float32),
+                                         typed.redispatch(kBackendReference, x, DType::Float32)),
+                "")
+          << from << " -> float32 n=" << n;
+    }
+  }
+}
+
 // einsum as a batched matmul, and float32 attention, against the reference kernels.
 TEST(CpuEinsum, MatchesReference) {
   using Sig = Tensor(std::string_view, TensorList);
