@@ -365,6 +365,53 @@ TEST(CpuCast, MatchesReference) {
   }
 }
 
+// gather, scatter, scatter_add and index_select of indexing.cpp: every dim, negative and
+// repeated indices, several dtypes, and the cases left to the reference (index smaller
+// than self, strided input, out-of-range index).
+TEST(CpuIndexing, MatchesReference) {
+  using GatherSig = Tensor(const Tensor&, int64_t, const Tensor&);
+  using ScatterSig = Tensor(const Tensor&, int64_t, const Tensor&, const Tensor&);
+  using ValueSig = Tensor(const Tensor&, int64_t, const Tensor&, const Scalar&);
+  manual_seed(14);
+  for (DType dt : {DType::Float32, DType::Float64, DType::Int32, DType::Float16, DType::Bool,
+                   DType::Complex64}) {
+    const Tensor self = (rand({3, 4, 5}) * 10.0).to(dt);
+    for (int64_t d : {0, 1, 2, -1}) {
+      const int64_t size = self.size(d);
+      Shape shape(self.sizes());
+      shape[static_cast<size_t>(d < 0 ? d + 3 : d)] = 6;  // more than size: repeats
+      // Indices in [-size, size): negative ones wrap.
+      const Tensor index = floor(sub(mul(rand(shape), full({}, 2.0 * static_cast<double>(size))),
+                                     full({}, static_cast<double>(size))))
+                               .to(DType::Int64);
+      const std::string what = fmt::format("{} dim {}", name(dt), d);
+      expect_same<GatherSig>(ops::gather_op(), what, self, d, index);
+      const Tensor src = (rand(shape) * 10.0).to(dt);
+      expect_same<ScatterSig>(ops::scatter_src_op(), what, self, d, index, src);
+      if (dt == DType::Float32 || dt == DType::Float64) {
+        expect_same<ScatterSig>(ops::scatter_add_op(), what, self, d, index, src);
+        expect_same<ValueSig>(ops::scatter_value_op(), what, self, d, index, Scalar(2.5));
+        expect_same<ValueSig>(ops::scatter_value_op(), what, self, d, index, Scalar(int64_t{3}));
+      }
+      const Tensor n = full({}, size, DType::Int64);
+      const Tensor picks = remainder(add(index.view({-1}).slice(0, 0, 7), n), n);
+      expect_same<GatherSig>(ops::index_select_op(), what, self, d, picks);
+    }
+    // Left to the reference: a smaller index, a strided self.
+    const Tensor small = zeros({2, 2, 2}, DType::Int64);
+    expect_same<GatherSig>(ops::gather_op(), "small index", self, 1, small);
+    expect_same<GatherSig>(ops::gather_op(), "strided", self.transpose(0, 2), 0,
+                           zeros({5, 4, 3}, DType::Int64));
+    expect_same<GatherSig>(ops::index_select_op(), "strided", self.transpose(0, 2), 1,
+                           arange(3, DType::Int64));
+  }
+  // Out-of-range and negative index_select indices keep the reference's errors.
+  const Tensor x = rand({3, 4});
+  EXPECT_THROW(gather(x, 1, full({3, 4}, 4, DType::Int64)), Error);
+  EXPECT_THROW(index_select(x, 0, full({2}, -1, DType::Int64)), Error);
+  EXPECT_THROW(scatter_add(x, 0, full({3, 4}, 3, DType::Int64), x), Error);
+}
+
 // einsum as a batched matmul, and float32 attention, against the reference kernels.
 TEST(CpuEinsum, MatchesReference) {
   using Sig = Tensor(std::string_view, TensorList);
