@@ -187,6 +187,36 @@ TEST_P(CpuKernels, SumMatchesReference) {
                    std::nullopt);
 }
 
+// lerp, addcmul, prelu and masked_fill of pointwise.cpp, with weights on both sides of 0.5,
+// NaN and infinities, and the cases left to the reference (broadcasts).
+TEST_P(CpuKernels, PointwiseMatchReference) {
+  using Sig3 = Tensor(const Tensor&, const Tensor&, const Tensor&);
+  using LerpScalarSig = Tensor(const Tensor&, const Tensor&, const Scalar&);
+  using AddcmulSig = Tensor(const Tensor&, const Tensor&, const Tensor&, const Scalar&);
+  using PreluSig = Tensor(const Tensor&, const Tensor&);
+  const DType dt = GetParam();
+  for (int64_t n : kSizes) {
+    const Tensor a = random(n, dt, 31), b = random(n, dt, 32);
+    const Tensor w = div(random(n, dt, 33), full({}, 20.0, dt));  // around [-1, 1]
+    const std::string what = "n=" + std::to_string(n);
+    expect_same<Sig3>(ops::lerp_tensor_op(), what, a, b, w);
+    for (double weight : {0.3, 0.7, -2.0}) {
+      expect_same<LerpScalarSig>(ops::lerp_scalar_op(), what, a, b, Scalar(weight));
+    }
+    expect_same<AddcmulSig>(ops::addcmul_op(), what, a, b, w, Scalar(0.5));
+    expect_same<AddcmulSig>(ops::addcmul_op(), what + " broadcast (reference)", a, b,
+                            full({}, 2.0, dt), Scalar(int64_t{2}));
+    const Tensor mask = gt(w, full({}, 0.0, dt));
+    using FillSig = Tensor(const Tensor&, const Tensor&, const Scalar&);
+    expect_same<FillSig>(ops::masked_fill_op(), what, a, mask, Scalar(-1e4));
+    // prelu: one slope, and one per channel of [2, 3, n].
+    const Tensor x = random(6 * n, dt, 34).view({2, 3, n});
+    expect_same<PreluSig>(ops::prelu_op(), what, x, full({1}, 0.25, dt));
+    expect_same<PreluSig>(ops::prelu_op(), what, x, random(3, dt, 35));
+    expect_same<PreluSig>(ops::prelu_op(), what + " 1-d", a, full({1}, -0.5, dt));
+  }
+}
+
 // The reductions of backends/cpu/kernels/reduce.cpp over every block of adjacent dims of
 // a 3-d tensor (rows and columns, tails of each), whole tensors cut into chunks, NaN, and
 // the cases left to the reference (dims not adjacent, strided input, empty).
