@@ -330,6 +330,19 @@ TEST_P(CpuKernels, NormalizationsMatchReference) {
                               std::nullopt, meanf, varf, false, 0.1, 1e-5);
     expect_same<BatchNormSig>(ops::batch_norm_op(), what + " strided", x3.transpose(0, 2), cw, cb,
                               meanf.slice(0, 0, 4), varf, false, 0.1, 1e-5);
+    // group_norm (2 groups of 2 channels) and instance_norm of [2, 4, n].
+    using GroupSig = Tensor(const Tensor&, int64_t, const std::optional<Tensor>&,
+                            const std::optional<Tensor>&, double);
+    using InstanceSig = Tensor(const Tensor&, const std::optional<Tensor>&,
+                               const std::optional<Tensor>&, double);
+    const Tensor xs = add(x3, mul(x3, x3));  // channels of different means
+    for (int64_t groups : {1, 2, 4}) {
+      expect_same<GroupSig>(ops::group_norm_op(), what + " groups " + std::to_string(groups), xs,
+                            groups, cw, cb, 1e-5);
+    }
+    expect_same<GroupSig>(ops::group_norm_op(), what + " no affine", xs, 2, std::nullopt,
+                          std::nullopt, 1e-3);
+    expect_same<InstanceSig>(ops::instance_norm_op(), what, xs, cw, cb, 1e-5);
   }
 }
 

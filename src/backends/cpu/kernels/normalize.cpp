@@ -1,7 +1,7 @@
 // Vectorised cpu kernels for the row-wise normalisations of contiguous float32/float64
 // tensors: softmax and log_softmax over the last dim, layer_norm and rms_norm over trailing
-// dims, and batch_norm (inference) as a per-channel scale and shift. Rows are split over
-// the intra-op threads. Everything else (other dims, strides, dtype arguments, errors) is
+// dims, group_norm and instance_norm, and batch_norm (inference) as a per-channel scale and
+// shift. Rows are split over the intra-op threads. Everything else (other dims, strides, dtype arguments, errors) is
 // the reference kernel's. See Note [CPU elementwise kernels] in elementwise.cpp.
 
 // Highway's per-target re-inclusion needs this order.
@@ -149,15 +149,34 @@ HWY_INLINE void NormRow(const T* in, T* out, size_t n, const T* w, const T* b, d
   }
 }
 
-// out = x * scale + shift over a plane.
+// out = (x - mean) * scale + shift over a plane (the mean subtracted first, as the
+// reference: folding it into shift would cancel badly when scale is large).
 template <typename T>
-HWY_INLINE void AffinePlane(const T* in, T* out, size_t n, T scale, T shift) {
+HWY_INLINE void AffinePlane(const T* in, T* out, size_t n, T mean, T scale, T shift) {
   const hn::ScalableTag<T> d;
   const size_t lanes = hn::Lanes(d);
-  const auto vs = hn::Set(d, scale), vb = hn::Set(d, shift);
+  const auto vm = hn::Set(d, mean), vs = hn::Set(d, scale), vb = hn::Set(d, shift);
   size_t i = 0;
-  for (; i + lanes <= n; i += lanes) hn::StoreU(hn::MulAdd(hn::LoadU(d, in + i), vs, vb), d, out + i);
-  for (; i < n; ++i) out[i] = std::fma(in[i], scale, shift);
+  for (; i + lanes <= n; i += lanes)
+    hn::StoreU(hn::MulAdd(hn::Sub(hn::LoadU(d, in + i), vm), vs, vb), d, out + i);
+  for (; i < n; ++i) out[i] = std::fma(in[i] - mean, scale, shift);
+}
+
+// group_norm over rows of per_group channels of spatial elements: each row's mean and
+// variance, then per channel x * scale + shift with the channel's weight and bias folded
+// in. Row r is group r % groups.
+template <typename T>
+HWY_INLINE void GroupNormRow(const T* in, T* out, size_t per_group, size_t spatial,
+                             size_t first_channel, const T* w, const T* b, double eps) {
+  const size_t n = per_group * spatial;
+  const T mean = RowSum(in, n, T(0), false) / T(n);
+  const T var = RowSum(in, n, mean, true) / T(n);
+  const double rstd = 1 / std::sqrt(double(var) + eps);
+  for (size_t c = 0; c < per_group; ++c) {
+    const size_t ch = first_channel + c;
+    const double scale = rstd * (w ? double(w[ch]) : 1.0);
+    AffinePlane(in + c * spatial, out + c * spatial, spatial, mean, T(scale), b ? b[ch] : T(0));
+  }
 }
 
 #define TSR_NORMALIZE_ENTRIES(T, F)                                                            \
@@ -177,11 +196,19 @@ HWY_INLINE void AffinePlane(const T* in, T* out, size_t n, T scale, T shift) {
                    double eps, bool rms) {                                                     \
     for (size_t r = 0; r < rows; ++r) NormRow(in + r * n, out + r * n, n, w, b, eps, rms);     \
   }                                                                                            \
+  void GroupNormRows##F(const T* in, T* out, size_t rows, size_t first_row, size_t groups,     \
+                        size_t per_group, size_t spatial, const T* w, const T* b, double eps) { \
+    const size_t n = per_group * spatial;                                                      \
+    for (size_t r = 0; r < rows; ++r) {                                                        \
+      const size_t g = (first_row + r) % groups;                                               \
+      GroupNormRow(in + r * n, out + r * n, per_group, spatial, g * per_group, w, b, eps);     \
+    }                                                                                          \
+  }                                                                                            \
   void AffinePlanes##F(const T* in, T* out, size_t planes, size_t n, size_t channels,          \
-                       size_t first, const T* scale, const T* shift) {                         \
+                       size_t first, const T* mean, const T* scale, const T* shift) {          \
     for (size_t p = 0; p < planes; ++p) {                                                      \
       const size_t c = (first + p) % channels;                                                 \
-      AffinePlane(in + p * n, out + p * n, n, scale[c], shift[c]);                             \
+      AffinePlane(in + p * n, out + p * n, n, mean[c], scale[c], shift[c]);                    \
     }                                                                                          \
   }
 TSR_NORMALIZE_ENTRIES(float, F32)
@@ -205,6 +232,8 @@ HWY_EXPORT(SoftmaxRowsF32);
 HWY_EXPORT(SoftmaxRowsF64);
 HWY_EXPORT(NormRowsF32);
 HWY_EXPORT(NormRowsF64);
+HWY_EXPORT(GroupNormRowsF32);
+HWY_EXPORT(GroupNormRowsF64);
 HWY_EXPORT(AffinePlanesF32);
 HWY_EXPORT(AffinePlanesF64);
 
@@ -319,6 +348,45 @@ Tensor rms_norm_kernel(const Tensor& input, IntArrayRef normalized_shape,
 }
 
 template <typename T>
+Tensor group_norm_impl(const Tensor& input, int64_t groups, const std::optional<Tensor>& weight,
+                       const std::optional<Tensor>& bias, double eps, bool instance) {
+  const int64_t c = input.dim() >= 2 ? input.size(1) : 0;
+  const T *w, *b;
+  const bool covered = c > 0 && groups > 0 && c % groups == 0 && input.dtype() == dtype_of<T> &&
+                       input.is_contiguous() && input.numel() > 0 && param_data(weight, c, w) &&
+                       param_data(bias, c, b);
+  if (!covered) {
+    if (instance) {
+      return ops::instance_norm_op()
+          .typed<Tensor(const Tensor&, const std::optional<Tensor>&, const std::optional<Tensor>&,
+                        double)>()
+          .redispatch(kBackendReference, input, weight, bias, eps);
+    }
+    return ops::group_norm_op()
+        .typed<Tensor(const Tensor&, int64_t, const std::optional<Tensor>&,
+                      const std::optional<Tensor>&, double)>()
+        .redispatch(kBackendReference, input, groups, weight, bias, eps);
+  }
+  const int64_t spatial = input.numel() / (input.size(0) * c), per_group = c / groups;
+  const int64_t rows = input.size(0) * groups, n = per_group * spatial;
+  Tensor out = empty(input.sizes(), TensorOptions(dtype_of<T>, input.device()));
+  const T* in = static_cast<const T*>(input.data_ptr());
+  T* o = static_cast<T*>(out.data_ptr());
+  parallel_for(0, rows, rows_grain(3 * n), [&](int64_t r0, int64_t r1) {
+    const auto args = std::make_tuple(in + r0 * n, o + r0 * n, static_cast<size_t>(r1 - r0),
+                                      static_cast<size_t>(r0), static_cast<size_t>(groups),
+                                      static_cast<size_t>(per_group), static_cast<size_t>(spatial),
+                                      w, b, eps);
+    if constexpr (kF32<T>) {
+      std::apply(HWY_DYNAMIC_DISPATCH(GroupNormRowsF32), args);
+    } else {
+      std::apply(HWY_DYNAMIC_DISPATCH(GroupNormRowsF64), args);
+    }
+  });
+  return out;
+}
+
+template <typename T>
 Tensor batch_norm_kernel(const Tensor& input, const std::optional<Tensor>& weight,
                          const std::optional<Tensor>& bias,
                          const std::optional<Tensor>& running_mean,
@@ -339,12 +407,11 @@ Tensor batch_norm_kernel(const Tensor& input, const std::optional<Tensor>& weigh
         .redispatch(kBackendReference, input, weight, bias, running_mean, running_var, training,
                     momentum, eps);
   }
-  // y = (x - mean) * w / sqrt(var + eps) + b = x * scale + shift, per channel in double.
+  // y = (x - mean) * scale + b with scale = w / sqrt(var + eps) per channel, in double.
   std::vector<T> scale(static_cast<size_t>(c)), shift(static_cast<size_t>(c));
   for (int64_t ch = 0; ch < c; ++ch) {
-    const double s = (w ? double(w[ch]) : 1.0) / std::sqrt(double(var[ch]) + eps);
-    scale[static_cast<size_t>(ch)] = T(s);
-    shift[static_cast<size_t>(ch)] = T((b ? double(b[ch]) : 0.0) - double(mean[ch]) * s);
+    scale[static_cast<size_t>(ch)] = T((w ? double(w[ch]) : 1.0) / std::sqrt(double(var[ch]) + eps));
+    shift[static_cast<size_t>(ch)] = b ? b[ch] : T(0);
   }
   Tensor out = empty(input.sizes(), TensorOptions(dtype_of<T>, input.device()));
   const int64_t spatial = input.numel() / (input.size(0) * c), planes = input.size(0) * c;
@@ -353,7 +420,7 @@ Tensor batch_norm_kernel(const Tensor& input, const std::optional<Tensor>& weigh
   parallel_for(0, planes, rows_grain(spatial), [&](int64_t p0, int64_t p1) {
     const auto args = std::make_tuple(in + p0 * spatial, o + p0 * spatial,
                                       static_cast<size_t>(p1 - p0), static_cast<size_t>(spatial),
-                                      static_cast<size_t>(c), static_cast<size_t>(p0),
+                                      static_cast<size_t>(c), static_cast<size_t>(p0), mean,
                                       scale.data(), shift.data());
     if constexpr (kF32<T>) {
       std::apply(HWY_DYNAMIC_DISPATCH(AffinePlanesF32), args);
@@ -381,6 +448,18 @@ TSR_REGISTER {
   impl_for(ops::layer_norm_op(), kBackendCPU, F{}, []<typename T>() { return &layer_norm_kernel<T>; });
   impl_for(ops::rms_norm_op(), kBackendCPU, F{}, []<typename T>() { return &rms_norm_kernel<T>; });
   impl_for(ops::batch_norm_op(), kBackendCPU, F{}, []<typename T>() { return &batch_norm_kernel<T>; });
+  impl_for(ops::group_norm_op(), kBackendCPU, F{}, []<typename T>() {
+    return +[](const Tensor& x, int64_t g, const std::optional<Tensor>& w,
+               const std::optional<Tensor>& b, double eps) {
+      return group_norm_impl<T>(x, g, w, b, eps, false);
+    };
+  });
+  impl_for(ops::instance_norm_op(), kBackendCPU, F{}, []<typename T>() {
+    return +[](const Tensor& x, const std::optional<Tensor>& w, const std::optional<Tensor>& b,
+               double eps) {
+      return group_norm_impl<T>(x, x.dim() >= 2 ? x.size(1) : 0, w, b, eps, true);
+    };
+  });
 }
 
 }  // namespace tessera::cpu
