@@ -97,10 +97,11 @@ TEST_P(CpuKernels, UnaryMatchReference) {
   for (int64_t n : kSizes) {
     const Tensor a = random(n, dt, 3), p = random(n, dt, 4, true);
     for (OperatorHandle op :
-         {ops::exp_op(), ops::neg_op(), ops::abs_op(), ops::sigmoid_op(), ops::tanh_op(),
-          ops::relu_op(), ops::silu_op(), ops::exp2_op(), ops::rsqrt_op(), ops::reciprocal_op(),
-          ops::sign_op(), ops::floor_op(), ops::ceil_op(), ops::round_op(), ops::trunc_op(),
-          ops::frac_op(), ops::cosh_op(), ops::erf_op(), ops::selu_op(), ops::mish_op(),
+         {ops::exp_op(),      ops::neg_op(),         ops::abs_op(),      ops::sigmoid_op(),
+          ops::tanh_op(),     ops::relu_op(),        ops::silu_op(),     ops::exp2_op(),
+          ops::rsqrt_op(),    ops::reciprocal_op(),  ops::sign_op(),     ops::floor_op(),
+          ops::ceil_op(),     ops::round_op(),       ops::trunc_op(),    ops::frac_op(),
+          ops::cosh_op(),     ops::erf_op(),         ops::selu_op(),     ops::mish_op(),
           ops::softsign_op(), ops::hardsigmoid_op(), ops::hardswish_op()}) {
       expect_same<Tensor(const Tensor&)>(op, "n=" + std::to_string(n), a);
       expect_same<Tensor(const Tensor&)>(op, "small n=" + std::to_string(n),
@@ -142,10 +143,10 @@ TEST_P(CpuKernels, UnaryMatchReference) {
                         div(a, full({}, 5.0, dt)), mode);
     }
     // Inputs in [-20, 20] and specials: inside and outside each function's vector range.
-    for (OperatorHandle op : {ops::sin_op(), ops::cos_op(), ops::asin_op(), ops::acos_op(),
-                              ops::atan_op(), ops::asinh_op(), ops::acosh_op(), ops::atanh_op(),
-                              ops::sinh_op(), ops::expm1_op(), ops::log1p_op(), ops::log2_op(),
-                              ops::log10_op()}) {
+    for (OperatorHandle op :
+         {ops::sin_op(), ops::cos_op(), ops::asin_op(), ops::acos_op(), ops::atan_op(),
+          ops::asinh_op(), ops::acosh_op(), ops::atanh_op(), ops::sinh_op(), ops::expm1_op(),
+          ops::log1p_op(), ops::log2_op(), ops::log10_op()}) {
       expect_same<Tensor(const Tensor&)>(op, "n=" + std::to_string(n), a);
       expect_same<Tensor(const Tensor&)>(op, "small n=" + std::to_string(n),
                                          div(a, full({}, 20.0, dt)));
@@ -228,15 +229,16 @@ TEST_P(CpuKernels, ReductionsMatchReference) {
   const Tensor v = random(5 * 37 * 19, dt, 9);
   const Tensor finite = where(isfinite_mask(v), v, full({}, 1.0, dt));
   const Tensor x = div(finite, full({}, 10.0, dt)).view({5, 37, 19});
-  const Tensor with_nan = where(eq(arange(5 * 37 * 19, DType::Int64).view({5, 37, 19}), full({}, 300, DType::Int64)),
-                   full({}, NAN, dt), x);
-  const std::vector<std::vector<int64_t>> blocks = {{}, {0}, {1}, {2}, {-1}, {0, 1}, {1, 2},
-                                                    {2, 1}, {0, 1, 2}, {0, 2}};
+  const Tensor with_nan =
+      where(eq(arange(5 * 37 * 19, DType::Int64).view({5, 37, 19}), full({}, 300, DType::Int64)),
+            full({}, NAN, dt), x);
+  const std::vector<std::vector<int64_t>> blocks = {{},     {0},    {1},    {2},       {-1},
+                                                    {0, 1}, {1, 2}, {2, 1}, {0, 1, 2}, {0, 2}};
   for (const Tensor& t : {x, with_nan, x.transpose(0, 2), x.slice(1, 0, 37, 2)}) {
     for (const auto& dims : blocks) {
       for (bool keepdim : {false, true}) {
-        const std::string what = fmt::format("dims [{}] keepdim {} shape {}", fmt::join(dims, ","),
-                                             keepdim, t.sizes());
+        const std::string what =
+            fmt::format("dims [{}] keepdim {} shape {}", fmt::join(dims, ","), keepdim, t.sizes());
         expect_same<DimsSig>(ops::sum_op(), what, t, OptionalIntArrayRef(dims), keepdim,
                              std::nullopt);
         expect_same<DimsSig>(ops::mean_op(), what, t, OptionalIntArrayRef(dims), keepdim,
@@ -264,9 +266,8 @@ TEST_P(CpuKernels, ReductionsMatchReference) {
   const Tensor big_finite = where(isfinite_mask(big), big, full({}, 1.0, dt));
   expect_same<Tensor(const Tensor&)>(ops::max_op(), "max of chunks", big);
   expect_same<Tensor(const Tensor&)>(ops::min_op(), "min of chunks", big_finite);
-  expect_same<Tensor(const Tensor&, std::optional<DType>)>(ops::prod_op(), "prod of chunks",
-                                                           big_finite.slice(0, 0, 3000),
-                                                           std::nullopt);
+  expect_same<Tensor(const Tensor&, std::optional<DType>)>(
+      ops::prod_op(), "prod of chunks", big_finite.slice(0, 0, 3000), std::nullopt);
   expect_same<DimsSig>(ops::sum_op(), "sum of chunks", big_finite,
                        OptionalIntArrayRef(std::nullopt), false, std::nullopt);
   // Infinite rows of logsumexp, and an empty tensor.
@@ -284,25 +285,26 @@ TEST_P(CpuKernels, NormalizationsMatchReference) {
   using SoftmaxSig = Tensor(const Tensor&, int64_t, std::optional<DType>);
   using LayerNormSig = Tensor(const Tensor&, IntArrayRef, const std::optional<Tensor>&,
                               const std::optional<Tensor>&, double);
-  using RmsNormSig = Tensor(const Tensor&, IntArrayRef, const std::optional<Tensor>&,
-                            std::optional<double>);
-  using BatchNormSig = Tensor(const Tensor&, const std::optional<Tensor>&,
-                              const std::optional<Tensor>&, const std::optional<Tensor>&,
-                              const std::optional<Tensor>&, bool, double, double);
+  using RmsNormSig =
+      Tensor(const Tensor&, IntArrayRef, const std::optional<Tensor>&, std::optional<double>);
+  using BatchNormSig =
+      Tensor(const Tensor&, const std::optional<Tensor>&, const std::optional<Tensor>&,
+             const std::optional<Tensor>&, const std::optional<Tensor>&, bool, double, double);
   for (int64_t n : {1, 7, 8, 17, 33, 100}) {
     const Tensor v = random(4 * n, dt, 12);
-    const Tensor x = div(where(isfinite_mask(v), v, full({}, 1.0, dt)), full({}, 4.0, dt))
-                         .view({4, n});
+    const Tensor x =
+        div(where(isfinite_mask(v), v, full({}, 1.0, dt)), full({}, 4.0, dt)).view({4, n});
     // Row 1 masked at even positions, row 2 all -inf, row 3 with a NaN.
     const Tensor col = arange(n, DType::Int64);
     const Tensor row = arange(4, DType::Int64).view({4, 1});
-    Tensor masked = where(logical_and(eq(row, full({}, 1, DType::Int64)),
-                                      eq(remainder(col, full({}, 2, DType::Int64)),
-                                         full({}, 0, DType::Int64))),
-                          full({}, -INFINITY, dt), x);
+    Tensor masked =
+        where(logical_and(eq(row, full({}, 1, DType::Int64)),
+                          eq(remainder(col, full({}, 2, DType::Int64)), full({}, 0, DType::Int64))),
+              full({}, -INFINITY, dt), x);
     masked = where(eq(row, full({}, 2, DType::Int64)), full({}, -INFINITY, dt), masked);
-    masked = where(logical_and(eq(row, full({}, 3, DType::Int64)), eq(col, full({}, 0, DType::Int64))),
-                   full({}, NAN, dt), masked);
+    masked =
+        where(logical_and(eq(row, full({}, 3, DType::Int64)), eq(col, full({}, 0, DType::Int64))),
+              full({}, NAN, dt), masked);
     const std::string what = "n=" + std::to_string(n);
     for (const Tensor& t : {x, masked, x.t()}) {
       expect_same<SoftmaxSig>(ops::softmax_op(), what, t, -1, std::nullopt);
@@ -313,7 +315,8 @@ TEST_P(CpuKernels, NormalizationsMatchReference) {
     const Tensor wf = where(isfinite_mask(w), w, full({}, 1.0, dt));
     const Tensor bf = where(isfinite_mask(b), b, full({}, 1.0, dt));
     for (const auto& [wt, bt] : {std::pair<std::optional<Tensor>, std::optional<Tensor>>{wf, bf},
-                                 {std::nullopt, std::nullopt}, {wf, std::nullopt}}) {
+                                 {std::nullopt, std::nullopt},
+                                 {wf, std::nullopt}}) {
       expect_same<LayerNormSig>(ops::layer_norm_op(), what, x, IntArrayRef({n}), wt, bt, 1e-5);
       expect_same<RmsNormSig>(ops::rms_norm_op(), what, x, IntArrayRef({n}), wt, std::nullopt);
       expect_same<LayerNormSig>(ops::layer_norm_op(), what + " 2-d", x, IntArrayRef({4, n}),
@@ -321,11 +324,13 @@ TEST_P(CpuKernels, NormalizationsMatchReference) {
     }
     // batch_norm over [2, 4, n] with per-channel statistics (variance positive).
     const Tensor x3 = x.view({1, 4, n}).expand({2, 4, n}).contiguous();
-    const Tensor mean = random(4, dt, 15), var = add(abs(random(4, dt, 16, true)), full({}, 0.5, dt));
+    const Tensor mean = random(4, dt, 15),
+                 var = add(abs(random(4, dt, 16, true)), full({}, 0.5, dt));
     const Tensor meanf = where(isfinite_mask(mean), mean, full({}, 0.0, dt));
     const Tensor varf = where(isfinite_mask(var), var, full({}, 1.0, dt));
     const Tensor cw = div(meanf, full({}, 3.0, dt)), cb = neg(meanf);
-    expect_same<BatchNormSig>(ops::batch_norm_op(), what, x3, cw, cb, meanf, varf, false, 0.1, 1e-5);
+    expect_same<BatchNormSig>(ops::batch_norm_op(), what, x3, cw, cb, meanf, varf, false, 0.1,
+                              1e-5);
     expect_same<BatchNormSig>(ops::batch_norm_op(), what + " no affine", x3, std::nullopt,
                               std::nullopt, meanf, varf, false, 0.1, 1e-5);
     expect_same<BatchNormSig>(ops::batch_norm_op(), what + " strided", x3.transpose(0, 2), cw, cb,
@@ -333,8 +338,8 @@ TEST_P(CpuKernels, NormalizationsMatchReference) {
     // group_norm (2 groups of 2 channels) and instance_norm of [2, 4, n].
     using GroupSig = Tensor(const Tensor&, int64_t, const std::optional<Tensor>&,
                             const std::optional<Tensor>&, double);
-    using InstanceSig = Tensor(const Tensor&, const std::optional<Tensor>&,
-                               const std::optional<Tensor>&, double);
+    using InstanceSig =
+        Tensor(const Tensor&, const std::optional<Tensor>&, const std::optional<Tensor>&, double);
     const Tensor xs = add(x3, mul(x3, x3));  // channels of different means
     for (int64_t groups : {1, 2, 4}) {
       expect_same<GroupSig>(ops::group_norm_op(), what + " groups " + std::to_string(groups), xs,
@@ -367,7 +372,8 @@ TEST(CpuMatmul, MatchesReference) {
   // Batched transposed views, as attention's q k^T, and a batch broadcast against a matrix.
   const Tensor q = mat({2, 3, 5, 4}), k = mat({2, 3, 6, 4});
   expect_same<Sig>(ops::matmul_op(), "q k^T", q, k.transpose(-2, -1));
-  expect_same<Sig>(ops::matmul_op(), "a^T b", q.transpose(-2, -1), k.transpose(-2, -1).transpose(-2, -1).slice(2, 0, 5));
+  expect_same<Sig>(ops::matmul_op(), "a^T b", q.transpose(-2, -1),
+                   k.transpose(-2, -1).transpose(-2, -1).slice(2, 0, 5));
   expect_same<Sig>(ops::matmul_op(), "matrix x batch", mat({7, 5}), q);
   expect_same<Sig>(ops::matmul_op(), "strided batch", q.slice(1, 0, 3, 2), mat({4, 3}));
   expect_same<Sig>(ops::matmul_op(), "expanded rows (reference)", mat({1, 4}).expand({3, 4}),
@@ -385,8 +391,17 @@ TEST(CpuCast, MatchesReference) {
     Tensor v = random(n, DType::Float64, 21);
     // Values that round to even in float16 (1 + 2^-11) and bfloat16 (1 + 2^-8), overflow
     // float16 (65520), are float16 subnormals, and sit at int32's edges.
-    const double edges[] = {1.0 + 1.0 / 2048, 1.0 + 3.0 / 2048, 1.0 + 1.0 / 256, 65520.0, 65504.0,
-                            3e-6, -2147483648.0, 2147483520.0, 3e9, -1.5, 2.5};
+    const double edges[] = {1.0 + 1.0 / 2048,
+                            1.0 + 3.0 / 2048,
+                            1.0 + 1.0 / 256,
+                            65520.0,
+                            65504.0,
+                            3e-6,
+                            -2147483648.0,
+                            2147483520.0,
+                            3e9,
+                            -1.5,
+                            2.5};
     double* p = v.data<double>();
     for (int64_t i = 0; i < n; ++i) {
       if (i % 7 == 3) p[i] = edges[(i / 7) % 11];
@@ -395,7 +410,8 @@ TEST(CpuCast, MatchesReference) {
     for (DType to : {DType::Float16, DType::BFloat16, DType::Int32, DType::Float64}) {
       const std::string what = fmt::format("float32 -> {} n={}", name(to), n);
       EXPECT_EQ(testing::compare_tensors(typed.call(f32, to),
-                                         typed.redispatch(kBackendReference, f32, to)), "")
+                                         typed.redispatch(kBackendReference, f32, to)),
+                "")
           << what;
     }
     for (DType from : {DType::Float16, DType::BFloat16, DType::Int32, DType::Float64}) {
@@ -455,6 +471,55 @@ TEST(CpuIndexing, MatchesReference) {
   EXPECT_THROW(scatter_add(x, 0, full({3, 4}, 3, DType::Int64), x), Error);
 }
 
+// max_pool, avg_pool, adaptive pools and constant pad of pool.cpp: windows clipped by
+// padding, ties and NaN (the first maximum and the first NaN win), adaptive cells of
+// uneven sizes, and the cases left to the reference.
+TEST_P(CpuKernels, PoolsMatchReference) {
+  using MaxSig = std::tuple<Tensor, Tensor>(const Tensor&, IntArrayRef, IntArrayRef, IntArrayRef,
+                                            IntArrayRef, bool);
+  using AvgSig = Tensor(const Tensor&, IntArrayRef, IntArrayRef, IntArrayRef, bool, bool,
+                        std::optional<int64_t>);
+  using AdaptiveSig = Tensor(const Tensor&, IntArrayRef);
+  using AdaptiveMaxSig = std::tuple<Tensor, Tensor>(const Tensor&, IntArrayRef);
+  using PadSig = Tensor(const Tensor&, IntArrayRef, std::string_view, std::optional<double>);
+  const DType dt = GetParam();
+  // Values rounded to halves, so windows hold ties; NaN and infinities among them.
+  const Tensor v = random(2 * 3 * 9 * 11, dt, 41);
+  const Tensor x = div(round(mul(v, full({}, 0.2, dt))), full({}, 2.0, dt)).view({2, 3, 9, 11});
+  const auto max_typed = ops::max_pool_op().typed<MaxSig>();
+  for (const auto& [k, s, p] :
+       std::vector<std::tuple<Shape, Shape, Shape>>{{{3, 3}, {2, 2}, {1, 1}},
+                                                    {{2, 2}, {}, {0}},
+                                                    {{3, 2}, {1, 2}, {1, 0}},
+                                                    {{1, 1}, {1}, {0}}}) {
+    const std::string what = fmt::format("kernel {} stride {} padding {}", k, s, p);
+    const auto [cv, ci] = max_typed.call(x, k, s, p, {1}, false);
+    const auto [rv, ri] = max_typed.redispatch(kBackendReference, x, k, s, p, {1}, false);
+    EXPECT_EQ(testing::compare_tensors(cv, rv), "") << "max_pool " << what;
+    EXPECT_EQ(testing::compare_tensors(ci, ri), "") << "max_pool indices " << what;
+    for (bool include_pad : {true, false}) {
+      expect_same<AvgSig>(ops::avg_pool_op(), what, x, k, s, p, false, include_pad, std::nullopt);
+    }
+    expect_same<AvgSig>(ops::avg_pool_op(), what + " divisor", x, k, s, p, false, true,
+                        std::optional<int64_t>(3));
+  }
+  expect_same<AvgSig>(ops::avg_pool_op(), "ceil_mode (reference)", x, IntArrayRef({2, 2}),
+                      IntArrayRef({2, 2}), IntArrayRef({0}), true, true, std::optional<int64_t>());
+  for (const Shape& out : std::vector<Shape>{{1, 1}, {4, 5}, {9, 11}, {2, 3}}) {
+    expect_same<AdaptiveSig>(ops::adaptive_avg_pool_op(), fmt::format("adaptive {}", out), x, out);
+    const auto typed = ops::adaptive_max_pool_op().typed<AdaptiveMaxSig>();
+    const auto [cv, ci] = typed.call(x, out);
+    const auto [rv, ri] = typed.redispatch(kBackendReference, x, out);
+    EXPECT_EQ(testing::compare_tensors(cv, rv), "") << "adaptive max " << out;
+    EXPECT_EQ(testing::compare_tensors(ci, ri), "") << "adaptive max indices " << out;
+  }
+  for (const Shape& pads : std::vector<Shape>{{1, 1, 1, 1}, {0, 2}, {2, 0, 1, 3, 1, 0}, {-1, 1}}) {
+    expect_same<PadSig>(ops::pad_op(), fmt::format("pad {}", pads), x, pads, "constant", 1.5);
+  }
+  expect_same<PadSig>(ops::pad_op(), "reflect (reference)", x, Shape{1, 1}, "reflect",
+                      std::nullopt);
+}
+
 // einsum as a batched matmul, and float32 attention, against the reference kernels.
 TEST(CpuEinsum, MatchesReference) {
   using Sig = Tensor(std::string_view, TensorList);
@@ -468,9 +533,9 @@ TEST(CpuEinsum, MatchesReference) {
       {"ij,ij->i", {3, 4}, {3, 4}},
       {"bij,bjk->bik", {2, 3, 4}, {2, 4, 5}},
       {"abc,cd->dba", {2, 3, 4}, {4, 5}},
-      {"ij,jk", {3, 4}, {4, 5}},          // implicit output: the reference's
-      {"ij,j->", {3, 4}, {4}},            // i summed within one operand: the reference's
-      {"ij,jk->ik", {3, 1}, {4, 5}},      // broadcast label: the reference's
+      {"ij,jk", {3, 4}, {4, 5}},      // implicit output: the reference's
+      {"ij,j->", {3, 4}, {4}},        // i summed within one operand: the reference's
+      {"ij,jk->ik", {3, 1}, {4, 5}},  // broadcast label: the reference's
   };
   for (DType dt : {DType::Float32, DType::Float64}) {
     for (const auto& [eq, sa, sb] : cases) {

@@ -18,12 +18,11 @@ Tensor sdpa_kernel(const Tensor& q, const Tensor& k, const Tensor& v,
                    const std::optional<Tensor>& mask, double dropout_p, bool is_causal,
                    std::optional<double> scale) {
   const bool has_mask = mask && mask->defined();
-  const bool covered = q.dtype() == DType::Float32 && k.dtype() == DType::Float32 &&
-                       v.dtype() == DType::Float32 && dropout_p == 0 && q.dim() >= 2 &&
-                       k.dim() >= 2 && v.dim() >= 2 && q.size(-1) == k.size(-1) &&
-                       k.size(-2) == v.size(-2) && !(is_causal && has_mask) &&
-                       (!has_mask || mask->dtype() == DType::Float32) && q.numel() > 0 &&
-                       k.numel() > 0;
+  const bool covered =
+      q.dtype() == DType::Float32 && k.dtype() == DType::Float32 && v.dtype() == DType::Float32 &&
+      dropout_p == 0 && q.dim() >= 2 && k.dim() >= 2 && v.dim() >= 2 && q.size(-1) == k.size(-1) &&
+      k.size(-2) == v.size(-2) && !(is_causal && has_mask) &&
+      (!has_mask || mask->dtype() == DType::Float32) && q.numel() > 0 && k.numel() > 0;
   if (!covered) {
     return ops::scaled_dot_product_attention_op().typed<SdpaSig>().redispatch(
         kBackendReference, q, k, v, mask, dropout_p, is_causal, scale);

@@ -41,7 +41,9 @@ void F32ToF16(const float* in, Half* out, size_t n) {
   const hn::Rebind<hwy::float16_t, decltype(df)> dh;
   CastLoop(
       df, in, out, n,
-      [&](auto v, Half* o) { hn::StoreU(hn::DemoteTo(dh, v), dh, reinterpret_cast<hwy::float16_t*>(o)); },
+      [&](auto v, Half* o) {
+        hn::StoreU(hn::DemoteTo(dh, v), dh, reinterpret_cast<hwy::float16_t*>(o));
+      },
       [&](auto v) { return hn::Eq(v, v); });  // NaN payloads: the scalar rule
 }
 
@@ -51,7 +53,8 @@ void F16ToF32(const Half* in, float* out, size_t n) {
   const size_t lanes = hn::Lanes(df);
   const auto* h = reinterpret_cast<const hwy::float16_t*>(in);
   size_t i = 0;
-  for (; i + lanes <= n; i += lanes) hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, h + i)), df, out + i);
+  for (; i + lanes <= n; i += lanes)
+    hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, h + i)), df, out + i);
   for (; i < n; ++i) out[i] = convert<float>(in[i]);
 }
 
@@ -68,7 +71,8 @@ void F32ToBF16(const float* in, BFloat16* out, size_t n) {
         const auto odd = hn::And(hn::ShiftRight<16>(bits), hn::Set(du, 1u));
         const auto rounded = hn::ShiftRight<16>(hn::Add(bits, hn::Add(hn::Set(du, 0x7fffu), odd)));
         // The rounded halves fit in int32, whose demotion to uint16 exists on every target.
-        const auto narrow = hn::DemoteTo(du16, hn::BitCast(hn::RebindToSigned<decltype(du)>(), rounded));
+        const auto narrow =
+            hn::DemoteTo(du16, hn::BitCast(hn::RebindToSigned<decltype(du)>(), rounded));
         hn::StoreU(narrow, du16, reinterpret_cast<uint16_t*>(o));
       },
       [&](auto v) { return hn::Eq(v, v); });
@@ -103,7 +107,8 @@ void I32ToF32(const int32_t* in, float* out, size_t n) {
   const hn::RebindToSigned<decltype(df)> di;
   const size_t lanes = hn::Lanes(df);
   size_t i = 0;
-  for (; i + lanes <= n; i += lanes) hn::StoreU(hn::ConvertTo(df, hn::LoadU(di, in + i)), df, out + i);
+  for (; i + lanes <= n; i += lanes)
+    hn::StoreU(hn::ConvertTo(df, hn::LoadU(di, in + i)), df, out + i);
   for (; i < n; ++i) out[i] = convert<float>(in[i]);
 }
 
@@ -112,7 +117,8 @@ void F32ToF64(const float* in, double* out, size_t n) {
   const hn::Rebind<float, decltype(dd)> df;
   const size_t lanes = hn::Lanes(dd);
   size_t i = 0;
-  for (; i + lanes <= n; i += lanes) hn::StoreU(hn::PromoteTo(dd, hn::LoadU(df, in + i)), dd, out + i);
+  for (; i + lanes <= n; i += lanes)
+    hn::StoreU(hn::PromoteTo(dd, hn::LoadU(df, in + i)), dd, out + i);
   for (; i < n; ++i) out[i] = in[i];
 }
 
@@ -121,7 +127,8 @@ void F64ToF32(const double* in, float* out, size_t n) {
   const hn::Rebind<float, decltype(dd)> df;
   const size_t lanes = hn::Lanes(dd);
   size_t i = 0;
-  for (; i + lanes <= n; i += lanes) hn::StoreU(hn::DemoteTo(df, hn::LoadU(dd, in + i)), df, out + i);
+  for (; i + lanes <= n; i += lanes)
+    hn::StoreU(hn::DemoteTo(df, hn::LoadU(dd, in + i)), df, out + i);
   for (; i < n; ++i) out[i] = static_cast<float>(in[i]);
 }
 
@@ -160,11 +167,11 @@ Tensor cast_kernel(const Tensor& self, DType dtype) {
   using D = DType;
   const DType from = self.dtype();
   if (self.is_contiguous()) {
-#define TSR_CAST_CASE(F, T, TF, TT, Fn)                                  \
-  if (from == D::F && dtype == D::T) {                                   \
+#define TSR_CAST_CASE(F, T, TF, TT, Fn)                                    \
+  if (from == D::F && dtype == D::T) {                                     \
     Tensor out = empty(self.sizes(), TensorOptions(dtype, self.device())); \
-    cast_range<TT, TF>(self, out, HWY_DYNAMIC_DISPATCH(Fn));             \
-    return out;                                                          \
+    cast_range<TT, TF>(self, out, HWY_DYNAMIC_DISPATCH(Fn));               \
+    return out;                                                            \
   }
     TSR_CAST_CASE(Float32, Float16, float, Half, F32ToF16)
     TSR_CAST_CASE(Float16, Float32, Half, float, F16ToF32)
@@ -177,14 +184,15 @@ Tensor cast_kernel(const Tensor& self, DType dtype) {
 #undef TSR_CAST_CASE
   }
   return ops::cast_op().typed<Tensor(const Tensor&, DType)>().redispatch(kBackendReference, self,
-                                                                        dtype);
+                                                                         dtype);
 }
 
 }  // namespace
 
 TSR_REGISTER {
   for (DType d : {DType::Float32, DType::Float16, DType::BFloat16, DType::Int32, DType::Float64}) {
-    Dispatcher::get().impl(ops::cast_op(), kBackendCPU, d, KernelFunction::from_unboxed(&cast_kernel));
+    Dispatcher::get().impl(ops::cast_op(), kBackendCPU, d,
+                           KernelFunction::from_unboxed(&cast_kernel));
   }
 }
 

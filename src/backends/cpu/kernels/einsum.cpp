@@ -32,7 +32,8 @@ std::optional<std::array<std::string, 3>> parse(std::string_view equation) {
                                   eq.substr(arrow + 2)};
   for (const std::string& s : t) {
     for (size_t i = 0; i < s.size(); ++i) {
-      if (!std::isalpha(static_cast<unsigned char>(s[i])) || s.find(s[i], i + 1) != std::string::npos)
+      if (!std::isalpha(static_cast<unsigned char>(s[i])) ||
+          s.find(s[i], i + 1) != std::string::npos)
         return std::nullopt;
     }
   }

@@ -73,14 +73,14 @@ HWY_INLINE void BinaryLoop(const T* a, size_t a_step, const T* b, size_t b_step,
   }
 }
 
-#define TSR_BINARY_ENTRY(Op)                                                                    \
-  void Op##F32(const float* a, size_t as, const float* b, size_t bs, float alpha, float* out,   \
-               size_t n) {                                                                      \
-    BinaryLoop<Binary::Op, float>(a, as, b, bs, alpha, out, n);                                 \
-  }                                                                                             \
+#define TSR_BINARY_ENTRY(Op)                                                                      \
+  void Op##F32(const float* a, size_t as, const float* b, size_t bs, float alpha, float* out,     \
+               size_t n) {                                                                        \
+    BinaryLoop<Binary::Op, float>(a, as, b, bs, alpha, out, n);                                   \
+  }                                                                                               \
   void Op##F64(const double* a, size_t as, const double* b, size_t bs, double alpha, double* out, \
-               size_t n) {                                                                      \
-    BinaryLoop<Binary::Op, double>(a, as, b, bs, alpha, out, n);                                \
+               size_t n) {                                                                        \
+    BinaryLoop<Binary::Op, double>(a, as, b, bs, alpha, out, n);                                  \
   }
 TSR_CPU_BINARY_OPS(TSR_BINARY_ENTRY)
 #undef TSR_BINARY_ENTRY
@@ -102,16 +102,16 @@ using BinaryFn = void (*)(const T*, size_t, const T*, size_t, T, T*, size_t);
 
 // One exported entry and one dispatching wrapper per (op, type): the wrapper calls the
 // best target this machine supports.
-#define TSR_EXPORT_BINARY(Op)                                                               \
-  HWY_EXPORT(Op##F32);                                                                      \
-  HWY_EXPORT(Op##F64);                                                                      \
-  void Op##F32_best(const float* a, size_t as, const float* b, size_t bs, float al, float* o, \
-                    size_t n) {                                                             \
-    HWY_DYNAMIC_DISPATCH(Op##F32)(a, as, b, bs, al, o, n);                                  \
-  }                                                                                         \
-  void Op##F64_best(const double* a, size_t as, const double* b, size_t bs, double al,      \
-                    double* o, size_t n) {                                                  \
-    HWY_DYNAMIC_DISPATCH(Op##F64)(a, as, b, bs, al, o, n);                                  \
+#define TSR_EXPORT_BINARY(Op)                                                                     \
+  HWY_EXPORT(Op##F32);                                                                            \
+  HWY_EXPORT(Op##F64);                                                                            \
+  void Op##F32_best(const float* a, size_t as, const float* b, size_t bs, float al, float* o,     \
+                    size_t n) {                                                                   \
+    HWY_DYNAMIC_DISPATCH(Op##F32)(a, as, b, bs, al, o, n);                                        \
+  }                                                                                               \
+  void Op##F64_best(const double* a, size_t as, const double* b, size_t bs, double al, double* o, \
+                    size_t n) {                                                                   \
+    HWY_DYNAMIC_DISPATCH(Op##F64)(a, as, b, bs, al, o, n);                                        \
   }
 TSR_CPU_BINARY_OPS(TSR_EXPORT_BINARY)
 #undef TSR_EXPORT_BINARY
@@ -266,11 +266,11 @@ TSR_REGISTER {
       return alpha_kernel<T>(a, b, alpha, ops::sub_op(), Vec<T>::Sub);
     };
   });
-#define TSR_REGISTER_PLAIN(op, Op)                                                    \
-  impl_for(ops::op##_op(), kBackendCPU, VecDTypes{}, []<typename T>() {               \
-    return +[](const Tensor& a, const Tensor& b) {                                    \
-      return plain_kernel<T>(a, b, ops::op##_op(), Vec<T>::Op);                        \
-    };                                                                                \
+#define TSR_REGISTER_PLAIN(op, Op)                                      \
+  impl_for(ops::op##_op(), kBackendCPU, VecDTypes{}, []<typename T>() { \
+    return +[](const Tensor& a, const Tensor& b) {                      \
+      return plain_kernel<T>(a, b, ops::op##_op(), Vec<T>::Op);         \
+    };                                                                  \
   });
   TSR_REGISTER_PLAIN(mul, Mul)
   TSR_REGISTER_PLAIN(maximum, Maximum)

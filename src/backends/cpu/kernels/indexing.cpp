@@ -26,7 +26,8 @@ std::optional<AlongDim> plan_along(const Tensor& self, int64_t dim, const Tensor
                                    const Tensor* src) {
   const int64_t nd = self.dim();
   if (nd == 0 || index.dim() != nd || index.dtype() != DType::Int64 || !self.is_contiguous() ||
-      !index.is_contiguous() || (src && (!src->is_contiguous() || !src->sizes().equals(index.sizes()))))
+      !index.is_contiguous() ||
+      (src && (!src->is_contiguous() || !src->sizes().equals(index.sizes()))))
     return std::nullopt;
   const int64_t d = dim < 0 ? dim + nd : dim;
   if (d < 0 || d >= nd) return std::nullopt;
@@ -166,7 +167,8 @@ Tensor index_select_kernel(const Tensor& self, int64_t dim, const Tensor& index)
   const int64_t size = covered ? self.size(d) : 0;
   const auto* idx = covered ? static_cast<const int64_t*>(index.data_ptr()) : nullptr;
   const int64_t n = index.numel();
-  if (!covered || !indices_in_range(index, size) || (n > 0 && *std::min_element(idx, idx + n) < 0)) {
+  if (!covered || !indices_in_range(index, size) ||
+      (n > 0 && *std::min_element(idx, idx + n) < 0)) {
     return ops::index_select_op().typed<GatherSig>().redispatch(kBackendReference, self, dim,
                                                                 index);
   }
@@ -201,7 +203,8 @@ Tensor index_select_kernel(const Tensor& self, int64_t dim, const Tensor& index)
 }  // namespace
 
 TSR_REGISTER {
-  impl_for(ops::gather_op(), kBackendCPU, AllDTypes{}, []<typename T>() { return &gather_kernel<T>; });
+  impl_for(ops::gather_op(), kBackendCPU, AllDTypes{},
+           []<typename T>() { return &gather_kernel<T>; });
   impl_for(ops::scatter_src_op(), kBackendCPU, AllDTypes{},
            []<typename T>() { return &scatter_src_kernel<T, false>; });
   impl_for(ops::scatter_value_op(), kBackendCPU, DTypeList<DType::Float32, DType::Float64>{},

@@ -51,9 +51,8 @@ void sgemm(int64_t m, int64_t n, int64_t k, const Operand& a, const Operand& b, 
 // are split over the intra-op threads.
 Tensor batched(const Tensor& a, const Tensor& b) {
   const int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
-  const Shape batch =
-      broadcast_shapes(IntArrayRef(a.sizes().data(), a.dim() - 2),
-                       IntArrayRef(b.sizes().data(), b.dim() - 2), "matmul");
+  const Shape batch = broadcast_shapes(IntArrayRef(a.sizes().data(), a.dim() - 2),
+                                       IntArrayRef(b.sizes().data(), b.dim() - 2), "matmul");
   Shape out_shape = batch;
   out_shape.push_back(m);
   out_shape.push_back(n);

@@ -1,8 +1,9 @@
 // Vectorised cpu kernels for the row-wise normalisations of contiguous float32/float64
 // tensors: softmax and log_softmax over the last dim, layer_norm and rms_norm over trailing
 // dims, group_norm and instance_norm, and batch_norm (inference) as a per-channel scale and
-// shift. Rows are split over the intra-op threads. Everything else (other dims, strides, dtype arguments, errors) is
-// the reference kernel's. See Note [CPU elementwise kernels] in elementwise.cpp.
+// shift. Rows are split over the intra-op threads. Everything else (other dims, strides, dtype
+// arguments, errors) is the reference kernel's. See Note [CPU elementwise kernels] in
+// elementwise.cpp.
 
 // Highway's per-target re-inclusion needs this order.
 // clang-format off
@@ -54,7 +55,8 @@ template <class D, class V>
 HWY_INLINE V ExpNonPositive(D d, V z) {
   using T = hn::TFromD<D>;
   const T lowest = std::is_same_v<T, float> ? T(-87) : T(-708);
-  return hn::IfThenZeroElse(hn::Lt(z, hn::Set(d, lowest)), hn::Exp(d, hn::Max(z, hn::Set(d, lowest))));
+  return hn::IfThenZeroElse(hn::Lt(z, hn::Set(d, lowest)),
+                            hn::Exp(d, hn::Max(z, hn::Set(d, lowest))));
 }
 
 // One row of softmax (out = exp(x - m) / sum) or log_softmax (out = x - m - log(sum)),
@@ -179,37 +181,37 @@ HWY_INLINE void GroupNormRow(const T* in, T* out, size_t per_group, size_t spati
   }
 }
 
-#define TSR_NORMALIZE_ENTRIES(T, F)                                                            \
-  void SoftmaxRows##F(const T* in, T* out, size_t rows, size_t n, bool log) {                  \
-    for (size_t r = 0; r < rows; ++r) {                                                        \
-      const T* x = in + r * n;                                                                 \
-      T* y = out + r * n;                                                                      \
-      const T m = RowMax(x, n);                                                                \
-      if (std::isfinite(m)) {                                                                  \
-        SoftmaxRow(x, y, n, m, log);                                                           \
-      } else { /* a NaN or infinite max makes the reference's sum NaN */                       \
-        for (size_t j = 0; j < n; ++j) y[j] = std::numeric_limits<T>::quiet_NaN();             \
-      }                                                                                        \
-    }                                                                                          \
-  }                                                                                            \
-  void NormRows##F(const T* in, T* out, size_t rows, size_t n, const T* w, const T* b,         \
-                   double eps, bool rms) {                                                     \
-    for (size_t r = 0; r < rows; ++r) NormRow(in + r * n, out + r * n, n, w, b, eps, rms);     \
-  }                                                                                            \
-  void GroupNormRows##F(const T* in, T* out, size_t rows, size_t first_row, size_t groups,     \
-                        size_t per_group, size_t spatial, const T* w, const T* b, double eps) { \
-    const size_t n = per_group * spatial;                                                      \
-    for (size_t r = 0; r < rows; ++r) {                                                        \
-      const size_t g = (first_row + r) % groups;                                               \
-      GroupNormRow(in + r * n, out + r * n, per_group, spatial, g * per_group, w, b, eps);     \
-    }                                                                                          \
-  }                                                                                            \
-  void AffinePlanes##F(const T* in, T* out, size_t planes, size_t n, size_t channels,          \
-                       size_t first, const T* mean, const T* scale, const T* shift) {          \
-    for (size_t p = 0; p < planes; ++p) {                                                      \
-      const size_t c = (first + p) % channels;                                                 \
-      AffinePlane(in + p * n, out + p * n, n, mean[c], scale[c], shift[c]);                    \
-    }                                                                                          \
+#define TSR_NORMALIZE_ENTRIES(T, F)                                                                \
+  void SoftmaxRows##F(const T* in, T* out, size_t rows, size_t n, bool log) {                      \
+    for (size_t r = 0; r < rows; ++r) {                                                            \
+      const T* x = in + r * n;                                                                     \
+      T* y = out + r * n;                                                                          \
+      const T m = RowMax(x, n);                                                                    \
+      if (std::isfinite(m)) {                                                                      \
+        SoftmaxRow(x, y, n, m, log);                                                               \
+      } else { /* a NaN or infinite max makes the reference's sum NaN */                           \
+        for (size_t j = 0; j < n; ++j) y[j] = std::numeric_limits<T>::quiet_NaN();                 \
+      }                                                                                            \
+    }                                                                                              \
+  }                                                                                                \
+  void NormRows##F(const T* in, T* out, size_t rows, size_t n, const T* w, const T* b, double eps, \
+                   bool rms) {                                                                     \
+    for (size_t r = 0; r < rows; ++r) NormRow(in + r * n, out + r * n, n, w, b, eps, rms);         \
+  }                                                                                                \
+  void GroupNormRows##F(const T* in, T* out, size_t rows, size_t first_row, size_t groups,         \
+                        size_t per_group, size_t spatial, const T* w, const T* b, double eps) {    \
+    const size_t n = per_group * spatial;                                                          \
+    for (size_t r = 0; r < rows; ++r) {                                                            \
+      const size_t g = (first_row + r) % groups;                                                   \
+      GroupNormRow(in + r * n, out + r * n, per_group, spatial, g * per_group, w, b, eps);         \
+    }                                                                                              \
+  }                                                                                                \
+  void AffinePlanes##F(const T* in, T* out, size_t planes, size_t n, size_t channels,              \
+                       size_t first, const T* mean, const T* scale, const T* shift) {              \
+    for (size_t p = 0; p < planes; ++p) {                                                          \
+      const size_t c = (first + p) % channels;                                                     \
+      AffinePlane(in + p * n, out + p * n, n, mean[c], scale[c], shift[c]);                        \
+    }                                                                                              \
   }
 TSR_NORMALIZE_ENTRIES(float, F32)
 TSR_NORMALIZE_ENTRIES(double, F64)
@@ -242,7 +244,9 @@ namespace {
 template <typename T>
 constexpr bool kF32 = std::is_same_v<T, float>;
 
-int64_t rows_grain(int64_t n) { return std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)); }
+int64_t rows_grain(int64_t n) {
+  return std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1));
+}
 
 // The data of an optional parameter when it is a contiguous 1-D tensor of n elements of
 // dtype T (null when absent); false when the vector kernel does not take it.
@@ -373,10 +377,10 @@ Tensor group_norm_impl(const Tensor& input, int64_t groups, const std::optional<
   const T* in = static_cast<const T*>(input.data_ptr());
   T* o = static_cast<T*>(out.data_ptr());
   parallel_for(0, rows, rows_grain(3 * n), [&](int64_t r0, int64_t r1) {
-    const auto args = std::make_tuple(in + r0 * n, o + r0 * n, static_cast<size_t>(r1 - r0),
-                                      static_cast<size_t>(r0), static_cast<size_t>(groups),
-                                      static_cast<size_t>(per_group), static_cast<size_t>(spatial),
-                                      w, b, eps);
+    const auto args =
+        std::make_tuple(in + r0 * n, o + r0 * n, static_cast<size_t>(r1 - r0),
+                        static_cast<size_t>(r0), static_cast<size_t>(groups),
+                        static_cast<size_t>(per_group), static_cast<size_t>(spatial), w, b, eps);
     if constexpr (kF32<T>) {
       std::apply(HWY_DYNAMIC_DISPATCH(GroupNormRowsF32), args);
     } else {
@@ -390,15 +394,15 @@ template <typename T>
 Tensor batch_norm_kernel(const Tensor& input, const std::optional<Tensor>& weight,
                          const std::optional<Tensor>& bias,
                          const std::optional<Tensor>& running_mean,
-                         const std::optional<Tensor>& running_var, bool training,
-                         double momentum, double eps) {
+                         const std::optional<Tensor>& running_var, bool training, double momentum,
+                         double eps) {
   const int64_t c = input.dim() >= 2 ? input.size(1) : 0;
   const T *w, *b, *mean, *var;
   const bool covered = !training && c > 0 && input.dtype() == dtype_of<T> &&
                        input.is_contiguous() && input.numel() > 0 && param_data(weight, c, w) &&
                        param_data(bias, c, b) && running_mean && running_mean->defined() &&
-                       running_var && running_var->defined() &&
-                       param_data(running_mean, c, mean) && param_data(running_var, c, var);
+                       running_var && running_var->defined() && param_data(running_mean, c, mean) &&
+                       param_data(running_var, c, var);
   if (!covered) {
     return ops::batch_norm_op()
         .typed<Tensor(const Tensor&, const std::optional<Tensor>&, const std::optional<Tensor>&,
@@ -410,7 +414,8 @@ Tensor batch_norm_kernel(const Tensor& input, const std::optional<Tensor>& weigh
   // y = (x - mean) * scale + b with scale = w / sqrt(var + eps) per channel, in double.
   std::vector<T> scale(static_cast<size_t>(c)), shift(static_cast<size_t>(c));
   for (int64_t ch = 0; ch < c; ++ch) {
-    scale[static_cast<size_t>(ch)] = T((w ? double(w[ch]) : 1.0) / std::sqrt(double(var[ch]) + eps));
+    scale[static_cast<size_t>(ch)] =
+        T((w ? double(w[ch]) : 1.0) / std::sqrt(double(var[ch]) + eps));
     shift[static_cast<size_t>(ch)] = b ? b[ch] : T(0);
   }
   Tensor out = empty(input.sizes(), TensorOptions(dtype_of<T>, input.device()));
@@ -418,10 +423,10 @@ Tensor batch_norm_kernel(const Tensor& input, const std::optional<Tensor>& weigh
   const T* in = static_cast<const T*>(input.data_ptr());
   T* o = static_cast<T*>(out.data_ptr());
   parallel_for(0, planes, rows_grain(spatial), [&](int64_t p0, int64_t p1) {
-    const auto args = std::make_tuple(in + p0 * spatial, o + p0 * spatial,
-                                      static_cast<size_t>(p1 - p0), static_cast<size_t>(spatial),
-                                      static_cast<size_t>(c), static_cast<size_t>(p0), mean,
-                                      scale.data(), shift.data());
+    const auto args =
+        std::make_tuple(in + p0 * spatial, o + p0 * spatial, static_cast<size_t>(p1 - p0),
+                        static_cast<size_t>(spatial), static_cast<size_t>(c),
+                        static_cast<size_t>(p0), mean, scale.data(), shift.data());
     if constexpr (kF32<T>) {
       std::apply(HWY_DYNAMIC_DISPATCH(AffinePlanesF32), args);
     } else {
@@ -445,14 +450,15 @@ TSR_REGISTER {
       return softmax_kernel<T>(s, d, t, true);
     };
   });
-  impl_for(ops::layer_norm_op(), kBackendCPU, F{}, []<typename T>() { return &layer_norm_kernel<T>; });
+  impl_for(ops::layer_norm_op(), kBackendCPU, F{},
+           []<typename T>() { return &layer_norm_kernel<T>; });
   impl_for(ops::rms_norm_op(), kBackendCPU, F{}, []<typename T>() { return &rms_norm_kernel<T>; });
-  impl_for(ops::batch_norm_op(), kBackendCPU, F{}, []<typename T>() { return &batch_norm_kernel<T>; });
+  impl_for(ops::batch_norm_op(), kBackendCPU, F{},
+           []<typename T>() { return &batch_norm_kernel<T>; });
   impl_for(ops::group_norm_op(), kBackendCPU, F{}, []<typename T>() {
     return +[](const Tensor& x, int64_t g, const std::optional<Tensor>& w,
-               const std::optional<Tensor>& b, double eps) {
-      return group_norm_impl<T>(x, g, w, b, eps, false);
-    };
+               const std::optional<Tensor>& b,
+               double eps) { return group_norm_impl<T>(x, g, w, b, eps, false); };
   });
   impl_for(ops::instance_norm_op(), kBackendCPU, F{}, []<typename T>() {
     return +[](const Tensor& x, const std::optional<Tensor>& w, const std::optional<Tensor>& b,

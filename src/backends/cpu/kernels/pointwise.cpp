@@ -206,11 +206,11 @@ Tensor addcmul_kernel(const Tensor& self, const Tensor& t1, const Tensor& t2, co
   return map_ranges<T>(self, [&](int64_t b, int64_t e, T* o) {
     const auto n = static_cast<size_t>(e - b);
     if constexpr (kF32<T>) {
-      HWY_DYNAMIC_DISPATCH(AddcmulF32)(data<T>(self) + b, data<T>(t1) + b, data<T>(t2) + b, v,
-                                       o + b, n);
+      HWY_DYNAMIC_DISPATCH(AddcmulF32)
+      (data<T>(self) + b, data<T>(t1) + b, data<T>(t2) + b, v, o + b, n);
     } else {
-      HWY_DYNAMIC_DISPATCH(AddcmulF64)(data<T>(self) + b, data<T>(t1) + b, data<T>(t2) + b, v,
-                                       o + b, n);
+      HWY_DYNAMIC_DISPATCH(AddcmulF64)
+      (data<T>(self) + b, data<T>(t1) + b, data<T>(t2) + b, v, o + b, n);
     }
   });
 }
@@ -223,9 +223,8 @@ Tensor prelu_kernel(const Tensor& self, const Tensor& weight) {
                        weight.is_contiguous() &&
                        (weight.numel() == 1 || weight.numel() == channels);
   if (!covered) {
-    return ops::prelu_op()
-        .typed<Tensor(const Tensor&, const Tensor&)>()
-        .redispatch(kBackendReference, self, weight);
+    return ops::prelu_op().typed<Tensor(const Tensor&, const Tensor&)>().redispatch(
+        kBackendReference, self, weight);
   }
   // Planes of one slope: every element when there is one, else each channel's elements.
   const int64_t nw = weight.numel();
@@ -245,10 +244,9 @@ Tensor prelu_kernel(const Tensor& self, const Tensor& weight) {
   Tensor out = empty(self.sizes(), TensorOptions(dtype_of<T>, self.device()));
   T* o = static_cast<T*>(out.data_ptr());
   parallel_for(0, planes, std::max<int64_t>(1, kGrainSize / plane), [&](int64_t p0, int64_t p1) {
-    const auto args = std::make_tuple(data<T>(self) + p0 * plane, data<T>(weight),
-                                      static_cast<size_t>(nw), o + p0 * plane,
-                                      static_cast<size_t>(p1 - p0), static_cast<size_t>(plane),
-                                      static_cast<size_t>(p0));
+    const auto args = std::make_tuple(
+        data<T>(self) + p0 * plane, data<T>(weight), static_cast<size_t>(nw), o + p0 * plane,
+        static_cast<size_t>(p1 - p0), static_cast<size_t>(plane), static_cast<size_t>(p0));
     if constexpr (kF32<T>) {
       std::apply(HWY_DYNAMIC_DISPATCH(PreluPlanesF32), args);
     } else {
@@ -281,11 +279,14 @@ Tensor masked_fill_kernel(const Tensor& self, const Tensor& mask, const Scalar& 
 
 TSR_REGISTER {
   using F = DTypeList<DType::Float32, DType::Float64>;
-  impl_for(ops::lerp_tensor_op(), kBackendCPU, F{}, []<typename T>() { return &lerp_tensor_kernel<T>; });
-  impl_for(ops::lerp_scalar_op(), kBackendCPU, F{}, []<typename T>() { return &lerp_scalar_kernel<T>; });
+  impl_for(ops::lerp_tensor_op(), kBackendCPU, F{},
+           []<typename T>() { return &lerp_tensor_kernel<T>; });
+  impl_for(ops::lerp_scalar_op(), kBackendCPU, F{},
+           []<typename T>() { return &lerp_scalar_kernel<T>; });
   impl_for(ops::addcmul_op(), kBackendCPU, F{}, []<typename T>() { return &addcmul_kernel<T>; });
   impl_for(ops::prelu_op(), kBackendCPU, F{}, []<typename T>() { return &prelu_kernel<T>; });
-  impl_for(ops::masked_fill_op(), kBackendCPU, F{}, []<typename T>() { return &masked_fill_kernel<T>; });
+  impl_for(ops::masked_fill_op(), kBackendCPU, F{},
+           []<typename T>() { return &masked_fill_kernel<T>; });
 }
 
 }  // namespace tessera::cpu

@@ -39,8 +39,8 @@ enum class Reduce { Sum, AbsSum, SumSq, Prod, Max, AbsMax, Min };
 // maxima.
 constexpr Reduce CombineOf(Reduce k) {
   return k == Reduce::AbsSum || k == Reduce::SumSq ? Reduce::Sum
-         : k == Reduce::AbsMax                    ? Reduce::Max
-                                                  : k;
+         : k == Reduce::AbsMax                     ? Reduce::Max
+                                                   : k;
 }
 }  // namespace tessera::cpu
 #endif
@@ -142,8 +142,8 @@ HWY_INLINE T Row(const T* p, size_t n) {
 // add each group in float, the groups' sums in double.
 template <Reduce K, typename T>
 HWY_INLINE void Columns(const T* p, size_t red, size_t stride, size_t ncols, T* out) {
-  constexpr bool kWide = std::is_same_v<T, float> &&
-                         (K == Reduce::Sum || K == Reduce::AbsSum || K == Reduce::SumSq);
+  constexpr bool kWide =
+      std::is_same_v<T, float> && (K == Reduce::Sum || K == Reduce::AbsSum || K == Reduce::SumSq);
   constexpr Reduce kCombine = CombineOf(K);
   constexpr size_t kTile = 2048, kGroup = 8;
   const hn::ScalableTag<T> d;
@@ -203,52 +203,53 @@ HWY_INLINE T LogSumExpRow(const T* p, size_t n, T m) {
   return m + std::log(s);
 }
 
-#define TSR_REDUCE_ENTRIES(T, F)                                                           \
-  void RowsKind##F(Reduce k, const T* in, T* out, size_t rows, size_t n) {                 \
-    switch (k) {                                                                           \
-      case Reduce::Sum:                                                                    \
-        for (size_t r = 0; r < rows; ++r) out[r] = Row<Reduce::Sum>(in + r * n, n);        \
-        break;                                                                             \
-      case Reduce::AbsSum:                                                                 \
-        for (size_t r = 0; r < rows; ++r) out[r] = Row<Reduce::AbsSum>(in + r * n, n);     \
-        break;                                                                             \
-      case Reduce::SumSq:                                                                  \
-        for (size_t r = 0; r < rows; ++r) out[r] = Row<Reduce::SumSq>(in + r * n, n);      \
-        break;                                                                             \
-      case Reduce::Prod:                                                                   \
-        for (size_t r = 0; r < rows; ++r) out[r] = Row<Reduce::Prod>(in + r * n, n);       \
-        break;                                                                             \
-      case Reduce::Max:                                                                    \
-        for (size_t r = 0; r < rows; ++r) out[r] = Row<Reduce::Max>(in + r * n, n);       \
-        break;                                                                             \
-      case Reduce::AbsMax:                                                                 \
-        for (size_t r = 0; r < rows; ++r) out[r] = Row<Reduce::AbsMax>(in + r * n, n);     \
-        break;                                                                             \
-      case Reduce::Min:                                                                    \
-        for (size_t r = 0; r < rows; ++r) out[r] = Row<Reduce::Min>(in + r * n, n);       \
-        break;                                                                             \
-    }                                                                                      \
-  }                                                                                        \
-  void ColumnsKind##F(Reduce k, const T* in, size_t red, size_t stride, size_t ncols,      \
-                      T* out) {                                                            \
-    switch (k) {                                                                           \
-      case Reduce::Sum:                                                                    \
-        return Columns<Reduce::Sum>(in, red, stride, ncols, out);                          \
-      case Reduce::AbsSum:                                                                 \
-        return Columns<Reduce::AbsSum>(in, red, stride, ncols, out);                       \
-      case Reduce::SumSq:                                                                  \
-        return Columns<Reduce::SumSq>(in, red, stride, ncols, out);                        \
-      case Reduce::Prod:                                                                   \
-        return Columns<Reduce::Prod>(in, red, stride, ncols, out);                         \
-      case Reduce::Max:                                                                    \
-        return Columns<Reduce::Max>(in, red, stride, ncols, out);                          \
-      case Reduce::AbsMax:                                                                 \
-        return Columns<Reduce::AbsMax>(in, red, stride, ncols, out);                       \
-      case Reduce::Min:                                                                    \
-        return Columns<Reduce::Min>(in, red, stride, ncols, out);                          \
-    }                                                                                      \
-  }                                                                                        \
-  T LogSumExp##F(const T* in, size_t n, T m) { return LogSumExpRow(in, n, m); }
+#define TSR_REDUCE_ENTRIES(T, F)                                                                \
+  void RowsKind##F(Reduce k, const T* in, T* out, size_t rows, size_t n) {                      \
+    switch (k) {                                                                                \
+      case Reduce::Sum:                                                                         \
+        for (size_t r = 0; r < rows; ++r) out[r] = Row<Reduce::Sum>(in + r * n, n);             \
+        break;                                                                                  \
+      case Reduce::AbsSum:                                                                      \
+        for (size_t r = 0; r < rows; ++r) out[r] = Row<Reduce::AbsSum>(in + r * n, n);          \
+        break;                                                                                  \
+      case Reduce::SumSq:                                                                       \
+        for (size_t r = 0; r < rows; ++r) out[r] = Row<Reduce::SumSq>(in + r * n, n);           \
+        break;                                                                                  \
+      case Reduce::Prod:                                                                        \
+        for (size_t r = 0; r < rows; ++r) out[r] = Row<Reduce::Prod>(in + r * n, n);            \
+        break;                                                                                  \
+      case Reduce::Max:                                                                         \
+        for (size_t r = 0; r < rows; ++r) out[r] = Row<Reduce::Max>(in + r * n, n);             \
+        break;                                                                                  \
+      case Reduce::AbsMax:                                                                      \
+        for (size_t r = 0; r < rows; ++r) out[r] = Row<Reduce::AbsMax>(in + r * n, n);          \
+        break;                                                                                  \
+      case Reduce::Min:                                                                         \
+        for (size_t r = 0; r < rows; ++r) out[r] = Row<Reduce::Min>(in + r * n, n);             \
+        break;                                                                                  \
+    }                                                                                           \
+  }                                                                                             \
+  void ColumnsKind##F(Reduce k, const T* in, size_t red, size_t stride, size_t ncols, T* out) { \
+    switch (k) {                                                                                \
+      case Reduce::Sum:                                                                         \
+        return Columns<Reduce::Sum>(in, red, stride, ncols, out);                               \
+      case Reduce::AbsSum:                                                                      \
+        return Columns<Reduce::AbsSum>(in, red, stride, ncols, out);                            \
+      case Reduce::SumSq:                                                                       \
+        return Columns<Reduce::SumSq>(in, red, stride, ncols, out);                             \
+      case Reduce::Prod:                                                                        \
+        return Columns<Reduce::Prod>(in, red, stride, ncols, out);                              \
+      case Reduce::Max:                                                                         \
+        return Columns<Reduce::Max>(in, red, stride, ncols, out);                               \
+      case Reduce::AbsMax:                                                                      \
+        return Columns<Reduce::AbsMax>(in, red, stride, ncols, out);                            \
+      case Reduce::Min:                                                                         \
+        return Columns<Reduce::Min>(in, red, stride, ncols, out);                               \
+    }                                                                                           \
+  }                                                                                             \
+  T LogSumExp##F(const T* in, size_t n, T m) {                                                  \
+    return LogSumExpRow(in, n, m);                                                              \
+  }
 TSR_REDUCE_ENTRIES(float, F32)
 TSR_REDUCE_ENTRIES(double, F64)
 #undef TSR_REDUCE_ENTRIES
@@ -391,7 +392,9 @@ Tensor try_reduce(const Tensor& self, IntArrayRef dims, bool keepdim, Reduce k) 
   return out;
 }
 
-IntArrayRef dims_or_all(OptionalIntArrayRef dim) { return dim ? *dim : IntArrayRef(); }
+IntArrayRef dims_or_all(OptionalIntArrayRef dim) {
+  return dim ? *dim : IntArrayRef();
+}
 
 using SumSig = Tensor(const Tensor&, OptionalIntArrayRef, bool, std::optional<DType>);
 
@@ -440,9 +443,8 @@ Tensor prod_kernel(const Tensor& self, std::optional<DType> dtype) {
   if (!dtype || *dtype == dtype_of<T>) {
     if (Tensor out = try_reduce<T>(self, {}, false, Reduce::Prod); out.defined()) return out;
   }
-  return ops::prod_op()
-      .typed<Tensor(const Tensor&, std::optional<DType>)>()
-      .redispatch(kBackendReference, self, dtype);
+  return ops::prod_op().typed<Tensor(const Tensor&, std::optional<DType>)>().redispatch(
+      kBackendReference, self, dtype);
 }
 
 template <typename T>
@@ -481,9 +483,8 @@ template <typename T>
 Tensor logsumexp_kernel(const Tensor& self, IntArrayRef dim, bool keepdim) {
   const auto b = dim.empty() ? std::nullopt : plan_block<T>(self, dim, keepdim);
   if (!b || b->inner != 1) {
-    return ops::logsumexp_op()
-        .typed<Tensor(const Tensor&, IntArrayRef, bool)>()
-        .redispatch(kBackendReference, self, dim, keepdim);
+    return ops::logsumexp_op().typed<Tensor(const Tensor&, IntArrayRef, bool)>().redispatch(
+        kBackendReference, self, dim, keepdim);
   }
   Tensor out = empty(b->out_shape, TensorOptions(dtype_of<T>, self.device()));
   const T* in = static_cast<const T*>(self.data_ptr());
@@ -517,7 +518,8 @@ TSR_REGISTER {
   impl_for(ops::prod_dim_op(), kBackendCPU, F{}, []<typename T>() { return &prod_dim_kernel<T>; });
   impl_for(ops::vector_norm_op(), kBackendCPU, F{},
            []<typename T>() { return &vector_norm_kernel<T>; });
-  impl_for(ops::logsumexp_op(), kBackendCPU, F{}, []<typename T>() { return &logsumexp_kernel<T>; });
+  impl_for(ops::logsumexp_op(), kBackendCPU, F{},
+           []<typename T>() { return &logsumexp_kernel<T>; });
 }
 
 }  // namespace tessera::cpu

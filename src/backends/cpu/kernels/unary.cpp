@@ -52,7 +52,6 @@ namespace hn = hwy::HWY_NAMESPACE;
 enum class Unary { TSR_CPU_UNARY_OPS(TSR_ENUMERATOR) TSR_CPU_PARAM_UNARY_OPS(TSR_ENUMERATOR) };
 #undef TSR_ENUMERATOR
 
-
 constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
 constexpr double kGeluTanhK = std::numbers::sqrt2 * std::numbers::inv_sqrtpi;  // sqrt(2/pi)
@@ -101,8 +100,7 @@ HWY_INLINE T ScalarUnary(T x, const Params<T>& p) {
   if constexpr (Op == Unary::Mish) return x * std::tanh(std::log1p(std::exp(x)));
   if constexpr (Op == Unary::Softsign) return x / (kOne + std::fabs(x));
   if constexpr (Op == Unary::Hardsigmoid) return std::min(std::max(x + T(3), T(0)), T(6)) / T(6);
-  if constexpr (Op == Unary::Hardswish)
-    return x * std::min(std::max(x + T(3), T(0)), T(6)) / T(6);
+  if constexpr (Op == Unary::Hardswish) return x * std::min(std::max(x + T(3), T(0)), T(6)) / T(6);
   if constexpr (Op == Unary::Clamp) return x != x ? x : std::min(std::max(x, p.a), p.b);
   if constexpr (Op == Unary::LeakyRelu) return x > 0 ? x : x * p.a;
   if constexpr (Op == Unary::Elu) return x > 0 ? x * p.a : std::expm1(x * p.c) * p.b;
@@ -208,8 +206,8 @@ HWY_INLINE V Erf(D d, V x) {
     p = hn::MulAdd(p, t, hn::Set(d, T(c)));
   }
   V q = hn::Set(d, T(6.307330307676363e-05));
-  for (const double c : {0.001306783101688525, 0.01545590821153923, 0.11393164326437358,
-                         0.49741420703121997, 1.0}) {
+  for (const double c :
+       {0.001306783101688525, 0.01545590821153923, 0.11393164326437358, 0.49741420703121997, 1.0}) {
     q = hn::MulAdd(q, t, hn::Set(d, T(c)));
   }
   return hn::Div(hn::Mul(xc, p), q);
@@ -237,7 +235,8 @@ HWY_INLINE V VectorUnary(D d, V x, const Params<T>& p) {
   if constexpr (Op == Unary::Neg) return hn::Neg(x);
   if constexpr (Op == Unary::Abs) return hn::Abs(x);
   if constexpr (Op == Unary::Sign)
-    return hn::Sub(hn::IfThenElseZero(hn::Gt(x, zero), one), hn::IfThenElseZero(hn::Lt(x, zero), one));
+    return hn::Sub(hn::IfThenElseZero(hn::Gt(x, zero), one),
+                   hn::IfThenElseZero(hn::Lt(x, zero), one));
   if constexpr (Op == Unary::Floor) return hn::Floor(x);
   if constexpr (Op == Unary::Ceil) return hn::Ceil(x);
   if constexpr (Op == Unary::Round) return hn::Round(x);
@@ -283,7 +282,8 @@ HWY_INLINE V VectorUnary(D d, V x, const Params<T>& p) {
   if constexpr (Op == Unary::Elu) {
     const V pos = hn::Mul(x, hn::Set(d, p.a));
     if (hn::AllTrue(d, hn::Gt(x, zero))) return pos;
-    const V neg = hn::Mul(hn::Expm1(d, hn::Min(hn::Mul(x, hn::Set(d, p.c)), zero)), hn::Set(d, p.b));
+    const V neg =
+        hn::Mul(hn::Expm1(d, hn::Min(hn::Mul(x, hn::Set(d, p.c)), zero)), hn::Set(d, p.b));
     return hn::IfThenElse(hn::Gt(x, zero), pos, neg);
   }
   if constexpr (Op == Unary::Softplus) {
@@ -345,12 +345,12 @@ HWY_INLINE void UnaryLoop(const T* in, T* out, size_t n, const Params<T>& p) {
   for (; i < n; ++i) out[i] = ScalarUnary<Op>(in[i], p);
 }
 
-#define TSR_UNARY_ENTRY(E, ...)                                                    \
-  void E##F32(const float* in, float* out, size_t n, const Params<float>& p) {     \
-    UnaryLoop<Unary::E>(in, out, n, p);                                            \
-  }                                                                                \
+#define TSR_UNARY_ENTRY(E, ...)                                                   \
+  void E##F32(const float* in, float* out, size_t n, const Params<float>& p) {    \
+    UnaryLoop<Unary::E>(in, out, n, p);                                           \
+  }                                                                               \
   void E##F64(const double* in, double* out, size_t n, const Params<double>& p) { \
-    UnaryLoop<Unary::E>(in, out, n, p);                                            \
+    UnaryLoop<Unary::E>(in, out, n, p);                                           \
   }
 TSR_CPU_UNARY_OPS(TSR_UNARY_ENTRY)
 TSR_CPU_PARAM_UNARY_OPS(TSR_UNARY_ENTRY)
@@ -373,10 +373,10 @@ using UnaryFn = void (*)(const T*, T*, size_t, const Params<T>&);
 
 // One exported entry and one dispatching wrapper per (op, type): the wrapper calls the
 // best target this machine supports.
-#define TSR_EXPORT_UNARY(Name, T)                                        \
-  HWY_EXPORT(Name);                                                      \
+#define TSR_EXPORT_UNARY(Name, T)                                       \
+  HWY_EXPORT(Name);                                                     \
   void Name##_best(const T* in, T* out, size_t n, const Params<T>& p) { \
-    HWY_DYNAMIC_DISPATCH(Name)(in, out, n, p);                           \
+    HWY_DYNAMIC_DISPATCH(Name)(in, out, n, p);                          \
   }
 #define TSR_EXPORT_UNARY_PAIR(E, ...) \
   TSR_EXPORT_UNARY(E##F32, float) TSR_EXPORT_UNARY(E##F64, double)
@@ -432,13 +432,15 @@ Tensor unary_kernel(const Tensor& a, OperatorHandle handle) {
 }
 
 // A real bound of clamp or hardtanh as T (a complex or bool one is the reference's error).
-bool real_scalar(const Scalar& s) { return s.is_integral() || s.is_floating(); }
+bool real_scalar(const Scalar& s) {
+  return s.is_integral() || s.is_floating();
+}
 
 template <typename T>
 Tensor clamp_kernel(const Tensor& self, const std::optional<Scalar>& lo,
                     const std::optional<Scalar>& hi) {
-  const bool ok = covered<T>(self) && (lo || hi) && (!lo || real_scalar(*lo)) &&
-                  (!hi || real_scalar(*hi));
+  const bool ok =
+      covered<T>(self) && (lo || hi) && (!lo || real_scalar(*lo)) && (!hi || real_scalar(*hi));
   if (!ok) {
     return ops::clamp_op()
         .typed<Tensor(const Tensor&, const std::optional<Scalar>&, const std::optional<Scalar>&)>()
@@ -461,9 +463,8 @@ Tensor hardtanh_kernel(const Tensor& self, const Scalar& lo, const Scalar& hi) {
 template <typename T>
 Tensor leaky_relu_kernel(const Tensor& self, const Scalar& slope) {
   if (!covered<T>(self) || !real_scalar(slope)) {
-    return ops::leaky_relu_op()
-        .typed<Tensor(const Tensor&, const Scalar&)>()
-        .redispatch(kBackendReference, self, slope);
+    return ops::leaky_relu_op().typed<Tensor(const Tensor&, const Scalar&)>().redispatch(
+        kBackendReference, self, slope);
   }
   return run_unary<T>(self, Vec<T>::LeakyRelu, {slope.to<T>()});
 }
@@ -485,9 +486,8 @@ Tensor elu_kernel(const Tensor& self, const Scalar& alpha, const Scalar& scale,
 template <typename T>
 Tensor celu_kernel(const Tensor& self, const Scalar& alpha) {
   if (!covered<T>(self) || !real_scalar(alpha) || !(alpha.to<double>() > 1e-6)) {
-    return ops::celu_op()
-        .typed<Tensor(const Tensor&, const Scalar&)>()
-        .redispatch(kBackendReference, self, alpha);
+    return ops::celu_op().typed<Tensor(const Tensor&, const Scalar&)>().redispatch(
+        kBackendReference, self, alpha);
   }
   return run_unary<T>(self, Vec<T>::Elu, {T(1), alpha.to<T>(), T(1.0 / alpha.to<double>())});
 }
@@ -508,9 +508,8 @@ Tensor softplus_kernel(const Tensor& self, const Scalar& beta, const Scalar& thr
 template <typename T>
 Tensor gelu_kernel(const Tensor& self, std::string_view approximate) {
   if (!covered<T>(self) || (approximate != "none" && approximate != "tanh")) {
-    return ops::gelu_op()
-        .typed<Tensor(const Tensor&, std::string_view)>()
-        .redispatch(kBackendReference, self, approximate);
+    return ops::gelu_op().typed<Tensor(const Tensor&, std::string_view)>().redispatch(
+        kBackendReference, self, approximate);
   }
   return run_unary<T>(self, approximate == "tanh" ? Vec<T>::GeluTanh : Vec<T>::Gelu);
 }
@@ -524,7 +523,8 @@ TSR_REGISTER {
   });
   TSR_CPU_UNARY_OPS(TSR_REGISTER_UNARY)
 #undef TSR_REGISTER_UNARY
-  impl_for(ops::clamp_op(), kBackendCPU, VecDTypes{}, []<typename T>() { return &clamp_kernel<T>; });
+  impl_for(ops::clamp_op(), kBackendCPU, VecDTypes{},
+           []<typename T>() { return &clamp_kernel<T>; });
   impl_for(ops::hardtanh_op(), kBackendCPU, VecDTypes{},
            []<typename T>() { return &hardtanh_kernel<T>; });
   impl_for(ops::leaky_relu_op(), kBackendCPU, VecDTypes{},
