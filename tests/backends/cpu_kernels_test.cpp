@@ -254,9 +254,12 @@ TEST_P(CpuKernels, ReductionsMatchReference) {
         }
       }
     }
-    for (int64_t d : {0, 1, 2}) {
+    for (int64_t d : {0, 1, 2, -1}) {
       using ProdSig = Tensor(const Tensor&, int64_t, bool, std::optional<DType>);
       expect_same<ProdSig>(ops::prod_dim_op(), "prod dim", t, d, false, std::nullopt);
+      using ScanSig = Tensor(const Tensor&, int64_t, std::optional<DType>);
+      expect_same<ScanSig>(ops::cumsum_op(), "cumsum " + std::to_string(d), t, d, std::nullopt);
+      expect_same<ScanSig>(ops::cumprod_op(), "cumprod " + std::to_string(d), t, d, std::nullopt);
     }
     expect_same<Tensor(const Tensor&)>(ops::max_op(), "max", t);
     expect_same<Tensor(const Tensor&)>(ops::min_op(), "min", t);
@@ -518,6 +521,30 @@ TEST_P(CpuKernels, PoolsMatchReference) {
   }
   expect_same<PadSig>(ops::pad_op(), "reflect (reference)", x, Shape{1, 1}, "reflect",
                       std::nullopt);
+}
+
+// topk and nonzero of selection.cpp: ties (values rounded to halves), NaN, both
+// directions, and the cases left to the reference.
+TEST_P(CpuKernels, SelectionMatchesReference) {
+  using TopkSig = std::tuple<Tensor, Tensor>(const Tensor&, int64_t, int64_t, bool, bool);
+  const DType dt = GetParam();
+  const Tensor v = random(5 * 64, dt, 51);
+  const Tensor x = div(round(mul(v, full({}, 0.5, dt))), full({}, 2.0, dt)).view({5, 64});
+  const auto typed = ops::topk_op().typed<TopkSig>();
+  for (int64_t k : {0, 1, 3, 8, 20}) {
+    for (bool largest : {true, false}) {
+      const auto [cv, ci] = typed.call(x, k, -1, largest, true);
+      const auto [rv, ri] = typed.redispatch(kBackendReference, x, k, -1, largest, true);
+      EXPECT_EQ(testing::compare_tensors(cv, rv), "") << "topk k=" << k << " " << largest;
+      EXPECT_EQ(testing::compare_tensors(ci, ri), "") << "topk indices k=" << k << " " << largest;
+    }
+  }
+  using NonzeroSig = Tensor(const Tensor&);
+  for (const Tensor& t :
+       {x, x.view({5, 4, 16}), x.view({-1}), x.t(), full({}, 1.0, dt), zeros({0, 3}, dt)}) {
+    expect_same<NonzeroSig>(ops::nonzero_op(), fmt::format("nonzero {}", t.sizes()),
+                            gt(abs(t), full({}, 2.0, dt)).to(dt));
+  }
 }
 
 // einsum as a batched matmul, and float32 attention, against the reference kernels.

@@ -1,8 +1,8 @@
 // Vectorised cpu reductions of contiguous float32/float64 tensors over one block of
 // adjacent dims: sum, mean, prod, max, min, amax, amin, linalg_vector_norm (ord 1, 2, inf)
-// and logsumexp. Other cases (strided inputs, dims that are not adjacent, dtype
-// conversions, empty reductions and every error) are the reference kernel's. See
-// Note [CPU reductions].
+// and logsumexp; and cumsum/cumprod down a dim that is not the last. Other cases (strided inputs,
+// dims that are not adjacent, dtype conversions, empty reductions and every error) are the
+// reference kernel's. See Note [CPU reductions].
 //
 // Note [CPU reductions]
 // A contiguous tensor reduced over the adjacent dims [a, b) is a [outer, red, inner] array.
@@ -500,10 +500,67 @@ Tensor logsumexp_kernel(const Tensor& self, IntArrayRef dim, bool keepdim) {
   return out;
 }
 
+// cumsum and cumprod along a dim that is not the last of a contiguous tensor: each
+// [size, inner] slice is scanned row by row, a row of double accumulators (as the
+// reference's) carried down, so memory is read in order. The last dim (and every other
+// case) is the reference's row scan.
+template <typename T>
+Tensor scan_kernel(const Tensor& self, int64_t dim, std::optional<DType> dtype, bool product) {
+  const int64_t nd = self.dim();
+  const int64_t d = dim < 0 ? dim + nd : dim;
+  if ((dtype && *dtype != dtype_of<T>) || !self.is_contiguous() || d < 0 || d >= nd - 1 ||
+      self.numel() == 0) {
+    return (product ? ops::cumprod_op() : ops::cumsum_op())
+        .typed<Tensor(const Tensor&, int64_t, std::optional<DType>)>()
+        .redispatch(kBackendReference, self, dim, dtype);
+  }
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < nd; ++i) {
+    if (i < d) outer *= self.size(i);
+    if (i > d) inner *= self.size(i);
+  }
+  const int64_t size = self.size(d);
+  Tensor out = empty(self.sizes(), TensorOptions(dtype_of<T>, self.device()));
+  const T* in = static_cast<const T*>(self.data_ptr());
+  T* o = static_cast<T*>(out.data_ptr());
+  // Threads take column ranges of every slice: [slice, column block] items.
+  constexpr int64_t kBlock = 1024;
+  const int64_t blocks = (inner + kBlock - 1) / kBlock;
+  parallel_for(0, outer * blocks, std::max<int64_t>(1, kGrainSize / (size * kBlock)),
+               [&](int64_t i0, int64_t i1) {
+                 std::vector<double> acc(static_cast<size_t>(kBlock));
+                 for (int64_t item = i0; item < i1; ++item) {
+                   const int64_t s = item / blocks, c0 = (item % blocks) * kBlock;
+                   const int64_t w = std::min(kBlock, inner - c0);
+                   std::fill(acc.begin(), acc.begin() + w, product ? 1.0 : 0.0);
+                   for (int64_t r = 0; r < size; ++r) {
+                     const int64_t base = (s * size + r) * inner + c0;
+                     for (int64_t j = 0; j < w; ++j) {
+                       const double x = double(in[base + j]);
+                       acc[static_cast<size_t>(j)] = product ? acc[static_cast<size_t>(j)] * x
+                                                             : acc[static_cast<size_t>(j)] + x;
+                       o[base + j] = T(acc[static_cast<size_t>(j)]);
+                     }
+                   }
+                 }
+               });
+  return out;
+}
+
 }  // namespace
 
 TSR_REGISTER {
   using F = DTypeList<DType::Float32, DType::Float64>;
+  impl_for(ops::cumsum_op(), kBackendCPU, F{}, []<typename T>() {
+    return +[](const Tensor& s, int64_t d, std::optional<DType> t) {
+      return scan_kernel<T>(s, d, t, false);
+    };
+  });
+  impl_for(ops::cumprod_op(), kBackendCPU, F{}, []<typename T>() {
+    return +[](const Tensor& s, int64_t d, std::optional<DType> t) {
+      return scan_kernel<T>(s, d, t, true);
+    };
+  });
   impl_for(ops::sum_op(), kBackendCPU, F{}, []<typename T>() { return &sum_kernel<T>; });
   impl_for(ops::mean_op(), kBackendCPU, F{}, []<typename T>() { return &mean_kernel<T>; });
   impl_for(ops::amax_op(), kBackendCPU, F{},
