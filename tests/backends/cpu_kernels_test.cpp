@@ -385,6 +385,30 @@ TEST(CpuMatmul, MatchesReference) {
   expect_same<Sig>(ops::matmul_op(), "batch x vector (reference)", mat({2, 3, 4}), mat({4}));
 }
 
+// float16 and bfloat16 through the float32 loops: each result rounded once, as the
+// reference; broadcasts other than a single element are the reference's.
+TEST(CpuHalf, MatchesReference) {
+  using AlphaSig = Tensor(const Tensor&, const Tensor&, const Scalar&);
+  using PlainSig = Tensor(const Tensor&, const Tensor&);
+  using DivSig = Tensor(const Tensor&, const Tensor&, std::optional<std::string_view>);
+  for (DType dt : {DType::Float16, DType::BFloat16}) {
+    for (int64_t n : {int64_t{0}, int64_t{7}, int64_t{1027}, int64_t{3000}}) {
+      const Tensor a = random(n, dt, 61), b = random(n, dt, 62), s = full({}, 2.5, dt);
+      const std::string what = fmt::format("{} n={}", name(dt), n);
+      expect_same<AlphaSig>(ops::add_op(), what, a, b, Scalar(2));
+      expect_same<AlphaSig>(ops::sub_op(), what, s, b, Scalar(1));
+      expect_same<PlainSig>(ops::mul_op(), what, a, s);
+      expect_same<DivSig>(ops::div_op(), what, a, b, std::nullopt);
+      expect_same<PlainSig>(ops::mul_op(), what + " rows (reference)", a.view({1, n}),
+                            b.view({n, 1}).slice(0, 0, std::min<int64_t>(n, 3)));
+      for (OperatorHandle op : {ops::exp_op(), ops::sigmoid_op(), ops::tanh_op(), ops::relu_op(),
+                                ops::erf_op(), ops::round_op(), ops::sqrt_op(), ops::neg_op()}) {
+        expect_same<Tensor(const Tensor&)>(op, what, div(a, full({}, 4.0, dt)));
+      }
+    }
+  }
+}
+
 // The vector casts against the reference's conversion, bit for bit up to NaN payloads:
 // halves and bfloat16 ties, overflow, subnormals, int32 range edges.
 TEST(CpuCast, MatchesReference) {

@@ -137,6 +137,7 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 
+#include "backends/cpu/kernels/cast.h"
 #include "core/parallel.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
@@ -151,6 +152,19 @@ HWY_EXPORT(F32ToI32);
 HWY_EXPORT(I32ToF32);
 HWY_EXPORT(F32ToF64);
 HWY_EXPORT(F64ToF32);
+
+void convert_to_float(const Half* in, float* out, size_t n) {
+  HWY_DYNAMIC_DISPATCH(F16ToF32)(in, out, n);
+}
+void convert_to_float(const BFloat16* in, float* out, size_t n) {
+  HWY_DYNAMIC_DISPATCH(BF16ToF32)(in, out, n);
+}
+void convert_from_float(const float* in, Half* out, size_t n) {
+  HWY_DYNAMIC_DISPATCH(F32ToF16)(in, out, n);
+}
+void convert_from_float(const float* in, BFloat16* out, size_t n) {
+  HWY_DYNAMIC_DISPATCH(F32ToBF16)(in, out, n);
+}
 
 namespace {
 

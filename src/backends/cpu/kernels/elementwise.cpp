@@ -91,6 +91,7 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 
 #include "api/functions.h"
+#include "backends/cpu/kernels/cast.h"
 #include "core/parallel.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
@@ -225,30 +226,70 @@ Tensor try_binary(const Tensor& a, const Tensor& b, T alpha, BinaryFn<T> fn) {
   return out;
 }
 
+// float16 and bfloat16 operands of one dtype H, same shape or one a single element: blocks
+// converted to float32, the float32 loop, each result rounded once (as the reference).
+template <typename H>
+Tensor try_half_binary(const Tensor& a, const Tensor& b, float alpha, BinaryFn<float> fn) {
+  if (a.dtype() != dtype_of<H> || b.dtype() != dtype_of<H>) return {};
+  const auto plan = plan_rows(a, b);
+  if (!plan || plan->rows != 1) return {};
+  Tensor out = empty(plan->shape, TensorOptions(dtype_of<H>, output_device({&a, &b})));
+  const H* pa = static_cast<const H*>(a.data_ptr());
+  const H* pb = static_cast<const H*>(b.data_ptr());
+  H* po = static_cast<H*>(out.data_ptr());
+  const int64_t as = plan->a_step, bs = plan->b_step;
+  parallel_for(0, plan->inner, kGrainSize, [&](int64_t begin, int64_t end) {
+    constexpr int64_t kBlock = 1024;
+    float x[kBlock], y[kBlock], r[kBlock];
+    for (int64_t i = begin; i < end; i += kBlock) {
+      const auto n = static_cast<size_t>(std::min(kBlock, end - i));
+      convert_to_float(pa + i * as, x, as ? n : 1);
+      convert_to_float(pb + i * bs, y, bs ? n : 1);
+      fn(x, static_cast<size_t>(as), y, static_cast<size_t>(bs), alpha, r, n);
+      convert_from_float(r, po + i, n);
+    }
+  });
+  return out;
+}
+
 using AlphaSig = Tensor(const Tensor&, const Tensor&, const Scalar&);
 using PlainSig = Tensor(const Tensor&, const Tensor&);
 using DivSig = Tensor(const Tensor&, const Tensor&, std::optional<std::string_view>);
 
+// The vector loop of element type T (float, double, or a 16-bit float computed in float)
+// for a and b; undefined when not covered. entry<U>() is the op's loop for element type U.
+template <typename T, typename Entry>
+Tensor try_any(const Tensor& a, const Tensor& b, double alpha, Entry entry) {
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    return try_binary<T>(a, b, T(alpha), entry.template operator()<T>());
+  } else {
+    return try_half_binary<T>(a, b, float(alpha), entry.template operator()<float>());
+  }
+}
+
 // add and sub: a complex or bool alpha is left to the reference kernel, which reports it.
-template <typename T>
+template <typename T, typename Entry>
 Tensor alpha_kernel(const Tensor& a, const Tensor& b, const Scalar& alpha, OperatorHandle op,
-                    BinaryFn<T> fn) {
+                    Entry entry) {
   if (alpha.is_integral() || alpha.is_floating()) {
-    if (Tensor out = try_binary<T>(a, b, alpha.to<T>(), fn); out.defined()) return out;
+    if (Tensor out = try_any<T>(a, b, alpha.to<double>(), entry); out.defined()) return out;
   }
   return op.typed<AlphaSig>().redispatch(kBackendReference, a, b, alpha);
 }
 
-template <typename T>
-Tensor plain_kernel(const Tensor& a, const Tensor& b, OperatorHandle op, BinaryFn<T> fn) {
-  if (Tensor out = try_binary<T>(a, b, T(1), fn); out.defined()) return out;
+template <typename T, typename Entry>
+Tensor plain_kernel(const Tensor& a, const Tensor& b, OperatorHandle op, Entry entry) {
+  if (Tensor out = try_any<T>(a, b, 1.0, entry); out.defined()) return out;
   return op.typed<PlainSig>().redispatch(kBackendReference, a, b);
 }
+
+// The vector loop of Op for element type U, as the kernels above take it.
+#define TSR_ENTRY(Op) []<typename U>() { return Vec<U>::Op; }
 
 template <typename T>
 Tensor div_kernel(const Tensor& a, const Tensor& b, std::optional<std::string_view> mode) {
   if (!mode) {
-    if (Tensor out = try_binary<T>(a, b, T(1), Vec<T>::Div); out.defined()) return out;
+    if (Tensor out = try_any<T>(a, b, 1.0, TSR_ENTRY(Div)); out.defined()) return out;
   }
   return ops::div_op().typed<DivSig>().redispatch(kBackendReference, a, b, mode);
 }
@@ -256,27 +297,30 @@ Tensor div_kernel(const Tensor& a, const Tensor& b, std::optional<std::string_vi
 }  // namespace
 
 TSR_REGISTER {
-  impl_for(ops::add_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
+  // float32 and float64; float16 and bfloat16 through float32 for the four arithmetic ops.
+  using Arith = DTypeList<DType::Float32, DType::Float64, DType::Float16, DType::BFloat16>;
+  impl_for(ops::add_op(), kBackendCPU, Arith{}, []<typename T>() {
     return +[](const Tensor& a, const Tensor& b, const Scalar& alpha) {
-      return alpha_kernel<T>(a, b, alpha, ops::add_op(), Vec<T>::Add);
+      return alpha_kernel<T>(a, b, alpha, ops::add_op(), TSR_ENTRY(Add));
     };
   });
-  impl_for(ops::sub_op(), kBackendCPU, VecDTypes{}, []<typename T>() {
+  impl_for(ops::sub_op(), kBackendCPU, Arith{}, []<typename T>() {
     return +[](const Tensor& a, const Tensor& b, const Scalar& alpha) {
-      return alpha_kernel<T>(a, b, alpha, ops::sub_op(), Vec<T>::Sub);
+      return alpha_kernel<T>(a, b, alpha, ops::sub_op(), TSR_ENTRY(Sub));
     };
   });
-#define TSR_REGISTER_PLAIN(op, Op)                                      \
-  impl_for(ops::op##_op(), kBackendCPU, VecDTypes{}, []<typename T>() { \
-    return +[](const Tensor& a, const Tensor& b) {                      \
-      return plain_kernel<T>(a, b, ops::op##_op(), Vec<T>::Op);         \
-    };                                                                  \
+  impl_for(ops::div_op(), kBackendCPU, Arith{}, []<typename T>() { return &div_kernel<T>; });
+#define TSR_REGISTER_PLAIN(op, Op, DTypes)                           \
+  impl_for(ops::op##_op(), kBackendCPU, DTypes{}, []<typename T>() { \
+    return +[](const Tensor& a, const Tensor& b) {                   \
+      return plain_kernel<T>(a, b, ops::op##_op(), TSR_ENTRY(Op));   \
+    };                                                               \
   });
-  TSR_REGISTER_PLAIN(mul, Mul)
-  TSR_REGISTER_PLAIN(maximum, Maximum)
-  TSR_REGISTER_PLAIN(minimum, Minimum)
+  TSR_REGISTER_PLAIN(mul, Mul, Arith)
+  TSR_REGISTER_PLAIN(maximum, Maximum, VecDTypes)
+  TSR_REGISTER_PLAIN(minimum, Minimum, VecDTypes)
 #undef TSR_REGISTER_PLAIN
-  impl_for(ops::div_op(), kBackendCPU, VecDTypes{}, []<typename T>() { return &div_kernel<T>; });
+#undef TSR_ENTRY
 }
 
 }  // namespace tessera::cpu

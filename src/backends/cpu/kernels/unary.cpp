@@ -362,6 +362,7 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 
 #include "api/functions.h"
+#include "backends/cpu/kernels/cast.h"
 #include "core/parallel.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
@@ -429,6 +430,27 @@ template <typename T, UnaryFn<T> Fn>
 Tensor unary_kernel(const Tensor& a, OperatorHandle handle) {
   if (!covered<T>(a)) return handle.typed<UnarySig>().redispatch(kBackendReference, a);
   return run_unary<T>(a, Fn);
+}
+
+// float16 and bfloat16 as the reference computes them: in float32, rounded once; blocks of
+// elements converted on the way in and out.
+template <typename H, UnaryFn<float> Fn>
+Tensor half_unary_kernel(const Tensor& a, OperatorHandle handle) {
+  if (!covered<H>(a)) return handle.typed<UnarySig>().redispatch(kBackendReference, a);
+  Tensor out = empty(a.sizes(), TensorOptions(dtype_of<H>, a.device()));
+  const H* in = static_cast<const H*>(a.data_ptr());
+  H* o = static_cast<H*>(out.data_ptr());
+  parallel_for(0, a.numel(), kGrainSize, [&](int64_t begin, int64_t end) {
+    constexpr int64_t kBlock = 1024;
+    float x[kBlock], y[kBlock];
+    for (int64_t b = begin; b < end; b += kBlock) {
+      const auto n = static_cast<size_t>(std::min(kBlock, end - b));
+      convert_to_float(in + b, x, n);
+      Fn(x, y, n, {});
+      convert_from_float(y, o + b, n);
+    }
+  });
+  return out;
 }
 
 // A real bound of clamp or hardtanh as T (a complex or bool one is the reference's error).
@@ -523,6 +545,15 @@ TSR_REGISTER {
   });
   TSR_CPU_UNARY_OPS(TSR_REGISTER_UNARY)
 #undef TSR_REGISTER_UNARY
+#define TSR_REGISTER_HALF_UNARY(E, op)                                                \
+  impl_for(ops::op##_op(), kBackendCPU, DTypeList<DType::Float16, DType::BFloat16>{}, \
+           []<typename H>() {                                                         \
+             return +[](const Tensor& a) {                                            \
+               return half_unary_kernel<H, Vec<float>::E>(a, ops::op##_op());         \
+             };                                                                       \
+           });
+  TSR_CPU_UNARY_OPS(TSR_REGISTER_HALF_UNARY)
+#undef TSR_REGISTER_HALF_UNARY
   impl_for(ops::clamp_op(), kBackendCPU, VecDTypes{},
            []<typename T>() { return &clamp_kernel<T>; });
   impl_for(ops::hardtanh_op(), kBackendCPU, VecDTypes{},
