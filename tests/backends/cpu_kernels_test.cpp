@@ -654,6 +654,29 @@ TEST(CpuConvolution, MatchesReference) {
                      IntArrayRef(c.stride), IntArrayRef(c.padding), IntArrayRef(c.dilation), false,
                      IntArrayRef({0}), c.groups);
   }
+  // Transposed (oneDNN's deconvolution): weights [in, out / groups, ...], output_padding up
+  // to the padding; beyond it, the reference.
+  struct TransposedCase {
+    Shape x, w;
+    Shape stride, padding, dilation, output_padding;
+    int64_t groups;
+    bool bias;
+  };
+  const TransposedCase transposed[] = {
+      {{1, 8, 7, 7}, {8, 4, 4, 4}, {2}, {1}, {1}, {0}, 1, true},
+      {{2, 6, 5, 6}, {6, 2, 3, 3}, {2, 1}, {1}, {1}, {1, 0}, 3, false},
+      {{1, 4, 9}, {4, 3, 3}, {3}, {1}, {2}, {1}, 1, true},
+      {{1, 2, 3, 4, 4}, {2, 3, 2, 3, 3}, {1}, {0}, {1}, {0}, 1, true},
+      {{1, 4, 6, 6}, {4, 2, 3, 3}, {2}, {0}, {1}, {1}, 1, false},  // output_padding > padding
+  };
+  for (const TransposedCase& c : transposed) {
+    const Tensor x = small(c.x, 40 + i), w = small(c.w, 50 + i);
+    const std::optional<Tensor> b =
+        c.bias ? std::optional<Tensor>(small({c.w[1] * c.groups}, 60 + i)) : std::nullopt;
+    expect_same<Sig>(ops::convolution_op(), "transposed case " + std::to_string(i++), x, w, b,
+                     IntArrayRef(c.stride), IntArrayRef(c.padding), IntArrayRef(c.dilation), true,
+                     IntArrayRef(c.output_padding), c.groups);
+  }
 }
 
 TEST(Threads, CanBeSetAndAreChecked) {

@@ -1,9 +1,10 @@
-// float32 convolution on the cpu backend through oneDNN (forward, 1- to 3-d, groups,
-// stride, padding, dilation). Primitives are created once per shape and kept (oneDNN's
-// creation costs far more than a small convolution); weights are reordered to the layout
-// the primitive asks for on each call (pre-packing them is the graph runtime's job).
-// Activations are reordered into and out of oneDNN's blocked layouts around each call.
-// Transposed convolutions and other dtypes go to the reference kernel.
+// float32 convolution on the cpu backend through oneDNN: forward and transposed
+// (deconvolution), 1- to 3-d, groups, stride, padding, dilation, output_padding up to the
+// padding. Primitives are created once per shape and kept (oneDNN's creation costs far
+// more than a small convolution); weights are reordered to the layout the primitive asks
+// for on each call (pre-packing them is the graph runtime's job). Activations are
+// reordered into and out of oneDNN's blocked layouts around each call. Other dtypes and
+// cases go to the reference kernel.
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
@@ -31,23 +32,35 @@ dnnl::memory::format_tag grouped_weights_tag(int64_t dims) {  // dims of the ung
   return dims == 3 ? tag::goiw : dims == 4 ? tag::goihw : tag::goidhw;
 }
 
+// The weights' layout as tessera stores them, in the dims oneDNN expects ([g,] o, i,
+// spatial...): PyTorch's [o, i/g, ...] for a convolution, [i, o/g, ...] (i and o swapped)
+// for a transposed one.
+dnnl::memory::format_tag user_weights_tag(int64_t dims, bool grouped, bool transposed) {
+  using tag = dnnl::memory::format_tag;
+  if (!transposed) return grouped ? grouped_weights_tag(dims) : plain_tag(dims);
+  if (grouped) return dims == 3 ? tag::acbd : dims == 4 ? tag::acbde : tag::acbdef;
+  return dims == 3 ? tag::bac : dims == 4 ? tag::bacd : tag::bacde;
+}
+
 struct ConvPrimitive {
-  dnnl::convolution_forward::primitive_desc pd;
-  dnnl::convolution_forward prim;
+  dnnl::primitive prim;
+  dnnl::memory::desc src, weights, bias, dst;           // the primitive's layouts
   dnnl::memory::desc user_weights, user_src, user_dst;  // tessera's row-major layouts
 };
 
-// One primitive per geometry, created on first use.
+// One primitive per geometry, created on first use. out_pad is the transposed
+// convolution's output_padding (extra rows past the right padding).
 const ConvPrimitive& conv_primitive(const Tensor& x, const Tensor& w, bool bias, IntArrayRef out,
                                     const std::vector<int64_t>& s, const std::vector<int64_t>& p,
-                                    const std::vector<int64_t>& d, int64_t groups) {
+                                    const std::vector<int64_t>& d, int64_t groups, bool transposed,
+                                    const std::vector<int64_t>& out_pad) {
   std::string key;
-  for (IntArrayRef v :
-       {x.sizes(), w.sizes(), out, IntArrayRef(s), IntArrayRef(p), IntArrayRef(d)}) {
+  for (IntArrayRef v : {x.sizes(), w.sizes(), out, IntArrayRef(s), IntArrayRef(p), IntArrayRef(d),
+                        IntArrayRef(out_pad)}) {
     for (int64_t i : v) key += std::to_string(i) + ",";
     key += ";";
   }
-  key += std::to_string(groups) + (bias ? "b" : "");
+  key += std::to_string(groups) + (bias ? "b" : "") + (transposed ? "t" : "");
   static std::mutex mu;
   static std::unordered_map<std::string, std::unique_ptr<ConvPrimitive>> cache;
   std::lock_guard lock(mu);
@@ -58,31 +71,45 @@ const ConvPrimitive& conv_primitive(const Tensor& x, const Tensor& w, bool bias,
   using tag = dnnl::memory::format_tag;
   const dnnl::memory::dims src(x.sizes().begin(), x.sizes().end());
   const dnnl::memory::dims dst(out.begin(), out.end());
+  // oneDNN's weight dims: [g,] out channels (per group), in channels (per group), spatial.
   dnnl::memory::dims wd(w.sizes().begin(), w.sizes().end());
-  md user_w;
+  if (transposed) {  // PyTorch's [in, out / g, ...]
+    wd[0] = w.size(1) * groups;
+    wd[1] = w.size(0) / groups;
+  }
   if (groups > 1) {
     wd[0] /= groups;
     wd.insert(wd.begin(), groups);
-    user_w = md(wd, dt::f32, grouped_weights_tag(w.dim()));
-  } else {
-    user_w = md(wd, dt::f32, plain_tag(w.dim()));  // oiw / oihw / oidhw share ncw's layout
   }
+  const md user_w(wd, dt::f32, user_weights_tag(w.dim(), groups > 1, transposed));
   // Layouts are oneDNN's choice (blocked ones run its fastest kernels); tensors are
   // reordered in and out of them around the primitive.
   const md src_md(src, dt::f32, tag::any);
   const md dst_md(dst, dt::f32, tag::any);
   const md w_any(wd, dt::f32, tag::any);
   const md bias_md = bias ? md({out[1]}, dt::f32, tag::x) : md();
-  dnnl::memory::dims dil;
+  dnnl::memory::dims dil, pad_r;
   for (int64_t v : d) dil.push_back(v - 1);  // oneDNN counts the gaps
+  for (size_t i = 0; i < p.size(); ++i) pad_r.push_back(p[i] - (transposed ? out_pad[i] : 0));
   const dnnl::memory::dims strides(s.begin(), s.end()), pads(p.begin(), p.end());
-  const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference,
-                                             dnnl::algorithm::convolution_direct, src_md, w_any,
-                                             bias_md, dst_md, strides, dil, pads, pads);
-  dnnl::convolution_forward::primitive_desc pd(desc, cpu_engine());
-  slot = std::make_unique<ConvPrimitive>(ConvPrimitive{pd, dnnl::convolution_forward(pd), user_w,
-                                                       md(src, dt::f32, plain_tag(x.dim())),
-                                                       md(dst, dt::f32, plain_tag(x.dim()))});
+  auto make = [&](auto pd, auto prim) {
+    return std::make_unique<ConvPrimitive>(ConvPrimitive{
+        prim, pd.src_desc(), pd.weights_desc(), bias ? pd.bias_desc() : md(), pd.dst_desc(), user_w,
+        md(src, dt::f32, plain_tag(x.dim())), md(dst, dt::f32, plain_tag(x.dim()))});
+  };
+  if (transposed) {
+    const dnnl::deconvolution_forward::desc desc(dnnl::prop_kind::forward_inference,
+                                                 dnnl::algorithm::deconvolution_direct, src_md,
+                                                 w_any, bias_md, dst_md, strides, dil, pads, pad_r);
+    const dnnl::deconvolution_forward::primitive_desc pd(desc, cpu_engine());
+    slot = make(pd, dnnl::deconvolution_forward(pd));
+  } else {
+    const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference,
+                                               dnnl::algorithm::convolution_direct, src_md, w_any,
+                                               bias_md, dst_md, strides, dil, pads, pad_r);
+    const dnnl::convolution_forward::primitive_desc pd(desc, cpu_engine());
+    slot = make(pd, dnnl::convolution_forward(pd));
+  }
   return *slot;
 }
 
@@ -92,10 +119,9 @@ Tensor conv_kernel(const Tensor& input, const Tensor& weight, const std::optiona
   static const auto op = ops::convolution_op().typed<ConvSigExact>();
   const int64_t nd = input.dim() - 2;
   const bool has_bias = bias && bias->defined();
-  const bool covered = !transposed && input.dtype() == DType::Float32 &&
-                       weight.dtype() == DType::Float32 && nd >= 1 && nd <= 3 &&
-                       weight.dim() == input.dim() && groups >= 1 && input.numel() > 0 &&
-                       (!has_bias || bias->dtype() == DType::Float32);
+  const bool covered = input.dtype() == DType::Float32 && weight.dtype() == DType::Float32 &&
+                       nd >= 1 && nd <= 3 && weight.dim() == input.dim() && groups >= 1 &&
+                       input.numel() > 0 && (!has_bias || bias->dtype() == DType::Float32);
   if (!covered) {
     return op.redispatch(kBackendReference, input, weight, bias, stride, padding, dilation,
                          transposed, output_padding, groups);
@@ -109,25 +135,40 @@ Tensor conv_kernel(const Tensor& input, const Tensor& weight, const std::optiona
     return out;
   };
   const auto s = expand(stride, 1), p = expand(padding, 0), d = expand(dilation, 1);
-  bool valid = stride.size() <= static_cast<size_t>(nd) &&
-               padding.size() <= static_cast<size_t>(nd) &&
-               dilation.size() <= static_cast<size_t>(nd) && input.size(1) % groups == 0 &&
-               weight.size(0) % groups == 0 && weight.size(1) * groups == input.size(1);
-  Shape out{input.size(0), weight.size(0)};
+  const auto op_pad = expand(output_padding, 0);
+  const auto n = static_cast<size_t>(nd);
+  bool valid = stride.size() <= n && padding.size() <= n && dilation.size() <= n &&
+               output_padding.size() <= n && input.size(1) % groups == 0 &&
+               weight.size(0) % groups == 0;
+  // Channels: a convolution's weight is [out, in / g, ...], a transposed one's [in, out / g, ...].
+  const int64_t out_channels = transposed ? weight.size(1) * groups : weight.size(0);
+  valid = valid &&
+          (transposed ? weight.size(0) == input.size(1) : weight.size(1) * groups == input.size(1));
+  Shape out{input.size(0), out_channels};
   for (int64_t i = 0; valid && i < nd; ++i) {
     const auto j = static_cast<size_t>(i);
-    valid = s[j] > 0 && d[j] > 0 && p[j] >= 0;
+    valid = s[j] > 0 && d[j] > 0 && p[j] >= 0 && op_pad[j] >= 0;
     const int64_t span = d[j] * (weight.size(2 + i) - 1) + 1;
-    const int64_t padded = input.size(2 + i) + 2 * p[j];
-    valid = valid && padded >= span;
-    out.push_back(valid ? (padded - span) / s[j] + 1 : 0);
+    if (transposed) {
+      // oneDNN takes output_padding as less right padding, so it may not exceed the padding.
+      valid = valid && op_pad[j] <= p[j] && (op_pad[j] < s[j] || op_pad[j] < d[j]);
+      const int64_t size = (input.size(2 + i) - 1) * s[j] - 2 * p[j] + span + op_pad[j];
+      valid = valid && size > 0;
+      out.push_back(valid ? size : 0);
+    } else {
+      valid = valid && op_pad[j] == 0;
+      const int64_t padded = input.size(2 + i) + 2 * p[j];
+      valid = valid && padded >= span;
+      out.push_back(valid ? (padded - span) / s[j] + 1 : 0);
+    }
   }
-  if (!valid || (has_bias && bias->numel() != weight.size(0))) {
+  if (!valid || (has_bias && bias->numel() != out_channels)) {
     return op.redispatch(kBackendReference, input, weight, bias, stride, padding, dilation,
                          transposed, output_padding, groups);
   }
   const Tensor x = input.contiguous(), w = weight.contiguous();
-  const ConvPrimitive& cp = conv_primitive(x, w, has_bias, out, s, p, d, groups);
+  const ConvPrimitive& cp =
+      conv_primitive(x, w, has_bias, out, s, p, d, groups, transposed, op_pad);
   Tensor result = empty(out, TensorOptions(DType::Float32, input.device()));
   dnnl::stream stream(cpu_engine());
   // The tensor as the primitive wants it: itself, or a reordered copy.
@@ -139,17 +180,17 @@ Tensor conv_kernel(const Tensor& input, const Tensor& weight, const std::optiona
     dnnl::reorder(mem, out).execute(stream, mem, out);
     return out;
   };
-  dnnl::memory src_mem = to_primitive(cp.user_src, cp.pd.src_desc(), x.data_ptr());
-  dnnl::memory w_mem = to_primitive(cp.user_weights, cp.pd.weights_desc(), w.data_ptr());
+  dnnl::memory src_mem = to_primitive(cp.user_src, cp.src, x.data_ptr());
+  dnnl::memory w_mem = to_primitive(cp.user_weights, cp.weights, w.data_ptr());
   dnnl::memory user_dst(cp.user_dst, cpu_engine(), result.data_ptr());
-  const bool dst_direct = cp.pd.dst_desc() == cp.user_dst;
-  dnnl::memory dst_mem = dst_direct ? user_dst : dnnl::memory(cp.pd.dst_desc(), cpu_engine());
+  const bool dst_direct = cp.dst == cp.user_dst;
+  dnnl::memory dst_mem = dst_direct ? user_dst : dnnl::memory(cp.dst, cpu_engine());
   std::unordered_map<int, dnnl::memory> args{
       {DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, w_mem}, {DNNL_ARG_DST, dst_mem}};
   Tensor b;
   if (has_bias) {
     b = bias->contiguous();
-    args.emplace(DNNL_ARG_BIAS, dnnl::memory(cp.pd.bias_desc(), cpu_engine(), b.data_ptr()));
+    args.emplace(DNNL_ARG_BIAS, dnnl::memory(cp.bias, cpu_engine(), b.data_ptr()));
   }
   cp.prim.execute(stream, args);
   if (!dst_direct) dnnl::reorder(dst_mem, user_dst).execute(stream, dst_mem, user_dst);
