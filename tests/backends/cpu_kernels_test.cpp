@@ -257,6 +257,20 @@ TEST_P(CpuKernels, ReductionsMatchReference) {
     for (int64_t d : {0, 1, 2, -1}) {
       using ProdSig = Tensor(const Tensor&, int64_t, bool, std::optional<DType>);
       expect_same<ProdSig>(ops::prod_dim_op(), "prod dim", t, d, false, std::nullopt);
+      // Values and indices of the extremes; ties (rounded values) keep the first.
+      for (const Tensor& u : {t, round(t)}) {
+        for (OperatorHandle op : {ops::max_dim_op(), ops::min_dim_op()}) {
+          using ExtremeSig = std::tuple<Tensor, Tensor>(const Tensor&, int64_t, bool);
+          const auto typed = op.typed<ExtremeSig>();
+          const auto [cv, ci] = typed.call(u, d, true);
+          const auto [rv, ri] = typed.redispatch(kBackendReference, u, d, true);
+          EXPECT_EQ(testing::compare_tensors(cv, rv), "") << op.name() << " dim " << d;
+          EXPECT_EQ(testing::compare_tensors(ci, ri), "") << op.name() << " indices dim " << d;
+        }
+        using ArgSig = Tensor(const Tensor&, std::optional<int64_t>, bool);
+        expect_same<ArgSig>(ops::argmax_op(), "argmax", u, std::optional<int64_t>(d), false);
+        expect_same<ArgSig>(ops::argmin_op(), "argmin", u, std::optional<int64_t>(d), false);
+      }
       using ScanSig = Tensor(const Tensor&, int64_t, std::optional<DType>);
       expect_same<ScanSig>(ops::cumsum_op(), "cumsum " + std::to_string(d), t, d, std::nullopt);
       expect_same<ScanSig>(ops::cumprod_op(), "cumprod " + std::to_string(d), t, d, std::nullopt);

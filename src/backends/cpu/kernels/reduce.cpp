@@ -1,6 +1,7 @@
 // Vectorised cpu reductions of contiguous float32/float64 tensors over one block of
 // adjacent dims: sum, mean, prod, max, min, amax, amin, linalg_vector_norm (ord 1, 2, inf)
-// and logsumexp; and cumsum/cumprod down a dim that is not the last. Other cases (strided inputs,
+// and logsumexp; max/min with indices, argmax and argmin along a dim; and cumsum/cumprod
+// down a dim that is not the last. Other cases (strided inputs,
 // dims that are not adjacent, dtype conversions, empty reductions and every error) are the
 // reference kernel's. See Note [CPU reductions].
 //
@@ -500,6 +501,87 @@ Tensor logsumexp_kernel(const Tensor& self, IntArrayRef dim, bool keepdim) {
   return out;
 }
 
+// max.dim, min.dim, argmax and argmin along one dim of a contiguous tensor: the value and
+// index of the first extreme (the first NaN if there is one), as the reference. Rows take
+// the vector extreme, then the first element equal to it; columns keep a running best per
+// column, row after row.
+template <typename T, bool kMax>
+std::optional<std::tuple<Tensor, Tensor>> try_extreme_dim(const Tensor& self, int64_t dim,
+                                                          bool keepdim) {
+  const int64_t nd = self.dim();
+  if (nd == 0) return std::nullopt;
+  const auto b = plan_block<T>(self, IntArrayRef({dim}), keepdim);
+  if (!b) return std::nullopt;
+  Tensor values = empty(b->out_shape, TensorOptions(dtype_of<T>, self.device()));
+  Tensor indices = empty(b->out_shape, TensorOptions(DType::Int64, self.device()));
+  const T* in = static_cast<const T*>(self.data_ptr());
+  T* v = static_cast<T*>(values.data_ptr());
+  auto* ix = static_cast<int64_t*>(indices.data_ptr());
+  const int64_t red = b->red, inner = b->inner;
+  if (inner == 1) {
+    parallel_for(0, b->outer, grain_of(red), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* row = in + r * red;
+        T m;
+        reduce_rows<T>(kMax ? Reduce::Max : Reduce::Min, row, &m, 1, static_cast<size_t>(red));
+        int64_t at = 0;
+        if (m != m) {
+          while (!(row[at] != row[at])) ++at;
+        } else {
+          while (!(row[at] == m)) ++at;
+        }
+        v[r] = row[at];
+        ix[r] = at;
+      }
+    });
+    return std::tuple{values, indices};
+  }
+  parallel_for(0, b->outer * inner, grain_of(red), [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1;) {  // a run of columns of one outer index
+      const int64_t o = c / inner, first = c % inner, w = std::min(c1 - c, inner - first);
+      const T* base = in + o * red * inner + first;
+      T* bv = v + c;
+      int64_t* bi = ix + c;
+      for (int64_t j = 0; j < w; ++j) {
+        bv[j] = base[j];
+        bi[j] = 0;
+      }
+      for (int64_t r = 1; r < red; ++r) {
+        const T* row = base + r * inner;
+        for (int64_t j = 0; j < w; ++j) {
+          const T x = row[j], cur = bv[j];
+          const bool take = (kMax ? x > cur : x < cur) | ((x != x) & (cur == cur));
+          bv[j] = take ? x : cur;
+          bi[j] = take ? r : bi[j];
+        }
+      }
+      c += w;
+    }
+  });
+  return std::tuple{values, indices};
+}
+
+using ExtremeDimSig = std::tuple<Tensor, Tensor>(const Tensor&, int64_t, bool);
+using ArgSig = Tensor(const Tensor&, std::optional<int64_t>, bool);
+
+template <typename T, bool kMax>
+std::tuple<Tensor, Tensor> extreme_dim_kernel(const Tensor& self, int64_t dim, bool keepdim) {
+  if (auto r = try_extreme_dim<T, kMax>(self, dim, keepdim)) return *r;
+  return (kMax ? ops::max_dim_op() : ops::min_dim_op())
+      .typed<ExtremeDimSig>()
+      .redispatch(kBackendReference, self, dim, keepdim);
+}
+
+template <typename T, bool kMax>
+Tensor arg_extreme_kernel(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
+  if (dim) {
+    if (auto r = try_extreme_dim<T, kMax>(self, *dim, keepdim)) return std::get<1>(*r);
+  }
+  return (kMax ? ops::argmax_op() : ops::argmin_op())
+      .typed<ArgSig>()
+      .redispatch(kBackendReference, self, dim, keepdim);
+}
+
 // cumsum and cumprod along a dim that is not the last of a contiguous tensor: each
 // [size, inner] slice is scanned row by row, a row of double accumulators (as the
 // reference's) carried down, so memory is read in order. The last dim (and every other
@@ -551,6 +633,14 @@ Tensor scan_kernel(const Tensor& self, int64_t dim, std::optional<DType> dtype, 
 
 TSR_REGISTER {
   using F = DTypeList<DType::Float32, DType::Float64>;
+  impl_for(ops::max_dim_op(), kBackendCPU, F{},
+           []<typename T>() { return &extreme_dim_kernel<T, true>; });
+  impl_for(ops::min_dim_op(), kBackendCPU, F{},
+           []<typename T>() { return &extreme_dim_kernel<T, false>; });
+  impl_for(ops::argmax_op(), kBackendCPU, F{},
+           []<typename T>() { return &arg_extreme_kernel<T, true>; });
+  impl_for(ops::argmin_op(), kBackendCPU, F{},
+           []<typename T>() { return &arg_extreme_kernel<T, false>; });
   impl_for(ops::cumsum_op(), kBackendCPU, F{}, []<typename T>() {
     return +[](const Tensor& s, int64_t d, std::optional<DType> t) {
       return scan_kernel<T>(s, d, t, false);
