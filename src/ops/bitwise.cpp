@@ -86,12 +86,13 @@ TSR_REGISTER {
   });
   impl_for(bitwise_left_shift_op(), kBackendReference, IntegralDTypes{}, []<typename T>() {
     return +[](const Tensor& a, const Tensor& b) {
-      return bitwise<T>(a, b, "bitwise_left_shift", &shift_left<T>);
+      // A lambda, not the function's address, so the loop inlines the shift.
+      return bitwise<T>(a, b, "bitwise_left_shift", [](T x, T y) { return shift_left<T>(x, y); });
     };
   });
   impl_for(bitwise_right_shift_op(), kBackendReference, IntegralDTypes{}, []<typename T>() {
     return +[](const Tensor& a, const Tensor& b) {
-      return bitwise<T>(a, b, "bitwise_right_shift", &shift_right<T>);
+      return bitwise<T>(a, b, "bitwise_right_shift", [](T x, T y) { return shift_right<T>(x, y); });
     };
   });
 }

@@ -295,6 +295,24 @@ TEST_P(CpuKernels, ReductionsMatchReference) {
                        std::nullopt);
 }
 
+// int32 extremes: rows, columns, whole tensors of several chunks, the type's limits.
+TEST(CpuReduceInt32, MatchesReference) {
+  using ExtremeSig = Tensor(const Tensor&, IntArrayRef, bool);
+  manual_seed(71);
+  Tensor x = (rand({7, 33, 19}) * 2e9 - 1e9).to(DType::Int32);
+  x.view({-1}).data<int32_t>()[5] = std::numeric_limits<int32_t>::min();
+  x.view({-1}).data<int32_t>()[77] = std::numeric_limits<int32_t>::max();
+  for (const std::vector<int64_t>& dims :
+       std::vector<std::vector<int64_t>>{{}, {0}, {1}, {2}, {0, 1}, {1, 2}}) {
+    expect_same<ExtremeSig>(ops::amax_op(), "amax", x, IntArrayRef(dims), false);
+    expect_same<ExtremeSig>(ops::amin_op(), "amin", x, IntArrayRef(dims), true);
+  }
+  const Tensor big = (rand({200000}) * 1e6).to(DType::Int32);
+  expect_same<Tensor(const Tensor&)>(ops::max_op(), "max", big);
+  expect_same<Tensor(const Tensor&)>(ops::min_op(), "min", big);
+  expect_same<Tensor(const Tensor&)>(ops::min_op(), "min small", x);
+}
+
 // softmax, log_softmax, layer_norm, rms_norm and batch_norm of normalize.cpp: rows across
 // the vector tails, masked (-inf) and NaN rows, and the cases left to the reference.
 TEST_P(CpuKernels, NormalizationsMatchReference) {

@@ -53,8 +53,11 @@ namespace hn = hwy::HWY_NAMESPACE;
 template <Reduce K, typename T>
 constexpr T Identity() {
   if constexpr (K == Reduce::Prod) return T(1);
-  if constexpr (K == Reduce::Max || K == Reduce::AbsMax) return -std::numeric_limits<T>::infinity();
-  if constexpr (K == Reduce::Min) return std::numeric_limits<T>::infinity();
+  constexpr bool kInf = std::numeric_limits<T>::has_infinity;  // integers: their extremes
+  if constexpr (K == Reduce::Max || K == Reduce::AbsMax)
+    return kInf ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
+  if constexpr (K == Reduce::Min)
+    return kInf ? std::numeric_limits<T>::infinity() : std::numeric_limits<T>::max();
   return T(0);
 }
 
@@ -68,7 +71,11 @@ HWY_INLINE V Step(V acc, V x) {
   if constexpr (K == Reduce::Max || K == Reduce::AbsMax || K == Reduce::Min) {
     const V y = K == Reduce::AbsMax ? hn::Abs(x) : x;
     const V best = K == Reduce::Min ? hn::Min(acc, y) : hn::Max(acc, y);
-    return hn::IfThenElse(hn::Or(hn::IsNaN(acc), hn::IsNaN(y)), hn::Add(acc, y), best);
+    if constexpr (!hwy::IsFloat<hn::TFromV<V>>()) {
+      return best;
+    } else {
+      return hn::IfThenElse(hn::Or(hn::IsNaN(acc), hn::IsNaN(y)), hn::Add(acc, y), best);
+    }
   }
 }
 
@@ -113,7 +120,7 @@ HWY_INLINE T Row(const T* p, size_t n) {
   auto nan = hn::Zero(d);
   auto step = [&](auto acc, auto x) {
     if constexpr (kExtreme) {
-      nan = hn::Or(nan, hn::VecFromMask(d, hn::IsNaN(x)));
+      if constexpr (hwy::IsFloat<T>()) nan = hn::Or(nan, hn::VecFromMask(d, hn::IsNaN(x)));
       const auto y = K == Reduce::AbsMax ? hn::Abs(x) : x;
       return K == Reduce::Min ? hn::Min(acc, y) : hn::Max(acc, y);
     } else {
@@ -255,6 +262,17 @@ TSR_REDUCE_ENTRIES(float, F32)
 TSR_REDUCE_ENTRIES(double, F64)
 #undef TSR_REDUCE_ENTRIES
 
+// int32: the extremes only (sums of integers accumulate in int64, the reference's).
+void RowsKindI32(Reduce k, const int32_t* in, int32_t* out, size_t rows, size_t n) {
+  for (size_t r = 0; r < rows; ++r)
+    out[r] = k == Reduce::Max ? Row<Reduce::Max>(in + r * n, n) : Row<Reduce::Min>(in + r * n, n);
+}
+void ColumnsKindI32(Reduce k, const int32_t* in, size_t red, size_t stride, size_t ncols,
+                    int32_t* out) {
+  if (k == Reduce::Max) return Columns<Reduce::Max>(in, red, stride, ncols, out);
+  return Columns<Reduce::Min>(in, red, stride, ncols, out);
+}
+
 }  // namespace tessera::cpu::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -270,6 +288,8 @@ HWY_EXPORT(RowsKindF32);
 HWY_EXPORT(RowsKindF64);
 HWY_EXPORT(ColumnsKindF32);
 HWY_EXPORT(ColumnsKindF64);
+HWY_EXPORT(RowsKindI32);
+HWY_EXPORT(ColumnsKindI32);
 HWY_EXPORT(LogSumExpF32);
 HWY_EXPORT(LogSumExpF64);
 
@@ -279,6 +299,8 @@ template <typename T>
 void reduce_rows(Reduce k, const T* in, T* out, size_t rows, size_t n) {
   if constexpr (std::is_same_v<T, float>) {
     HWY_DYNAMIC_DISPATCH(RowsKindF32)(k, in, out, rows, n);
+  } else if constexpr (std::is_same_v<T, int32_t>) {
+    HWY_DYNAMIC_DISPATCH(RowsKindI32)(k, in, out, rows, n);
   } else {
     HWY_DYNAMIC_DISPATCH(RowsKindF64)(k, in, out, rows, n);
   }
@@ -287,6 +309,8 @@ template <typename T>
 void reduce_columns(Reduce k, const T* in, size_t red, size_t stride, size_t ncols, T* out) {
   if constexpr (std::is_same_v<T, float>) {
     HWY_DYNAMIC_DISPATCH(ColumnsKindF32)(k, in, red, stride, ncols, out);
+  } else if constexpr (std::is_same_v<T, int32_t>) {
+    HWY_DYNAMIC_DISPATCH(ColumnsKindI32)(k, in, red, stride, ncols, out);
   } else {
     HWY_DYNAMIC_DISPATCH(ColumnsKindF64)(k, in, red, stride, ncols, out);
   }
@@ -653,13 +677,15 @@ TSR_REGISTER {
   });
   impl_for(ops::sum_op(), kBackendCPU, F{}, []<typename T>() { return &sum_kernel<T>; });
   impl_for(ops::mean_op(), kBackendCPU, F{}, []<typename T>() { return &mean_kernel<T>; });
-  impl_for(ops::amax_op(), kBackendCPU, F{},
+  // Extremes of int32 too.
+  using FI = DTypeList<DType::Float32, DType::Float64, DType::Int32>;
+  impl_for(ops::amax_op(), kBackendCPU, FI{},
            []<typename T>() { return &extreme_kernel<T, Reduce::Max>; });
-  impl_for(ops::amin_op(), kBackendCPU, F{},
+  impl_for(ops::amin_op(), kBackendCPU, FI{},
            []<typename T>() { return &extreme_kernel<T, Reduce::Min>; });
-  impl_for(ops::max_op(), kBackendCPU, F{},
+  impl_for(ops::max_op(), kBackendCPU, FI{},
            []<typename T>() { return &extreme_all_kernel<T, Reduce::Max>; });
-  impl_for(ops::min_op(), kBackendCPU, F{},
+  impl_for(ops::min_op(), kBackendCPU, FI{},
            []<typename T>() { return &extreme_all_kernel<T, Reduce::Min>; });
   impl_for(ops::prod_op(), kBackendCPU, F{}, []<typename T>() { return &prod_kernel<T>; });
   impl_for(ops::prod_dim_op(), kBackendCPU, F{}, []<typename T>() { return &prod_dim_kernel<T>; });
