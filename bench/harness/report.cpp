@@ -23,11 +23,12 @@ nlohmann::json to_json(const RunResult& r) {
   j["environment"] = r.environment;
   j["thread_settings"] = {
       {"tessera",
-       "tessera::set_num_threads(threads): oneDNN's sgemm uses them; tessera's own kernels are "
-       "single-threaded until the intra-op pool lands (issue 4)"},
+       "tessera::set_num_threads(threads): the OpenMP pool of tessera's kernels and oneDNN"},
       {"libtorch", "at::set_num_threads(threads)"},
       {"pytorch", "torch.set_num_threads(threads)"},
-      {"onnxruntime", "intraOpNumThreads=threads, interOpNumThreads=1, sequential execution"},
+      {"onnxruntime",
+       "intraOpNumThreads=threads, interOpNumThreads=1, sequential execution, intra-op "
+       "spinning off (its idle threads would spin against the next framework's rounds)"},
   };
   j["roofline"] = {{"isa", r.roofline.isa},
                    {"fma_gflops", nlohmann::json::object()},

@@ -38,6 +38,9 @@ async function session(file, threads) {
   return ort.InferenceSession.create(file, {
     intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    // Idle intra-op threads would otherwise spin on for a while after each run, on the core
+    // the next framework's timing round needs (as OMP_WAIT_POLICY=PASSIVE for the others).
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
 }
 

@@ -12,6 +12,12 @@
 
 namespace tessera {
 
+namespace {
+// Chunks per thread in parallel_for: enough to rebalance around a busy core, few enough
+// that handing them out costs nothing next to a grain of work.
+constexpr int64_t kChunksPerThread = 4;
+}  // namespace
+
 void set_num_threads(int n) {
   TSR_CHECK(n >= 1 && n <= 1024, "set_num_threads: expected 1 to 1024 threads, got ", n);
   omp_set_num_threads(n);
@@ -31,13 +37,18 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, RangeFn f) {
     f(begin, end);
     return;
   }
+  // A few chunks per thread, handed out as threads come for them: when another process
+  // holds one of the cores, the thread on it takes fewer chunks instead of the whole op
+  // waiting for its equal share (no collapse under oversubscription). Chunks stay at
+  // least a grain long.
+  const int64_t chunks = std::min<int64_t>(threads * kChunksPerThread,
+                                           std::max<int64_t>(1, n / std::max<int64_t>(grain, 1)));
+  const int64_t chunk = (n + chunks - 1) / chunks;
   // Exceptions must not leave an OpenMP region: the first one is kept and rethrown.
   std::exception_ptr error;
-#pragma omp parallel num_threads(static_cast <int>(threads))
-  {
-    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t chunk = (n + nt - 1) / nt;
-    const int64_t b = begin + t * chunk, e = std::min(end, b + chunk);
+#pragma omp parallel for num_threads(static_cast <int>(threads)) schedule(dynamic, 1)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t b = begin + c * chunk, e = std::min(end, b + chunk);
     if (b < e) {
       try {
         f(b, e);

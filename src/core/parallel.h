@@ -31,8 +31,9 @@ class RangeFn {
 /// does the whole range (starting threads costs more than it saves).
 inline constexpr int64_t kGrainSize = 32768;
 
-/// Runs f over [begin, end) split into contiguous chunks of at least grain elements, one
-/// per thread of the pool, and returns when all are done. Runs f(begin, end) on the calling
+/// Runs f over [begin, end) split into contiguous chunks of at least grain elements (a few
+/// per thread of the pool, taken by threads as they come free) and returns when all are
+/// done. Runs f(begin, end) on the calling
 /// thread when the range is small, one thread is set, or it is called from inside a
 /// parallel region (no nested parallelism).
 void parallel_for(int64_t begin, int64_t end, int64_t grain, RangeFn f);
