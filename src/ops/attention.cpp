@@ -5,6 +5,7 @@
 #include "api/functions.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
+#include "ops/interpolate.h"
 
 namespace tessera {
 namespace ops {
@@ -70,27 +71,25 @@ double source_index(int64_t j, int64_t in, int64_t out, double ratio, std::strin
   return clamp_negative && x < 0 ? 0.0 : x;
 }
 
-// One dim of a separable interpolation: out = sum_t weight_t * x[taps_t] along dim d.
-Tensor resample_dim(const Tensor& x, int64_t d, int64_t out, std::optional<double> scale_factor,
-                    std::string_view mode, std::string_view coord) {
-  const int64_t in = x.size(d);
+// The taps of one dim of in -> out elements; scale_factor, when given, sets the ratio.
+ResampleTaps resample_taps(int64_t in, int64_t out, std::optional<double> scale_factor,
+                           std::string_view mode, std::string_view coord) {
+  ResampleTaps r;
+  r.in = in;
+  r.out = out;
   const bool cubic = mode == "bicubic";
-  const int64_t ntaps = cubic ? 4 : (mode == "nearest" || mode == "nearest-exact" ? 1 : 2);
-  std::vector<Tensor> index(static_cast<size_t>(ntaps)), weight(static_cast<size_t>(ntaps));
-  for (int64_t t = 0; t < ntaps; ++t) {
-    index[static_cast<size_t>(t)] = empty({out}, DType::Int64);
-    weight[static_cast<size_t>(t)] = empty({out}, DType::Float64);
-  }
+  r.taps = cubic ? 4 : (mode == "nearest" || mode == "nearest-exact" ? 1 : 2);
+  r.index.resize(static_cast<size_t>(r.taps * out));
+  r.weight.resize(static_cast<size_t>(r.taps * out));
   const double ratio = scale_factor && *scale_factor > 0
                            ? 1.0 / *scale_factor
                            : static_cast<double>(in) / static_cast<double>(out);
   for (int64_t j = 0; j < out; ++j) {
     auto set = [&](int64_t t, int64_t i, double w) {
-      static_cast<int64_t*>(index[static_cast<size_t>(t)].data_ptr())[j] =
-          std::clamp<int64_t>(i, 0, in - 1);
-      static_cast<double*>(weight[static_cast<size_t>(t)].data_ptr())[j] = w;
+      r.index[static_cast<size_t>(t * out + j)] = std::clamp<int64_t>(i, 0, in - 1);
+      r.weight[static_cast<size_t>(t * out + j)] = w;
     };
-    if (ntaps == 1) {
+    if (r.taps == 1) {
       // nearest: floor(j * ratio); nearest-exact: floor((j + 0.5) * ratio), as PyTorch.
       const double src = mode == "nearest" ? static_cast<double>(j) * ratio
                                            : (static_cast<double>(j) + 0.5) * ratio;
@@ -115,12 +114,19 @@ Tensor resample_dim(const Tensor& x, int64_t d, int64_t out, std::optional<doubl
       set(3, i0 + 2, far(2 - f));
     }
   }
-  Tensor acc;
+  return r;
+}
+
+// One dim of a separable interpolation: out = sum_t weight_t * x[index_t] along dim d.
+Tensor resample_dim(const Tensor& x, int64_t d, const ResampleTaps& r) {
   Shape wshape(static_cast<size_t>(x.dim()), 1);
-  wshape[static_cast<size_t>(d)] = out;
-  for (int64_t t = 0; t < ntaps; ++t) {
-    const Tensor term = mul(index_select(x, d, index[static_cast<size_t>(t)]),
-                            weight[static_cast<size_t>(t)].reshape(wshape));
+  wshape[static_cast<size_t>(d)] = r.out;
+  Tensor acc;
+  for (int64_t t = 0; t < r.taps; ++t) {
+    Tensor index = empty({r.out}, DType::Int64), weight = empty({r.out}, DType::Float64);
+    std::copy_n(r.index.begin() + t * r.out, r.out, index.data<int64_t>());
+    std::copy_n(r.weight.begin() + t * r.out, r.out, weight.data<double>());
+    const Tensor term = mul(index_select(x, d, index), weight.reshape(wshape));
     acc = acc.defined() ? add(acc, term) : term;
   }
   return acc;
@@ -131,6 +137,21 @@ Tensor interpolate_kernel(const Tensor& input, OptionalIntArrayRef size,
                           const std::optional<std::vector<double>>& scale_factor,
                           std::string_view mode, std::optional<bool> align_corners,
                           std::optional<std::string_view> coordinate_mode) {
+  const auto plan =
+      plan_interpolate(input, size, scale_factor, mode, align_corners, coordinate_mode);
+  Tensor x = cast(input, DType::Float64);
+  for (size_t i = 0; i < plan.size(); ++i) {
+    x = resample_dim(x, 2 + static_cast<int64_t>(i), plan[i]);
+  }
+  return cast(x, dtype_of<T>);
+}
+
+}  // namespace
+
+std::vector<ResampleTaps> plan_interpolate(const Tensor& input, OptionalIntArrayRef size,
+                                           const std::optional<std::vector<double>>& scale_factor,
+                                           std::string_view mode, std::optional<bool> align_corners,
+                                           std::optional<std::string_view> coordinate_mode) {
   const int64_t nd = input.dim() - 2;
   TSR_CHECK(nd >= 1 && nd <= 3, "interpolate: expected a 3-D to 5-D input [N, C, *], got ",
             input.sizes());
@@ -162,7 +183,7 @@ Tensor interpolate_kernel(const Tensor& input, OptionalIntArrayRef size,
             "interpolate: coordinate_transformation_mode must be half_pixel, pytorch_half_pixel, "
             "align_corners or asymmetric, not '",
             coord, "'");
-  Tensor x = cast(input, DType::Float64);
+  std::vector<ResampleTaps> plan;
   for (int64_t i = 0; i < nd; ++i) {
     const auto at = static_cast<size_t>(count == 1 ? 0 : i);
     const int64_t in = input.size(2 + i);
@@ -176,12 +197,10 @@ Tensor interpolate_kernel(const Tensor& input, OptionalIntArrayRef size,
     }
     TSR_CHECK(out > 0 && in > 0, "interpolate: input ", input.sizes(),
               " and output sizes must be positive, got output size ", out);
-    x = resample_dim(x, 2 + i, out, sf, mode, coord);
+    plan.push_back(resample_taps(in, out, sf, mode, coord));
   }
-  return cast(x, dtype_of<T>);
+  return plan;
 }
-
-}  // namespace
 
 TSR_REGISTER {
   impl_for(scaled_dot_product_attention_op(), kBackendReference, FloatingDTypes{},

@@ -577,6 +577,36 @@ TEST_P(CpuKernels, PoolsMatchReference) {
   }
   expect_same<PadSig>(ops::pad_op(), "reflect (reference)", x, Shape{1, 1}, "reflect",
                       std::nullopt);
+  // interpolate: every mode, up and down, sizes and scale factors, the coordinate modes.
+  using InterpSig =
+      Tensor(const Tensor&, OptionalIntArrayRef, const std::optional<std::vector<double>>&,
+             std::string_view, std::optional<bool>, std::optional<std::string_view>);
+  const Tensor xf = where(isfinite_mask(x), x, full({}, 0.5, dt));
+  using Sizes = std::optional<std::vector<int64_t>>;
+  using Factors = std::optional<std::vector<double>>;
+  for (std::string_view mode : {"nearest", "nearest-exact", "bilinear", "bicubic"}) {
+    const bool interpolating = mode == "bilinear" || mode == "bicubic";
+    for (const auto& [sz, sf] :
+         std::vector<std::pair<Sizes, Factors>>{{std::vector<int64_t>{18, 22}, std::nullopt},
+                                                {std::vector<int64_t>{4, 5}, std::nullopt},
+                                                {std::vector<int64_t>{1, 1}, std::nullopt},
+                                                {std::nullopt, std::vector<double>{1.7, 0.6}}}) {
+      const OptionalIntArrayRef size = sz ? OptionalIntArrayRef(IntArrayRef(*sz)) : std::nullopt;
+      for (std::optional<bool> corners : interpolating
+                                             ? std::vector<std::optional<bool>>{std::nullopt, true}
+                                             : std::vector<std::optional<bool>>{std::nullopt}) {
+        expect_same<InterpSig>(ops::interpolate_op(), std::string(mode), xf, size, sf, mode,
+                               corners, std::optional<std::string_view>());
+      }
+      if (interpolating) {
+        for (std::string_view coord : {"asymmetric", "pytorch_half_pixel"}) {
+          expect_same<InterpSig>(ops::interpolate_op(),
+                                 std::string(mode) + " " + std::string(coord), xf, size, sf, mode,
+                                 std::optional<bool>(), std::optional<std::string_view>(coord));
+        }
+      }
+    }
+  }
 }
 
 // topk and nonzero of selection.cpp: ties (values rounded to halves), NaN, both

@@ -1,6 +1,7 @@
-// cpu kernels for 2-d pooling of contiguous float32/float64 [N, C, H, W] (or [C, H, W])
-// tensors: max_pool (with indices) and avg_pool without ceil_mode or dilation, adaptive
-// average and max pooling, and constant padding with non-negative pads. Planes are split
+// cpu kernels for 2-d pooling and resampling of contiguous float32/float64 [N, C, H, W]
+// (or [C, H, W]) tensors: max_pool (with indices) and avg_pool without ceil_mode or
+// dilation, adaptive average and max pooling, interpolate (every mode, 2-d), and constant
+// padding with non-negative pads. Planes are split
 // over the intra-op threads; windows are walked in the reference's order (the first
 // maximum wins, NaN beats every number) so results and indices are the reference's. Other
 // cases, and every error, are the reference kernel's.
@@ -12,6 +13,7 @@
 #include "core/parallel.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
+#include "ops/interpolate.h"
 
 namespace tessera::cpu {
 namespace {
@@ -292,6 +294,67 @@ Tensor pad_kernel(const Tensor& self, IntArrayRef pads, std::string_view mode,
   return out;
 }
 
+// 2-d interpolation of a contiguous [N, C, H, W] tensor, any mode, from the reference's
+// plan (ops/interpolate.h): per plane, each input row resampled along W into a row buffer,
+// then the output rows as weighted sums of those (contiguous, so vectorised by the
+// compiler). Weights in T; the reference computes in float64, within T's rounding of it.
+template <typename T>
+Tensor interpolate_kernel(const Tensor& input, OptionalIntArrayRef size,
+                          const std::optional<std::vector<double>>& scale_factor,
+                          std::string_view mode, std::optional<bool> align_corners,
+                          std::optional<std::string_view> coordinate_mode) {
+  if (input.dim() != 4 || input.dtype() != dtype_of<T> || !input.is_contiguous() ||
+      input.numel() == 0) {
+    return ops::interpolate_op()
+        .typed<Tensor(const Tensor&, OptionalIntArrayRef, const std::optional<std::vector<double>>&,
+                      std::string_view, std::optional<bool>, std::optional<std::string_view>)>()
+        .redispatch(kBackendReference, input, size, scale_factor, mode, align_corners,
+                    coordinate_mode);
+  }
+  const auto plan =
+      plan_interpolate(input, size, scale_factor, mode, align_corners, coordinate_mode);
+  const ResampleTaps &ty = plan[0], &tx = plan[1];
+  const int64_t h = ty.in, w = tx.in, oh = ty.out, ow = tx.out;
+  const int64_t planes = input.size(0) * input.size(1);
+  Tensor out =
+      empty({input.size(0), input.size(1), oh, ow}, TensorOptions(dtype_of<T>, input.device()));
+  const T* in = static_cast<const T*>(input.data_ptr());
+  T* o = static_cast<T*>(out.data_ptr());
+  const std::vector<T> wy(ty.weight.begin(), ty.weight.end()),
+      wx(tx.weight.begin(), tx.weight.end());
+  parallel_for(0, planes, std::max<int64_t>(1, kGrainSize / (oh * ow * ty.taps * tx.taps)),
+               [&](int64_t p0, int64_t p1) {
+                 std::vector<T> rows(static_cast<size_t>(h * ow));  // input rows along ow
+                 for (int64_t p = p0; p < p1; ++p) {
+                   const T* plane = in + p * h * w;
+                   for (int64_t i = 0; i < h; ++i) {
+                     const T* src = plane + i * w;
+                     T* dst = rows.data() + i * ow;
+                     for (int64_t j = 0; j < ow; ++j) {
+                       T acc = 0;
+                       for (int64_t t = 0; t < tx.taps; ++t) {
+                         const auto k = static_cast<size_t>(t * ow + j);
+                         acc += wx[k] * src[tx.index[k]];
+                       }
+                       dst[j] = acc;
+                     }
+                   }
+                   T* op = o + p * oh * ow;
+                   for (int64_t i = 0; i < oh; ++i) {
+                     T* dst = op + i * ow;
+                     std::fill_n(dst, ow, T(0));
+                     for (int64_t t = 0; t < ty.taps; ++t) {
+                       const auto k = static_cast<size_t>(t * oh + i);
+                       const T wt = wy[k];
+                       const T* src = rows.data() + ty.index[k] * ow;
+                       for (int64_t j = 0; j < ow; ++j) dst[j] += wt * src[j];
+                     }
+                   }
+                 }
+               });
+  return out;
+}
+
 }  // namespace
 
 TSR_REGISTER {
@@ -303,6 +366,8 @@ TSR_REGISTER {
   impl_for(ops::adaptive_max_pool_op(), kBackendCPU, F{},
            []<typename T>() { return &adaptive_max_kernel<T>; });
   impl_for(ops::pad_op(), kBackendCPU, F{}, []<typename T>() { return &pad_kernel<T>; });
+  impl_for(ops::interpolate_op(), kBackendCPU, F{},
+           []<typename T>() { return &interpolate_kernel<T>; });
 }
 
 }  // namespace tessera::cpu
