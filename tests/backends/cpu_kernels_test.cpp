@@ -77,6 +77,15 @@ TEST_P(CpuKernels, BinaryMatchReference) {
       expect_same<Tensor(const Tensor&, const Tensor&)>(ops::mul_op(), what, small, big);
       expect_same<DivSig>(ops::div_op(), what, big, small, std::nullopt);
     }
+    // fmod and remainder (float32 through float64 lanes): small and huge quotients, zero
+    // divisors, negative operands, exact multiples.
+    for (OperatorHandle op : {ops::fmod_op(), ops::remainder_op()}) {
+      using PlainSig2 = Tensor(const Tensor&, const Tensor&);
+      expect_same<PlainSig2>(op, "n=" + std::to_string(n), a, b);
+      expect_same<PlainSig2>(op, "huge quotients", mul(a, full({}, 1e9, dt)), b);
+      expect_same<PlainSig2>(op, "multiples", mul(round(b), full({}, 3.0, dt)), round(b));
+      expect_same<PlainSig2>(op, "scalar divisor", a, full({}, -0.7, dt));
+    }
     // A column, an outer product, transposed operands and a strided last dim (reference).
     const Tensor column = random(3, dt, 7).view({3, 1});
     const Tensor other = random(6 * n, dt, 8).view({2, 3, n});

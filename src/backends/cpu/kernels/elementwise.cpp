@@ -73,6 +73,49 @@ HWY_INLINE void BinaryLoop(const T* a, size_t a_step, const T* b, size_t b_step,
   }
 }
 
+// float32 fmod (kPython: remainder, the divisor's sign) through float64 lanes: for
+// |x / y| < 2^24 the truncated quotient of the float64 division is exact (x / y is at least
+// 2^-24 from an integer unless it is one), and x - q y is exact in float64, so the result
+// is C's fmod exactly; other lanes (larger quotients, zero divisors, NaN, infinities) take
+// std::fmod. As the reference, remainder then adds y when the signs differ.
+template <bool kPython>
+HWY_INLINE void FmodLoop(const float* a, size_t a_step, const float* b, size_t b_step, float,
+                         float* out, size_t n) {
+  const hn::ScalableTag<double> dd;
+  const hn::Rebind<float, decltype(dd)> df;
+  const size_t lanes = hn::Lanes(dd);
+  const auto limit = hn::Set(dd, 16777216.0), zero = hn::Zero(dd);
+  auto scalar = [](float x, float y) {
+    float r = std::fmod(x, y);
+    if (kPython && r != 0 && ((r < 0) != (y < 0))) r += y;
+    return r;
+  };
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    const auto x = hn::PromoteTo(dd, a_step ? hn::LoadU(df, a + i) : hn::Set(df, a[0]));
+    const auto y = hn::PromoteTo(dd, b_step ? hn::LoadU(df, b + i) : hn::Set(df, b[0]));
+    const auto q = hn::Trunc(hn::Div(x, y));
+    auto r = hn::NegMulAdd(q, y, x);
+    if (kPython) {
+      const auto flip = hn::And(hn::Ne(r, zero), hn::Xor(hn::Lt(r, zero), hn::Lt(y, zero)));
+      r = hn::IfThenElse(flip, hn::Add(r, y), r);
+    }
+    hn::StoreU(hn::DemoteTo(df, r), df, out + i);
+    if (!hn::AllTrue(dd, hn::Lt(hn::Abs(q), limit))) {
+      for (size_t j = i; j < i + lanes; ++j) out[j] = scalar(a[a_step * j], b[b_step * j]);
+    }
+  }
+  for (; i < n; ++i) out[i] = scalar(a[a_step * i], b[b_step * i]);
+}
+
+void FmodF32(const float* a, size_t as, const float* b, size_t bs, float al, float* out, size_t n) {
+  FmodLoop<false>(a, as, b, bs, al, out, n);
+}
+void RemainderF32(const float* a, size_t as, const float* b, size_t bs, float al, float* out,
+                  size_t n) {
+  FmodLoop<true>(a, as, b, bs, al, out, n);
+}
+
 #define TSR_BINARY_ENTRY(Op)                                                                      \
   void Op##F32(const float* a, size_t as, const float* b, size_t bs, float alpha, float* out,     \
                size_t n) {                                                                        \
@@ -116,6 +159,16 @@ using BinaryFn = void (*)(const T*, size_t, const T*, size_t, T, T*, size_t);
   }
 TSR_CPU_BINARY_OPS(TSR_EXPORT_BINARY)
 #undef TSR_EXPORT_BINARY
+HWY_EXPORT(FmodF32);
+HWY_EXPORT(RemainderF32);
+void FmodF32_best(const float* a, size_t as, const float* b, size_t bs, float al, float* o,
+                  size_t n) {
+  HWY_DYNAMIC_DISPATCH(FmodF32)(a, as, b, bs, al, o, n);
+}
+void RemainderF32_best(const float* a, size_t as, const float* b, size_t bs, float al, float* o,
+                       size_t n) {
+  HWY_DYNAMIC_DISPATCH(RemainderF32)(a, as, b, bs, al, o, n);
+}
 
 namespace {
 
@@ -320,6 +373,18 @@ TSR_REGISTER {
   TSR_REGISTER_PLAIN(maximum, Maximum, VecDTypes)
   TSR_REGISTER_PLAIN(minimum, Minimum, VecDTypes)
 #undef TSR_REGISTER_PLAIN
+  // fmod and remainder: float32 (exact through float64 lanes); float64 stays with std::fmod.
+  Dispatcher::get().impl(ops::fmod_op(), kBackendCPU, DType::Float32,
+                         KernelFunction::from_unboxed(+[](const Tensor& a, const Tensor& b) {
+                           return plain_kernel<float>(a, b, ops::fmod_op(),
+                                                      []<typename>() { return &FmodF32_best; });
+                         }));
+  Dispatcher::get().impl(ops::remainder_op(), kBackendCPU, DType::Float32,
+                         KernelFunction::from_unboxed(+[](const Tensor& a, const Tensor& b) {
+                           return plain_kernel<float>(a, b, ops::remainder_op(), []<typename>() {
+                             return &RemainderF32_best;
+                           });
+                         }));
 #undef TSR_ENTRY
 }
 
