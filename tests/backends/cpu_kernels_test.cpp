@@ -86,6 +86,15 @@ TEST_P(CpuKernels, BinaryMatchReference) {
       expect_same<PlainSig2>(op, "multiples", mul(round(b), full({}, 3.0, dt)), round(b));
       expect_same<PlainSig2>(op, "scalar divisor", a, full({}, -0.7, dt));
     }
+    // pow and atan2 (float32 through float64 lanes): positive and negative bases, integer
+    // exponents, zeros, overflow, every quadrant.
+    for (OperatorHandle op : {ops::pow_op(), ops::atan2_op()}) {
+      using PlainSig3 = Tensor(const Tensor&, const Tensor&);
+      expect_same<PlainSig3>(op, "n=" + std::to_string(n), a, div(b, full({}, 4.0, dt)));
+      expect_same<PlainSig3>(op, "integer exponents", a, round(div(b, full({}, 4.0, dt))));
+      expect_same<PlainSig3>(op, "scalar", abs(a), full({}, 0.5, dt));
+      expect_same<PlainSig3>(op, "large", mul(abs(a), full({}, 1e3, dt)), full({}, 30.0, dt));
+    }
     // A column, an outer product, transposed operands and a strided last dim (reference).
     const Tensor column = random(3, dt, 7).view({3, 1});
     const Tensor other = random(6 * n, dt, 8).view({2, 3, n});

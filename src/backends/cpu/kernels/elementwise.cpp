@@ -21,6 +21,7 @@
 #define HWY_TARGET_INCLUDE "backends/cpu/kernels/elementwise.cpp"
 #include <hwy/foreach_target.h>  // NOLINT: re-includes this file once per target
 #include <hwy/highway.h>
+#include <hwy/contrib/math/math-inl.h>
 // clang-format on
 
 #include <cmath>
@@ -116,6 +117,88 @@ void RemainderF32(const float* a, size_t as, const float* b, size_t bs, float al
   FmodLoop<true>(a, as, b, bs, al, out, n);
 }
 
+// float32 pow and atan2 through float64 lanes (Highway's float64 functions, then one
+// rounding to float32), for the vectors Float32Loop below does not take: pow for x > 0 and finite
+// operands as exp(y log x); atan2 for x != 0 and finite operands as atan(y / x), moved by pi for x
+// < 0. Other lanes (zeros, negative bases, NaN, infinities) take the C library's float function, as
+// the reference.
+template <bool kPow>
+HWY_INLINE void Float64Loop(const float* a, size_t a_step, const float* b, size_t b_step,
+                            float* out, size_t n) {
+  const hn::ScalableTag<double> dd;
+  const hn::Rebind<float, decltype(dd)> df;
+  const size_t lanes = hn::Lanes(dd);
+  const auto zero = hn::Zero(dd), inf = hn::Set(dd, std::numeric_limits<double>::infinity());
+  const auto pi = hn::Set(dd, 3.141592653589793238462643383279502884);
+  auto scalar = [](float x, float y) { return kPow ? std::pow(x, y) : std::atan2(x, y); };
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    const auto x = hn::PromoteTo(dd, a_step ? hn::LoadU(df, a + i) : hn::Set(df, a[0]));
+    const auto y = hn::PromoteTo(dd, b_step ? hn::LoadU(df, b + i) : hn::Set(df, b[0]));
+    const auto finite = hn::And(hn::Lt(hn::Abs(x), inf), hn::Lt(hn::Abs(y), inf));
+    hn::Vec<decltype(dd)> r;
+    hn::Mask<decltype(dd)> ok;
+    if constexpr (kPow) {  // x ** y, x = self, y = exponent
+      ok = hn::And(finite, hn::Gt(x, zero));
+      const auto e = hn::Mul(y, hn::Log(dd, hn::IfThenElse(ok, x, hn::Set(dd, 1.0))));
+      ok = hn::And(ok, hn::Le(e, hn::Set(dd, 700.0)));  // Exp's range; beyond, float overflows
+      r = hn::Exp(dd, hn::Min(e, hn::Set(dd, 700.0)));
+    } else {  // atan2(self, other): self is the y of the angle, other its x
+      ok = hn::And(finite, hn::Ne(y, zero));
+      const auto angle = hn::Atan(dd, hn::Div(x, hn::IfThenElse(ok, y, hn::Set(dd, 1.0))));
+      r = hn::IfThenElse(hn::Lt(y, zero), hn::Add(angle, hn::CopySign(pi, x)), angle);
+    }
+    hn::StoreU(hn::DemoteTo(df, r), df, out + i);
+    if (!hn::AllTrue(dd, ok)) {
+      for (size_t j = i; j < i + lanes; ++j) out[j] = scalar(a[a_step * j], b[b_step * j]);
+    }
+  }
+  for (; i < n; ++i) out[i] = scalar(a[a_step * i], b[b_step * i]);
+}
+
+// The float32 fast path of pow and atan2, vectors whose every lane is covered: pow where
+// x > 0 and |y log x| < 4 (exp's argument then carries at most ~5e-7 relative error),
+// atan2 where the operands are finite and x != 0 (atan of the float32 ratio is within a
+// few ulp; pi's rounding is 3e-8 of the result). Other vectors go through Float64Loop.
+template <bool kPow>
+HWY_INLINE void Float32Loop(const float* a, size_t a_step, const float* b, size_t b_step,
+                            float* out, size_t n) {
+  const hn::ScalableTag<float> d;
+  const size_t lanes = hn::Lanes(d);
+  const auto zero = hn::Zero(d), inf = hn::Set(d, std::numeric_limits<float>::infinity());
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    const auto x = a_step ? hn::LoadU(d, a + i) : hn::Set(d, a[0]);
+    const auto y = b_step ? hn::LoadU(d, b + i) : hn::Set(d, b[0]);
+    const auto finite = hn::And(hn::Lt(hn::Abs(x), inf), hn::Lt(hn::Abs(y), inf));
+    if constexpr (kPow) {
+      const auto ok = hn::And(finite, hn::Gt(x, zero));
+      const auto e = hn::Mul(y, hn::Log(d, hn::IfThenElse(ok, x, hn::Set(d, 1.0f))));
+      if (hn::AllTrue(d, hn::And(ok, hn::Lt(hn::Abs(e), hn::Set(d, 4.0f))))) {
+        hn::StoreU(hn::Exp(d, e), d, out + i);
+        continue;
+      }
+    } else {
+      const auto ok = hn::And(finite, hn::Ne(y, zero));
+      if (hn::AllTrue(d, ok)) {
+        const auto angle = hn::Atan(d, hn::Div(x, y));
+        const auto pi = hn::CopySign(hn::Set(d, 3.14159265358979323846f), x);
+        hn::StoreU(hn::IfThenElse(hn::Lt(y, zero), hn::Add(angle, pi), angle), d, out + i);
+        continue;
+      }
+    }
+    Float64Loop<kPow>(a + a_step * i, a_step, b + b_step * i, b_step, out + i, lanes);
+  }
+  Float64Loop<kPow>(a + a_step * i, a_step, b + b_step * i, b_step, out + i, n - i);
+}
+
+void PowF32(const float* a, size_t as, const float* b, size_t bs, float, float* out, size_t n) {
+  Float32Loop<true>(a, as, b, bs, out, n);
+}
+void Atan2F32(const float* a, size_t as, const float* b, size_t bs, float, float* out, size_t n) {
+  Float32Loop<false>(a, as, b, bs, out, n);
+}
+
 #define TSR_BINARY_ENTRY(Op)                                                                      \
   void Op##F32(const float* a, size_t as, const float* b, size_t bs, float alpha, float* out,     \
                size_t n) {                                                                        \
@@ -159,6 +242,16 @@ using BinaryFn = void (*)(const T*, size_t, const T*, size_t, T, T*, size_t);
   }
 TSR_CPU_BINARY_OPS(TSR_EXPORT_BINARY)
 #undef TSR_EXPORT_BINARY
+HWY_EXPORT(PowF32);
+HWY_EXPORT(Atan2F32);
+void PowF32_best(const float* a, size_t as, const float* b, size_t bs, float al, float* o,
+                 size_t n) {
+  HWY_DYNAMIC_DISPATCH(PowF32)(a, as, b, bs, al, o, n);
+}
+void Atan2F32_best(const float* a, size_t as, const float* b, size_t bs, float al, float* o,
+                   size_t n) {
+  HWY_DYNAMIC_DISPATCH(Atan2F32)(a, as, b, bs, al, o, n);
+}
 HWY_EXPORT(FmodF32);
 HWY_EXPORT(RemainderF32);
 void FmodF32_best(const float* a, size_t as, const float* b, size_t bs, float al, float* o,
@@ -373,6 +466,17 @@ TSR_REGISTER {
   TSR_REGISTER_PLAIN(maximum, Maximum, VecDTypes)
   TSR_REGISTER_PLAIN(minimum, Minimum, VecDTypes)
 #undef TSR_REGISTER_PLAIN
+  // pow and atan2: float32 through float64 lanes; float64 stays with the C library.
+  Dispatcher::get().impl(ops::pow_op(), kBackendCPU, DType::Float32,
+                         KernelFunction::from_unboxed(+[](const Tensor& a, const Tensor& b) {
+                           return plain_kernel<float>(a, b, ops::pow_op(),
+                                                      []<typename>() { return &PowF32_best; });
+                         }));
+  Dispatcher::get().impl(ops::atan2_op(), kBackendCPU, DType::Float32,
+                         KernelFunction::from_unboxed(+[](const Tensor& a, const Tensor& b) {
+                           return plain_kernel<float>(a, b, ops::atan2_op(),
+                                                      []<typename>() { return &Atan2F32_best; });
+                         }));
   // fmod and remainder: float32 (exact through float64 lanes); float64 stays with std::fmod.
   Dispatcher::get().impl(ops::fmod_op(), kBackendCPU, DType::Float32,
                          KernelFunction::from_unboxed(+[](const Tensor& a, const Tensor& b) {
