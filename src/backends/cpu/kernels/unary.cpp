@@ -121,6 +121,11 @@ constexpr bool kExact =
     Op == Unary::Softsign || Op == Unary::LeakyRelu || Op == Unary::Hardsigmoid ||
     Op == Unary::Hardswish || Op == Unary::Clamp;
 
+// Ops whose vector code takes every input itself (NaN and infinities included), so no
+// lane is handed to the formula: the exact ones, and elu and selu (expm1 clamped, NaN kept).
+template <Unary Op>
+constexpr bool kAllInputs = kExact<Op> || Op == Unary::Selu || Op == Unary::Elu;
+
 // Ops whose vector approximation is only float32-accurate (erf): float64
 // stays with the C library.
 template <Unary Op, typename T>
@@ -167,10 +172,7 @@ constexpr std::pair<T, T> VectorRange() {
     case Unary::Atan:
     case Unary::Asinh:
     case Unary::Erf:
-    case Unary::Selu:
-      return {-kMax, kMax};
-    case Unary::Elu:  // the wrappers keep input_scale and beta in (0, 1e6]
-    case Unary::Softplus:
+    case Unary::Softplus:  // the wrapper keeps beta in (0, 1e6]
     case Unary::Gelu:
     case Unary::GeluTanh:
       return {T(-1e10), T(1e10)};
@@ -259,11 +261,15 @@ HWY_INLINE V VectorUnary(D d, V x, const Params<T>& p) {
   if constexpr (Op == Unary::Sigmoid) return hn::Div(one, hn::Add(one, exp_neg(x)));
   if constexpr (Op == Unary::Relu) return hn::IfThenElse(hn::Lt(x, zero), zero, x);
   if constexpr (Op == Unary::Silu) return hn::Div(x, hn::Add(one, exp_neg(x)));
+  // expm1 of x <= 0 clamped at -100, where it is -1 in float and double as at -inf.
+  auto expm1_neg = [&](V z) {
+    return hn::Expm1(d, hn::Max(hn::Min(z, zero), hn::Set(d, T(-100))));
+  };
   if constexpr (Op == Unary::Selu) {
     const V pos = hn::Mul(hn::Set(d, T(kSeluScale)), x);
     if (hn::AllTrue(d, hn::Gt(x, zero))) return pos;  // expm1 is most of the cost
-    const V neg = hn::Mul(hn::Set(d, T(kSeluScale * kSeluAlpha)), hn::Expm1(d, hn::Min(x, zero)));
-    return hn::IfThenElse(hn::Gt(x, zero), pos, neg);
+    const V neg = hn::Mul(hn::Set(d, T(kSeluScale * kSeluAlpha)), expm1_neg(x));
+    return hn::IfThenElse(hn::IsNaN(x), x, hn::IfThenElse(hn::Gt(x, zero), pos, neg));
   }
   if constexpr (Op == Unary::Mish) return hn::Mul(x, hn::Tanh(d, hn::Log1p(d, hn::Exp(d, x))));
   if constexpr (Op == Unary::Softsign) return hn::Div(x, hn::Add(one, hn::Abs(x)));
@@ -282,9 +288,8 @@ HWY_INLINE V VectorUnary(D d, V x, const Params<T>& p) {
   if constexpr (Op == Unary::Elu) {
     const V pos = hn::Mul(x, hn::Set(d, p.a));
     if (hn::AllTrue(d, hn::Gt(x, zero))) return pos;
-    const V neg =
-        hn::Mul(hn::Expm1(d, hn::Min(hn::Mul(x, hn::Set(d, p.c)), zero)), hn::Set(d, p.b));
-    return hn::IfThenElse(hn::Gt(x, zero), pos, neg);
+    const V neg = hn::Mul(expm1_neg(hn::Mul(x, hn::Set(d, p.c))), hn::Set(d, p.b));
+    return hn::IfThenElse(hn::IsNaN(x), x, hn::IfThenElse(hn::Gt(x, zero), pos, neg));
   }
   if constexpr (Op == Unary::Softplus) {
     const V beta = hn::Set(d, p.a), threshold = hn::Set(d, p.b);
@@ -325,7 +330,7 @@ HWY_INLINE void UnaryLoop(const T* in, T* out, size_t n, const Params<T>& p) {
     };
     for (; i + lanes <= n; i += lanes) {
       const auto x = hn::LoadU(d, in + i);
-      if constexpr (kExact<Op>) {
+      if constexpr (kAllInputs<Op>) {
         hn::StoreU(VectorUnary<Op>(d, x, p), d, out + i);
       } else {
         const auto nan_lanes = undefined(x);
