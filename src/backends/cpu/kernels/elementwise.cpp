@@ -33,6 +33,9 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 #ifndef TSR_CPU_BINARY_OPS
 #define TSR_CPU_BINARY_OPS(X) X(Add) X(Sub) X(Mul) X(Div) X(Maximum) X(Minimum)
+// X(Op, op): float32-only ops computed through float64 lanes where needed (the float64
+// dtype stays with the C library in the reference kernel).
+#define TSR_CPU_F32_BINARY_OPS(X) X(Pow, pow) X(Atan2, atan2) X(Fmod, fmod) X(Remainder, remainder)
 #endif
 #define TSR_ENUMERATOR(E) E,
 enum class Binary { TSR_CPU_BINARY_OPS(TSR_ENUMERATOR) };
@@ -242,26 +245,14 @@ using BinaryFn = void (*)(const T*, size_t, const T*, size_t, T, T*, size_t);
   }
 TSR_CPU_BINARY_OPS(TSR_EXPORT_BINARY)
 #undef TSR_EXPORT_BINARY
-HWY_EXPORT(PowF32);
-HWY_EXPORT(Atan2F32);
-void PowF32_best(const float* a, size_t as, const float* b, size_t bs, float al, float* o,
-                 size_t n) {
-  HWY_DYNAMIC_DISPATCH(PowF32)(a, as, b, bs, al, o, n);
-}
-void Atan2F32_best(const float* a, size_t as, const float* b, size_t bs, float al, float* o,
-                   size_t n) {
-  HWY_DYNAMIC_DISPATCH(Atan2F32)(a, as, b, bs, al, o, n);
-}
-HWY_EXPORT(FmodF32);
-HWY_EXPORT(RemainderF32);
-void FmodF32_best(const float* a, size_t as, const float* b, size_t bs, float al, float* o,
-                  size_t n) {
-  HWY_DYNAMIC_DISPATCH(FmodF32)(a, as, b, bs, al, o, n);
-}
-void RemainderF32_best(const float* a, size_t as, const float* b, size_t bs, float al, float* o,
-                       size_t n) {
-  HWY_DYNAMIC_DISPATCH(RemainderF32)(a, as, b, bs, al, o, n);
-}
+#define TSR_EXPORT_F32_BINARY(Op, op)                                                         \
+  HWY_EXPORT(Op##F32);                                                                        \
+  void Op##F32_best(const float* a, size_t as, const float* b, size_t bs, float al, float* o, \
+                    size_t n) {                                                               \
+    HWY_DYNAMIC_DISPATCH(Op##F32)(a, as, b, bs, al, o, n);                                    \
+  }
+TSR_CPU_F32_BINARY_OPS(TSR_EXPORT_F32_BINARY)
+#undef TSR_EXPORT_F32_BINARY
 
 namespace {
 
@@ -466,29 +457,15 @@ TSR_REGISTER {
   TSR_REGISTER_PLAIN(maximum, Maximum, VecDTypes)
   TSR_REGISTER_PLAIN(minimum, Minimum, VecDTypes)
 #undef TSR_REGISTER_PLAIN
-  // pow and atan2: float32 through float64 lanes; float64 stays with the C library.
-  Dispatcher::get().impl(ops::pow_op(), kBackendCPU, DType::Float32,
-                         KernelFunction::from_unboxed(+[](const Tensor& a, const Tensor& b) {
-                           return plain_kernel<float>(a, b, ops::pow_op(),
-                                                      []<typename>() { return &PowF32_best; });
+  // pow, atan2, fmod, remainder: float32 only (see TSR_CPU_F32_BINARY_OPS).
+#define TSR_REGISTER_F32(Op, op)                                                                 \
+  Dispatcher::get().impl(ops::op##_op(), kBackendCPU, DType::Float32,                            \
+                         KernelFunction::from_unboxed(+[](const Tensor& a, const Tensor& b) {    \
+                           return plain_kernel<float>(a, b, ops::op##_op(),                      \
+                                                      []<typename>() { return &Op##F32_best; }); \
                          }));
-  Dispatcher::get().impl(ops::atan2_op(), kBackendCPU, DType::Float32,
-                         KernelFunction::from_unboxed(+[](const Tensor& a, const Tensor& b) {
-                           return plain_kernel<float>(a, b, ops::atan2_op(),
-                                                      []<typename>() { return &Atan2F32_best; });
-                         }));
-  // fmod and remainder: float32 (exact through float64 lanes); float64 stays with std::fmod.
-  Dispatcher::get().impl(ops::fmod_op(), kBackendCPU, DType::Float32,
-                         KernelFunction::from_unboxed(+[](const Tensor& a, const Tensor& b) {
-                           return plain_kernel<float>(a, b, ops::fmod_op(),
-                                                      []<typename>() { return &FmodF32_best; });
-                         }));
-  Dispatcher::get().impl(ops::remainder_op(), kBackendCPU, DType::Float32,
-                         KernelFunction::from_unboxed(+[](const Tensor& a, const Tensor& b) {
-                           return plain_kernel<float>(a, b, ops::remainder_op(), []<typename>() {
-                             return &RemainderF32_best;
-                           });
-                         }));
+  TSR_CPU_F32_BINARY_OPS(TSR_REGISTER_F32)
+#undef TSR_REGISTER_F32
 #undef TSR_ENTRY
 }
 

@@ -197,6 +197,11 @@ std::optional<Pool2d> plan_adaptive(const Tensor& self, IntArrayRef output_size)
   return g;
 }
 
+// The input range [first, second) of adaptive output cell o along a dim of in -> out.
+std::pair<int64_t, int64_t> adaptive_cell(int64_t o, int64_t in, int64_t out) {
+  return {o * in / out, ((o + 1) * in + out - 1) / out};
+}
+
 template <typename T>
 Tensor adaptive_avg_kernel(const Tensor& self, IntArrayRef output_size) {
   const auto g = plan_adaptive<T>(self, output_size);
@@ -212,9 +217,9 @@ Tensor adaptive_avg_kernel(const Tensor& self, IntArrayRef output_size) {
   for_planes(*g, g->h * g->w, [&](int64_t p) {
     const T* plane = in + p * g->h * g->w;
     for (int64_t i = 0; i < g->oh; ++i) {
-      const int64_t h0 = i * g->h / g->oh, h1 = ((i + 1) * g->h + g->oh - 1) / g->oh;
+      const auto [h0, h1] = adaptive_cell(i, g->h, g->oh);
       for (int64_t j = 0; j < g->ow; ++j) {
-        const int64_t w0 = j * g->w / g->ow, w1 = ((j + 1) * g->w + g->ow - 1) / g->ow;
+        const auto [w0, w1] = adaptive_cell(j, g->w, g->ow);
         double sum = 0;
         for (int64_t a = h0; a < h1; ++a)
           for (int64_t b = w0; b < w1; ++b) sum += double(plane[a * g->w + b]);
@@ -241,9 +246,9 @@ std::tuple<Tensor, Tensor> adaptive_max_kernel(const Tensor& self, IntArrayRef o
   for_planes(*g, g->h * g->w, [&](int64_t p) {
     const T* plane = in + p * g->h * g->w;
     for (int64_t i = 0; i < g->oh; ++i) {
-      const int64_t h0 = i * g->h / g->oh, h1 = ((i + 1) * g->h + g->oh - 1) / g->oh;
+      const auto [h0, h1] = adaptive_cell(i, g->h, g->oh);
       for (int64_t j = 0; j < g->ow; ++j) {
-        const int64_t w0 = j * g->w / g->ow, w1 = ((j + 1) * g->w + g->ow - 1) / g->ow;
+        const auto [w0, w1] = adaptive_cell(j, g->w, g->ow);
         const int64_t o = (p * g->oh + i) * g->ow + j;
         window_max(plane, g->w, h0, h1, w0, w1, v[o], ix[o]);
       }
