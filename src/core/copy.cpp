@@ -1,6 +1,8 @@
 // Element loops the core needs without a dispatcher: copy with casts, fill, item.
+#include <algorithm>
 #include <array>
 #include <cstring>
+#include <type_traits>
 
 #include "core/convert.h"
 #include "core/strided_loop.h"
@@ -12,12 +14,25 @@ namespace {
 using CastLoop = void (*)(char* dst, const char* src, int64_t dst_stride, int64_t src_stride,
                           int64_t n);
 
+// One run of a copy with casts. A contiguous destination has loops the compiler
+// vectorises for the sources views make: contiguous, reversed (flip) and broadcast (expand).
 template <typename To, typename From>
 void cast_loop(char* dst, const char* src, int64_t ds, int64_t ss, int64_t n) {
-  if (ds == sizeof(To) && ss == sizeof(From)) {
+  constexpr auto kFrom = static_cast<int64_t>(sizeof(From));
+  if (ds == sizeof(To) && (ss == kFrom || ss == -kFrom || ss == 0)) {
     auto* d = reinterpret_cast<To*>(dst);
     auto* s = reinterpret_cast<const From*>(src);
-    for (int64_t i = 0; i < n; ++i) d[i] = convert<To>(s[i]);
+    if (ss == kFrom) {
+      if constexpr (std::is_same_v<To, From>) {
+        std::memcpy(d, s, static_cast<size_t>(n) * sizeof(To));
+      } else {
+        for (int64_t i = 0; i < n; ++i) d[i] = convert<To>(s[i]);
+      }
+    } else if (ss == -kFrom) {
+      for (int64_t i = 0; i < n; ++i) d[i] = convert<To>(s[-i]);
+    } else {
+      std::fill_n(d, n, convert<To>(*s));
+    }
     return;
   }
   for (int64_t i = 0; i < n; ++i) {

@@ -115,16 +115,20 @@ TEST_P(CpuKernels, UnaryMatchReference) {
   for (int64_t n : kSizes) {
     const Tensor a = random(n, dt, 3), p = random(n, dt, 4, true);
     for (OperatorHandle op :
-         {ops::exp_op(),      ops::neg_op(),         ops::abs_op(),      ops::sigmoid_op(),
-          ops::tanh_op(),     ops::relu_op(),        ops::silu_op(),     ops::exp2_op(),
-          ops::rsqrt_op(),    ops::reciprocal_op(),  ops::sign_op(),     ops::floor_op(),
-          ops::ceil_op(),     ops::round_op(),       ops::trunc_op(),    ops::frac_op(),
-          ops::cosh_op(),     ops::erf_op(),         ops::selu_op(),     ops::mish_op(),
-          ops::softsign_op(), ops::hardsigmoid_op(), ops::hardswish_op()}) {
+         {ops::exp_op(),      ops::neg_op(),         ops::abs_op(),       ops::sigmoid_op(),
+          ops::tanh_op(),     ops::relu_op(),        ops::silu_op(),      ops::exp2_op(),
+          ops::rsqrt_op(),    ops::reciprocal_op(),  ops::sign_op(),      ops::floor_op(),
+          ops::ceil_op(),     ops::round_op(),       ops::trunc_op(),     ops::frac_op(),
+          ops::cosh_op(),     ops::erf_op(),         ops::selu_op(),      ops::mish_op(),
+          ops::softsign_op(), ops::hardsigmoid_op(), ops::hardswish_op(), ops::erfc_op(),
+          ops::angle_op()}) {
       expect_same<Tensor(const Tensor&)>(op, "n=" + std::to_string(n), a);
       expect_same<Tensor(const Tensor&)>(op, "small n=" + std::to_string(n),
                                          div(a, full({}, 20.0, dt)));
     }
+    // erfc across its whole range, where its result goes from 2 to subnormal.
+    const Tensor sweep = linspace(-5.0, 11.0, 20011 + n, DType::Float64).to(dt);
+    expect_same<Tensor(const Tensor&)>(ops::erfc_op(), "sweep n=" + std::to_string(n), sweep);
     // Halves (round to even), integers and values near the poles of tan.
     const Tensor halves = div(round(mul(a, full({}, 2.0, dt))), full({}, 2.0, dt));
     for (OperatorHandle op : {ops::round_op(), ops::floor_op(), ops::ceil_op(), ops::trunc_op(),
@@ -590,9 +594,11 @@ TEST_P(CpuKernels, PoolsMatchReference) {
     EXPECT_EQ(testing::compare_tensors(cv, rv), "") << "adaptive max " << out;
     EXPECT_EQ(testing::compare_tensors(ci, ri), "") << "adaptive max indices " << out;
   }
-  for (const Shape& pads : std::vector<Shape>{{1, 1, 1, 1}, {0, 2}, {2, 0, 1, 3, 1, 0}, {-1, 1}}) {
+  for (const Shape& pads : std::vector<Shape>{
+           {1, 1, 1, 1}, {0, 2}, {2, 0, 1, 3, 1, 0}, {1, 2, 0, 1, 1, 0, 2, 1}, {-1, 1}}) {
     expect_same<PadSig>(ops::pad_op(), fmt::format("pad {}", pads), x, pads, "constant", 1.5);
   }
+  expect_same<PadSig>(ops::pad_op(), "pad 1-d", x.flatten(), Shape{3, 2}, "constant", -2.0);
   expect_same<PadSig>(ops::pad_op(), "reflect (reference)", x, Shape{1, 1}, "reflect",
                       std::nullopt);
   // interpolate: every mode, up and down, sizes and scale factors, the coordinate modes.

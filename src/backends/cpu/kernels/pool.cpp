@@ -257,8 +257,10 @@ std::tuple<Tensor, Tensor> adaptive_max_kernel(const Tensor& self, IntArrayRef o
   return {values, indices};
 }
 
-// Constant padding with non-negative pads of any trailing dims: the output filled, then
-// the input's innermost rows copied into place.
+// Constant padding with non-negative pads of any trailing dims, plane by plane (the last
+// two dims; a 1-d tensor is one row): each output row written once, in order (the value,
+// the input's row, the value again); planes whose outer coordinates fall in the padding
+// are the value throughout.
 template <typename T>
 Tensor pad_kernel(const Tensor& self, IntArrayRef pads, std::string_view mode,
                   std::optional<double> value) {
@@ -279,23 +281,45 @@ Tensor pad_kernel(const Tensor& self, IntArrayRef pads, std::string_view mode,
     shape[d] += pads[static_cast<size_t>(2 * i)] + pads[static_cast<size_t>(2 * i + 1)];
   }
   Tensor out = empty(shape, TensorOptions(dtype_of<T>, self.device()));
-  std::fill_n(static_cast<T*>(out.data_ptr()), out.numel(), T(value.value_or(0.0)));
-  const int64_t width = self.size(-1), rows = self.numel() / width;
+  const T fill = T(value.value_or(0.0));
+  // Planes of [h, w] in, [oh, ow] out, the input's rows from row `top` and column `left`.
+  const int64_t w = self.size(-1), ow = shape.back(), left = lead.back();
+  const int64_t h = nd >= 2 ? self.size(-2) : 1, oh = nd >= 2 ? shape[shape.size() - 2] : 1;
+  const int64_t top = nd >= 2 ? lead[lead.size() - 2] : 0;
+  const int64_t outer = std::max<int64_t>(0, nd - 2), planes = out.numel() / (oh * ow);
   const T* in = static_cast<const T*>(self.data_ptr());
   T* o = static_cast<T*>(out.data_ptr());
-  const auto ostrides = out.strides();
-  parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / width), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      // The output offset of input row r: its coordinates shifted by the leading pads.
-      int64_t rest = r, off = lead[static_cast<size_t>(nd - 1)];
-      for (int64_t d = nd - 2; d >= 0; --d) {
-        const int64_t c = rest % self.size(d);
-        rest /= self.size(d);
-        off += (c + lead[static_cast<size_t>(d)]) * ostrides[static_cast<size_t>(d)];
-      }
-      std::memcpy(o + off, in + r * width, static_cast<size_t>(width) * sizeof(T));
-    }
-  });
+  const auto isizes = self.sizes();
+  parallel_for(0, planes, std::max<int64_t>(1, kGrainSize / (oh * ow)),
+               [&](int64_t p0, int64_t p1) {
+                 for (int64_t p = p0; p < p1; ++p) {
+                   T* plane = o + p * oh * ow;
+                   // The input plane of output plane p, if its outer coordinates are inside the
+                   // input.
+                   int64_t src = 0, rest = p, stride = h * w;
+                   bool inside = true;
+                   for (int64_t d = outer - 1; d >= 0; --d) {
+                     const auto k = static_cast<size_t>(d);
+                     const int64_t c = rest % shape[k] - lead[k];
+                     rest /= shape[k];
+                     inside = inside && c >= 0 && c < isizes[k];
+                     src += c * stride;
+                     stride *= isizes[k];
+                   }
+                   if (!inside) {
+                     std::fill_n(plane, oh * ow, fill);
+                     continue;
+                   }
+                   std::fill_n(plane, top * ow, fill);
+                   for (int64_t r = 0; r < h; ++r) {
+                     T* row = plane + (top + r) * ow;
+                     std::fill_n(row, left, fill);
+                     std::memcpy(row + left, in + src + r * w, static_cast<size_t>(w) * sizeof(T));
+                     std::fill_n(row + left + w, ow - w - left, fill);
+                   }
+                   std::fill_n(plane + (top + h) * ow, (oh - top - h) * ow, fill);
+                 }
+               });
   return out;
 }
 

@@ -27,7 +27,7 @@
   X(Abs, abs) X(Sign, sign) X(Floor, floor) X(Ceil, ceil) X(Round, round) X(Trunc, trunc)      \
   X(Frac, frac) X(Sin, sin) X(Cos, cos) X(Tan, tan) X(Asin, asin) X(Acos, acos) X(Atan, atan)  \
   X(Sinh, sinh) X(Cosh, cosh) X(Tanh, tanh) X(Asinh, asinh) X(Acosh, acosh) X(Atanh, atanh)    \
-  X(Erf, erf) X(Sigmoid, sigmoid) X(Relu, relu) X(Silu, silu) X(Selu, selu) X(Mish, mish)      \
+  X(Erf, erf) X(Erfc, erfc) X(Angle, angle) X(Sigmoid, sigmoid) X(Relu, relu) X(Silu, silu) X(Selu, selu) X(Mish, mish)      \
   X(Softsign, softsign) X(Hardsigmoid, hardsigmoid) X(Hardswish, hardswish)
 // X(Enum): activations with parameters p[0..2]; each has its own wrapper below.
 #define TSR_CPU_PARAM_UNARY_OPS(X) \
@@ -92,6 +92,8 @@ HWY_INLINE T ScalarUnary(T x, const Params<T>& p) {
   if constexpr (Op == Unary::Acosh) return std::acosh(x);
   if constexpr (Op == Unary::Atanh) return std::atanh(x);
   if constexpr (Op == Unary::Erf) return std::erf(x);
+  if constexpr (Op == Unary::Erfc) return std::erfc(x);
+  if constexpr (Op == Unary::Angle) return x != x ? x : (x < T(0) ? std::numbers::pi_v<T> : T(0));
   if constexpr (Op == Unary::Sigmoid) return kOne / (kOne + std::exp(-x));
   if constexpr (Op == Unary::Relu) return x > T(0) || x != x ? x : T(0);
   if constexpr (Op == Unary::Silu) return x / (kOne + std::exp(-x));
@@ -119,7 +121,7 @@ constexpr bool kExact =
     Op == Unary::Abs || Op == Unary::Sign || Op == Unary::Floor || Op == Unary::Ceil ||
     Op == Unary::Round || Op == Unary::Trunc || Op == Unary::Frac || Op == Unary::Relu ||
     Op == Unary::Softsign || Op == Unary::LeakyRelu || Op == Unary::Hardsigmoid ||
-    Op == Unary::Hardswish || Op == Unary::Clamp;
+    Op == Unary::Hardswish || Op == Unary::Clamp || Op == Unary::Angle;
 
 // Ops whose vector code takes every input itself (NaN and infinities included), so no
 // lane is handed to the formula: the exact ones, and elu and selu (expm1 clamped, NaN kept).
@@ -129,7 +131,8 @@ constexpr bool kAllInputs = kExact<Op> || Op == Unary::Selu || Op == Unary::Elu;
 // Ops whose vector approximation is only float32-accurate (erf): float64
 // stays with the C library.
 template <Unary Op, typename T>
-constexpr bool kScalarOnly = std::is_same_v<T, double> && (Op == Unary::Erf || Op == Unary::Gelu);
+constexpr bool kScalarOnly = std::is_same_v<T, double> &&
+                             (Op == Unary::Erf || Op == Unary::Erfc || Op == Unary::Gelu);
 
 // [lo, hi]: the inputs on which the vector code is accurate (Highway's documented valid
 // ranges, kept clear of overflow and of the domain's edges). Other lanes, NaN included,
@@ -215,6 +218,34 @@ HWY_INLINE V Erf(D d, V x) {
   return hn::Div(hn::Mul(xc, p), q);
 }
 
+// erfc(x) in float32 precision for finite x (NaN goes to the C library): for z = |x|,
+// t = 1 / (1 + z / 2), erfc(z) = t exp(P(t) - z^2) with P of degree 9 fitted to
+// log(erfc(z) / t) + z^2 on [0, 11] (its error < 6e-8 in the exponent, so relative in
+// erfc). z^2 is taken as hi + lo exactly (FMA) and the rounding of P - hi is kept, so the
+// exponent's error stays small where it is large. erfc(-x) = 2 - erfc(x).
+template <class D, class V>
+HWY_INLINE V Erfc(D d, V x) {
+  using T = hn::TFromD<D>;
+  const V one = hn::Set(d, T(1));
+  const V z = hn::Min(hn::Abs(x), hn::Set(d, T(11)));  // erfc(11) is 0 in float
+  const V t = hn::Div(one, hn::MulAdd(z, hn::Set(d, T(0.5)), one));
+  V p = hn::Set(d, T(0.1488453991588646));
+  for (const double c : {-0.7024366695493012, 1.208363103369327, -0.7661507941104958,
+                         -0.021357660958078617, -0.030699043289747763, 0.04572336231510182,
+                         0.3842577374973608, 0.9989169255017456, -1.2654623101141989}) {
+    p = hn::MulAdd(p, t, hn::Set(d, T(c)));
+  }
+  const V hi = hn::Mul(z, z);
+  const V lo = hn::MulSub(z, z, hi);  // z^2 - hi, exactly
+  // s = p - hi with its rounding error (two-sum); exp(s + err - lo) = exp(s) (1 + err - lo).
+  const V nhi = hn::Neg(hi);
+  const V s = hn::Add(p, nhi);
+  const V bv = hn::Sub(s, p), av = hn::Sub(s, bv);
+  const V err = hn::Sub(hn::Add(hn::Sub(p, av), hn::Sub(nhi, bv)), lo);
+  const V e = hn::Mul(hn::Mul(t, hn::Exp(d, s)), hn::Add(one, err));
+  return hn::IfThenElse(hn::Lt(x, hn::Zero(d)), hn::Sub(hn::Set(d, T(2)), e), e);
+}
+
 template <Unary Op, class D, class V, typename T = hn::TFromD<D>>
 HWY_INLINE V VectorUnary(D d, V x, const Params<T>& p) {
   const V one = hn::Set(d, T(1));
@@ -258,6 +289,10 @@ HWY_INLINE V VectorUnary(D d, V x, const Params<T>& p) {
   if constexpr (Op == Unary::Acosh) return hn::Acosh(d, x);
   if constexpr (Op == Unary::Atanh) return hn::Atanh(d, x);
   if constexpr (Op == Unary::Erf) return Erf(d, x);
+  if constexpr (Op == Unary::Erfc) return Erfc(d, x);
+  if constexpr (Op == Unary::Angle)
+    return hn::IfThenElse(hn::IsNaN(x), x,
+                          hn::IfThenElseZero(hn::Lt(x, zero), hn::Set(d, std::numbers::pi_v<T>)));
   if constexpr (Op == Unary::Sigmoid) return hn::Div(one, hn::Add(one, exp_neg(x)));
   if constexpr (Op == Unary::Relu) return hn::IfThenElse(hn::Lt(x, zero), zero, x);
   if constexpr (Op == Unary::Silu) return hn::Div(x, hn::Add(one, exp_neg(x)));
