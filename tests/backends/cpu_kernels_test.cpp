@@ -537,6 +537,24 @@ TEST(CpuIndexing, MatchesReference) {
       const Tensor picks = remainder(add(index.view({-1}).slice(0, 0, 7), n), n);
       expect_same<GatherSig>(ops::index_select_op(), what, self, d, picks);
     }
+    // gather_nd: tuples of 1 to 3 indices (negative ones wrap), with and without a batch dim.
+    using GatherNdSig = Tensor(const Tensor&, const Tensor&, int64_t);
+    for (int64_t batch_dims : {0, 1}) {
+      for (int64_t k = 1; k <= 3 - batch_dims; ++k) {
+        Shape ishape{3, 2};
+        if (batch_dims == 0) ishape = {2, 3};
+        ishape.push_back(k);
+        Tensor tuples = empty(ishape, DType::Int64);
+        auto* p = tuples.data<int64_t>();
+        for (int64_t i = 0; i < tuples.numel(); ++i) {
+          const int64_t size = self.size(batch_dims + i % k);
+          p[i] = (i * 7 + 3) % (2 * size) - size;  // in [-size, size)
+        }
+        expect_same<GatherNdSig>(ops::gather_nd_op(),
+                                 fmt::format("gather_nd {} k {} batch {}", name(dt), k, batch_dims),
+                                 self, tuples, batch_dims);
+      }
+    }
     // Left to the reference: a smaller index, a strided self.
     const Tensor small = zeros({2, 2, 2}, DType::Int64);
     expect_same<GatherSig>(ops::gather_op(), "small index", self, 1, small);
@@ -550,6 +568,7 @@ TEST(CpuIndexing, MatchesReference) {
   EXPECT_THROW(gather(x, 1, full({3, 4}, 4, DType::Int64)), Error);
   EXPECT_THROW(index_select(x, 0, full({2}, -1, DType::Int64)), Error);
   EXPECT_THROW(scatter_add(x, 0, full({3, 4}, 3, DType::Int64), x), Error);
+  EXPECT_THROW(gather_nd(x, full({2, 2}, 4, DType::Int64)), IndexError);
 }
 
 // max_pool, avg_pool, adaptive pools and constant pad of pool.cpp: windows clipped by

@@ -1,4 +1,4 @@
-// cpu kernels for gather, scatter (src, value, add) and index_select (and so embedding)
+// cpu kernels for gather, scatter (src, value, add), index_select (and so embedding) and gather_nd
 // on contiguous tensors: plain element moves, rows moved whole, gathers split over the
 // intra-op threads. An index out of range, a shape the loops below do not cover, or any
 // other error is handed to the reference kernel, which reports it.
@@ -182,22 +182,81 @@ Tensor index_select_kernel(const Tensor& self, int64_t dim, const Tensor& index)
   }
   const T* in = static_cast<const T*>(self.data_ptr());
   T* o = static_cast<T*>(out.data_ptr());
-  // Per outer index, n rows of inner elements, each copied whole (elements when inner is 1).
-  parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n * inner, 1)),
-               [&](int64_t o0, int64_t o1) {
-                 for (int64_t k = o0; k < o1; ++k) {
-                   const T* src = in + k * size * inner;
-                   T* dst = o + k * n * inner;
-                   if (inner == 1) {
+  if (inner == 1) {  // per outer index, n elements picked from a row
+    parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)),
+                 [&](int64_t k0, int64_t k1) {
+                   for (int64_t k = k0; k < k1; ++k) {
+                     const T* src = in + k * size;
+                     T* dst = o + k * n;
                      for (int64_t j = 0; j < n; ++j) dst[j] = src[idx[j]];
-                   } else {
-                     for (int64_t j = 0; j < n; ++j)
-                       std::memcpy(dst + j * inner, src + idx[j] * inner,
-                                   static_cast<size_t>(inner) * sizeof(T));
                    }
-                 }
-               });
+                 });
+    return out;
+  }
+  // The outer * n rows of inner elements, each copied whole, split over the threads as one
+  // range: an embedding lookup has outer 1.
+  parallel_for(0, outer * n, std::max<int64_t>(1, kGrainSize / inner), [&](int64_t r0, int64_t r1) {
+    int64_t k = r0 / n, j = r0 % n;
+    for (int64_t r = r0; r < r1; ++r) {
+      std::memcpy(o + r * inner, in + (k * size + idx[j]) * inner,
+                  static_cast<size_t>(inner) * sizeof(T));
+      if (++j == n) j = 0, ++k;
+    }
+  });
   return out;
+}
+
+// ONNX GatherND on contiguous data and int64 indices: each index tuple picks a slice of
+// data (within its batch), copied whole. A bad index or argument goes to the reference.
+template <typename T>
+Tensor gather_nd_kernel(const Tensor& data, const Tensor& indices, int64_t batch_dims) {
+  const int64_t q = indices.dim(), r = data.dim();
+  const int64_t k = q >= 1 ? indices.size(-1) : 0;
+  bool covered = data.is_contiguous() && indices.is_contiguous() &&
+                 indices.dtype() == DType::Int64 && q >= 1 && r >= 1 && batch_dims >= 0 &&
+                 batch_dims < std::min(q, r) && k >= 1 && k <= r - batch_dims;
+  for (int64_t b = 0; covered && b < batch_dims; ++b) covered = data.size(b) == indices.size(b);
+  const auto redispatch = [&] {
+    return ops::gather_nd_op().typed<Tensor(const Tensor&, const Tensor&, int64_t)>().redispatch(
+        kBackendReference, data, indices, batch_dims);
+  };
+  if (!covered) return redispatch();
+  Shape shape;
+  for (int64_t i = 0; i < q - 1; ++i) shape.push_back(indices.size(i));
+  int64_t slice = 1;
+  for (int64_t i = batch_dims + k; i < r; ++i) {
+    shape.push_back(data.size(i));
+    slice *= data.size(i);
+  }
+  // Element strides of the indexed dims, and of a batch.
+  Shape stride(static_cast<size_t>(k));
+  int64_t batch_stride = slice;
+  for (int64_t t = k - 1; t >= 0; --t) {
+    stride[static_cast<size_t>(t)] = batch_stride;
+    batch_stride *= data.size(batch_dims + t);
+  }
+  int64_t batch = 1;
+  for (int64_t b = 0; b < batch_dims; ++b) batch *= data.size(b);
+  const int64_t tuples = indices.numel() / k, per_batch = batch > 0 ? tuples / batch : 0;
+  Tensor out = empty(shape, TensorOptions(data.dtype(), data.device()));
+  const T* in = static_cast<const T*>(data.data_ptr());
+  const auto* idx = static_cast<const int64_t*>(indices.data_ptr());
+  T* o = static_cast<T*>(out.data_ptr());
+  std::atomic<bool> all_ok{true};
+  parallel_for(0, tuples, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(slice, 1)),
+               [&](int64_t j0, int64_t j1) {
+                 bool ok = true;
+                 for (int64_t j = j0; j < j1; ++j) {
+                   int64_t off = (j / per_batch) * batch_stride;
+                   for (int64_t t = 0; t < k; ++t) {
+                     off += checked(idx[j * k + t], data.sizes()[batch_dims + t], ok) *
+                            stride[static_cast<size_t>(t)];
+                   }
+                   std::memcpy(o + j * slice, in + off, static_cast<size_t>(slice) * sizeof(T));
+                 }
+                 if (!ok) all_ok = false;
+               });
+  return all_ok ? out : redispatch();  // the reference reports the bad index
 }
 
 }  // namespace
@@ -213,6 +272,8 @@ TSR_REGISTER {
            []<typename T>() { return &scatter_src_kernel<T, true>; });
   impl_for(ops::index_select_op(), kBackendCPU, AllDTypes{},
            []<typename T>() { return &index_select_kernel<T>; });
+  impl_for(ops::gather_nd_op(), kBackendCPU, AllDTypes{},
+           []<typename T>() { return &gather_nd_kernel<T>; });
 }
 
 }  // namespace tessera::cpu
