@@ -126,9 +126,15 @@ TEST_P(CpuKernels, UnaryMatchReference) {
       expect_same<Tensor(const Tensor&)>(op, "small n=" + std::to_string(n),
                                          div(a, full({}, 20.0, dt)));
     }
-    // erfc across its whole range, where its result goes from 2 to subnormal.
+    // erfc across its whole range, where its result goes from 2 to subnormal; the ops on
+    // the vector exp across theirs and beyond (lanes past +-80 go to the C library).
     const Tensor sweep = linspace(-5.0, 11.0, 20011 + n, DType::Float64).to(dt);
     expect_same<Tensor(const Tensor&)>(ops::erfc_op(), "sweep n=" + std::to_string(n), sweep);
+    const Tensor wide = linspace(-100.0, 100.0, 20011 + n, DType::Float64).to(dt);
+    for (OperatorHandle op :
+         {ops::exp_op(), ops::sigmoid_op(), ops::silu_op(), ops::cosh_op(), ops::exp2_op()}) {
+      expect_same<Tensor(const Tensor&)>(op, "sweep n=" + std::to_string(n), wide);
+    }
     // Halves (round to even), integers and values near the poles of tan.
     const Tensor halves = div(round(mul(a, full({}, 2.0, dt))), full({}, 2.0, dt));
     for (OperatorHandle op : {ops::round_op(), ops::floor_op(), ops::ceil_op(), ops::trunc_op(),

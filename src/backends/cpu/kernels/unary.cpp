@@ -184,6 +184,37 @@ constexpr std::pair<T, T> VectorRange() {
   }
 }
 
+// e^x for float x in [-87, 88] (results normal; the callers' VectorRange keeps other
+// lanes, NaN included, away): x = n ln2 + r with n = round(x / ln2) taken from the
+// low bits of x / ln2 + 1.5 * 2^23, r by two FMAs with ln2 split, e^r = 1 + r + r^2 q(r)
+// with q of degree 4 fitted to the relative error on |r| <= ln2 / 2 (< 4e-9; about
+// 1 ulp in float32), and 2^n added to the exponent bits. About half of hn::Exp's work,
+// which also covers the edges. float64 takes hn::Exp.
+template <class D, class V>
+HWY_INLINE V ExpInRange(D d, V x) {
+  using T = hn::TFromD<D>;
+  if constexpr (!std::is_same_v<T, float>) {
+    return hn::Exp(d, x);
+  } else {
+    const hn::RebindToSigned<D> di;
+    const V magic = hn::Set(d, 12582912.0f);  // 1.5 * 2^23
+    const V t = hn::MulAdd(x, hn::Set(d, float(std::numbers::log2e)), magic);
+    const V n = hn::Sub(t, magic);
+    constexpr float kLn2Hi = float(std::numbers::ln2);
+    constexpr float kLn2Lo = float(std::numbers::ln2 - double(kLn2Hi));
+    V r = hn::NegMulAdd(n, hn::Set(d, kLn2Hi), x);
+    r = hn::NegMulAdd(n, hn::Set(d, kLn2Lo), r);
+    V q = hn::Set(d, 0.0013814532241193007f);
+    for (const float c : {0.008368693238340445f, 0.041668387283234604f, 0.16666520830980644f,
+                          0.4999999345720964f}) {
+      q = hn::MulAdd(q, r, hn::Set(d, c));
+    }
+    const V e = hn::Add(hn::Set(d, 1.0f), hn::MulAdd(hn::Mul(r, r), q, r));
+    // t's low bits hold n (1.5 * 2^23 contributes nothing after the shift).
+    return hn::BitCast(d, hn::Add(hn::BitCast(di, e), hn::ShiftLeft<23>(hn::BitCast(di, t))));
+  }
+}
+
 // 2^x for x in [-126, 126] (float) or [-1022, 1022] (double): 2^round(x) built in the
 // exponent bits, times e^(f ln 2) for the fraction f in [-0.5, 0.5].
 template <class D, class V>
@@ -195,7 +226,7 @@ HWY_INLINE V Exp2(D d, V x) {
   const V n = hn::Round(x);
   const V f = hn::Sub(x, n);
   const auto bits = hn::ShiftLeft<kMantissa>(hn::Add(hn::ConvertTo(di, n), hn::Set(di, kBias)));
-  return hn::Mul(hn::Exp(d, hn::Mul(f, hn::Set(d, T(std::numbers::ln2)))), hn::BitCast(d, bits));
+  return hn::Mul(ExpInRange(d, hn::Mul(f, hn::Set(d, T(std::numbers::ln2)))), hn::BitCast(d, bits));
 }
 
 // erf(x) in float32 precision: x P(x^2) / Q(x^2) on [-4, 4] (beyond, erf rounds to +-1), a
@@ -250,12 +281,12 @@ template <Unary Op, class D, class V, typename T = hn::TFromD<D>>
 HWY_INLINE V VectorUnary(D d, V x, const Params<T>& p) {
   const V one = hn::Set(d, T(1));
   const V zero = hn::Zero(d);
-  auto exp_neg = [&](V v) { return hn::Exp(d, hn::Neg(v)); };
+  auto exp_neg = [&](V v) { return ExpInRange(d, hn::Neg(v)); };
   auto hardsigmoid = [&](V v) {
     const V six = hn::Set(d, T(6));
     return hn::Div(hn::Min(hn::Max(hn::Add(v, hn::Set(d, T(3))), zero), six), six);
   };
-  if constexpr (Op == Unary::Exp) return hn::Exp(d, x);
+  if constexpr (Op == Unary::Exp) return ExpInRange(d, x);
   if constexpr (Op == Unary::Exp2) return Exp2(d, x);
   if constexpr (Op == Unary::Expm1) return hn::Expm1(d, x);
   if constexpr (Op == Unary::Log) return hn::Log(d, x);
@@ -283,7 +314,7 @@ HWY_INLINE V VectorUnary(D d, V x, const Params<T>& p) {
   if constexpr (Op == Unary::Atan) return hn::Atan(d, x);
   if constexpr (Op == Unary::Sinh) return hn::Sinh(d, x);
   if constexpr (Op == Unary::Cosh)
-    return hn::Mul(hn::Add(hn::Exp(d, x), exp_neg(x)), hn::Set(d, T(0.5)));
+    return hn::Mul(hn::Add(ExpInRange(d, x), exp_neg(x)), hn::Set(d, T(0.5)));
   if constexpr (Op == Unary::Tanh) return hn::Tanh(d, x);
   if constexpr (Op == Unary::Asinh) return hn::Asinh(d, x);
   if constexpr (Op == Unary::Acosh) return hn::Acosh(d, x);
@@ -357,29 +388,44 @@ HWY_INLINE void UnaryLoop(const T* in, T* out, size_t n, const Params<T>& p) {
     // library (which takes a slow path for them): |x| > 1 for asin, acos, atanh; x < 1
     // for acosh.
     constexpr bool kBounded = Op == Unary::Asin || Op == Unary::Acos || Op == Unary::Atanh;
+    constexpr bool kDomain = kBounded || Op == Unary::Acosh;
     const auto nan = hn::Set(d, std::numeric_limits<T>::quiet_NaN());
     auto undefined = [&](auto x) {
       if constexpr (kBounded) return hn::Gt(hn::Abs(x), one);
-      if constexpr (Op == Unary::Acosh) return hn::Lt(x, one);
-      return hn::Lt(x, hn::Set(d, -std::numeric_limits<T>::infinity()));  // never
+      return hn::Lt(x, one);  // acosh
     };
-    for (; i + lanes <= n; i += lanes) {
-      const auto x = hn::LoadU(d, in + i);
+    // One vector at i; false when some lane is left to the formula.
+    auto vector_at = [&](size_t at) HWY_ATTR {
+      const auto x = hn::LoadU(d, in + at);
       if constexpr (kAllInputs<Op>) {
-        hn::StoreU(VectorUnary<Op>(d, x, p), d, out + i);
-      } else {
+        hn::StoreU(VectorUnary<Op>(d, x, p), d, out + at);
+        return true;
+      } else if constexpr (kDomain) {
         const auto nan_lanes = undefined(x);
-        hn::StoreU(hn::IfThenElse(nan_lanes, nan, VectorUnary<Op>(d, x, p)), d, out + i);
-        // Lanes neither in [lo, hi] nor outside the domain (NaN, infinities, edges) go to
-        // the formula, one by one.
-        const auto handled = hn::Or(hn::And(hn::Ge(x, lo), hn::Le(x, hi)), nan_lanes);
-        if (!hn::AllTrue(d, handled)) {
-          for (size_t j = i; j < i + lanes; ++j) {
-            const T v = in[j];
-            if (!(v >= kRange.first && v <= kRange.second)) out[j] = ScalarUnary<Op>(v, p);
-          }
-        }
+        hn::StoreU(hn::IfThenElse(nan_lanes, nan, VectorUnary<Op>(d, x, p)), d, out + at);
+        return hn::AllTrue(d, hn::Or(hn::And(hn::Ge(x, lo), hn::Le(x, hi)), nan_lanes));
+      } else {
+        hn::StoreU(VectorUnary<Op>(d, x, p), d, out + at);
+        return hn::AllTrue(d, hn::And(hn::Ge(x, lo), hn::Le(x, hi)));
       }
+    };
+    // Lanes neither in [lo, hi] nor outside the domain (NaN, infinities, edges) go to the
+    // formula, one by one.
+    auto fix_up = [&](size_t at) {
+      for (size_t j = at; j < at + lanes; ++j) {
+        const T v = in[j];
+        const bool nan_lane = (kBounded && std::fabs(v) > T(1)) || (Op == Unary::Acosh && v < T(1));
+        if (!(v >= kRange.first && v <= kRange.second) && !nan_lane) out[j] = ScalarUnary<Op>(v, p);
+      }
+    };
+    // Two vectors per step: independent work for the out-of-order core to overlap.
+    for (; i + 2 * lanes <= n; i += 2 * lanes) {
+      const bool ok0 = vector_at(i), ok1 = vector_at(i + lanes);
+      if (!ok0) fix_up(i);
+      if (!ok1) fix_up(i + lanes);
+    }
+    for (; i + lanes <= n; i += lanes) {
+      if (!vector_at(i)) fix_up(i);
     }
   }
   for (; i < n; ++i) out[i] = ScalarUnary<Op>(in[i], p);
