@@ -280,6 +280,17 @@ TEST_P(CpuKernels, ReductionsMatchReference) {
         if (!dims.empty()) {
           expect_same<ExtremeSig>(ops::logsumexp_op(), what, t, IntArrayRef(dims), keepdim);
         }
+        // var and std with the default, no and a large correction (n - correction <= 0).
+        using VarSig =
+            Tensor(const Tensor&, OptionalIntArrayRef, const std::optional<Scalar>&, bool);
+        for (const std::optional<Scalar>& c :
+             {std::optional<Scalar>(), std::optional<Scalar>(0), std::optional<Scalar>(2.5),
+              std::optional<Scalar>(40)}) {
+          expect_same<VarSig>(ops::var_op(), what + " var", t, OptionalIntArrayRef(dims), c,
+                              keepdim);
+          expect_same<VarSig>(ops::std_op(), what + " std", t, OptionalIntArrayRef(dims), c,
+                              keepdim);
+        }
       }
     }
     for (int64_t d : {0, 1, 2, -1}) {
@@ -315,6 +326,16 @@ TEST_P(CpuKernels, ReductionsMatchReference) {
       ops::prod_op(), "prod of chunks", big_finite.slice(0, 0, 3000), std::nullopt);
   expect_same<DimsSig>(ops::sum_op(), "sum of chunks", big_finite,
                        OptionalIntArrayRef(std::nullopt), false, std::nullopt);
+  using VarSig = Tensor(const Tensor&, OptionalIntArrayRef, const std::optional<Scalar>&, bool);
+  // Spread out (variance ~130, so the tolerance is relative), and offset from 0.
+  const Tensor r = random(200000, dt, 11);
+  const Tensor spread = add(where(isfinite_mask(r), r, full({}, 1.0, dt)), full({}, 50.0, dt));
+  expect_same<VarSig>(ops::var_op(), "var of chunks", spread, OptionalIntArrayRef(std::nullopt),
+                      std::nullopt, false);
+  expect_same<VarSig>(ops::std_op(), "std of columns", spread.view({400, 500}),
+                      OptionalIntArrayRef({0}), std::nullopt, false);
+  expect_same<VarSig>(ops::var_op(), "var of rows", spread.view({400, 500}),
+                      OptionalIntArrayRef({1}), std::nullopt, false);
   // Infinite rows of logsumexp, and an empty tensor.
   const Tensor inf_rows = full({2, 3}, -INFINITY, dt);
   expect_same<ExtremeSig>(ops::logsumexp_op(), "-inf rows", inf_rows, IntArrayRef({1}), false);

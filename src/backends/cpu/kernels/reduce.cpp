@@ -1,9 +1,9 @@
 // Vectorised cpu reductions of contiguous float32/float64 tensors over one block of
 // adjacent dims: sum, mean, prod, max, min, amax, amin, linalg_vector_norm (ord 1, 2, inf)
-// and logsumexp; max/min with indices, argmax and argmin along a dim; and cumsum/cumprod
-// down a dim that is not the last. Other cases (strided inputs,
-// dims that are not adjacent, dtype conversions, empty reductions and every error) are the
-// reference kernel's. See Note [CPU reductions].
+// and logsumexp, var and std; max/min with indices, argmax and argmin along a dim; and
+// cumsum/cumprod down a dim that is not the last. Other cases (strided inputs, dims that are not
+// adjacent, dtype conversions, empty reductions and every error) are the reference kernel's. See
+// Note [CPU reductions].
 //
 // Note [CPU reductions]
 // A contiguous tensor reduced over the adjacent dims [a, b) is a [outer, red, inner] array.
@@ -108,10 +108,16 @@ HWY_INLINE hn::TFromD<D> Lanes(D d, V v) {
 
 // The reduction of one contiguous row: four interleaved vector accumulators, then the
 // lanes, then the tail.
-template <Reduce K, typename T>
-HWY_INLINE T Row(const T* p, size_t n) {
+// With kCentered, x - center is reduced (the squared deviations of var and std).
+template <Reduce K, typename T, bool kCentered = false>
+HWY_INLINE T Row(const T* p, size_t n, T center = 0) {
   const hn::ScalableTag<T> d;
   const size_t lanes = hn::Lanes(d);
+  const auto vc = hn::Set(d, center);
+  auto load = [&](const T* at) {
+    const auto x = hn::LoadU(d, at);
+    return kCentered ? hn::Sub(x, vc) : x;
+  };
   const auto id = hn::Set(d, Identity<K, T>());
   auto s0 = id, s1 = id, s2 = id, s3 = id;
   // Extremes: plain max/min in the loop, NaN lanes remembered aside (cheaper than keeping
@@ -129,18 +135,18 @@ HWY_INLINE T Row(const T* p, size_t n) {
   };
   size_t i = 0;
   for (; i + 4 * lanes <= n; i += 4 * lanes) {
-    s0 = step(s0, hn::LoadU(d, p + i));
-    s1 = step(s1, hn::LoadU(d, p + i + lanes));
-    s2 = step(s2, hn::LoadU(d, p + i + 2 * lanes));
-    s3 = step(s3, hn::LoadU(d, p + i + 3 * lanes));
+    s0 = step(s0, load(p + i));
+    s1 = step(s1, load(p + i + lanes));
+    s2 = step(s2, load(p + i + 2 * lanes));
+    s3 = step(s3, load(p + i + 3 * lanes));
   }
-  for (; i + lanes <= n; i += lanes) s0 = step(s0, hn::LoadU(d, p + i));
+  for (; i + lanes <= n; i += lanes) s0 = step(s0, load(p + i));
   constexpr Reduce kCombine = CombineOf(K);
   T r = Lanes<kCombine>(d, Step<kCombine>(Step<kCombine>(s0, s1), Step<kCombine>(s2, s3)));
   if (kExtreme && !hn::AllTrue(d, hn::Eq(nan, hn::Zero(d)))) {
     return std::numeric_limits<T>::quiet_NaN();
   }
-  for (; i < n; ++i) r = ScalarStep<K>(r, p[i]);
+  for (; i < n; ++i) r = ScalarStep<K>(r, kCentered ? p[i] - center : p[i]);
   return r;
 }
 
@@ -148,8 +154,10 @@ HWY_INLINE T Row(const T* p, size_t n) {
 // over r. Groups of kGroup rows are read side by side (long sequential streams, which the
 // prefetchers follow) into a tile of kTile accumulators that stays in L2. Sums of float
 // add each group in float, the groups' sums in double.
-template <Reduce K, typename T>
-HWY_INLINE void Columns(const T* p, size_t red, size_t stride, size_t ncols, T* out) {
+// With kCentered, p[r * stride + c] - center[c] is reduced.
+template <Reduce K, typename T, bool kCentered = false>
+HWY_INLINE void Columns(const T* p, size_t red, size_t stride, size_t ncols, T* out,
+                        const T* center = nullptr) {
   constexpr bool kWide =
       std::is_same_v<T, float> && (K == Reduce::Sum || K == Reduce::AbsSum || K == Reduce::SumSq);
   constexpr Reduce kCombine = CombineOf(K);
@@ -169,13 +177,19 @@ HWY_INLINE void Columns(const T* p, size_t red, size_t stride, size_t ncols, T* 
       const T* row = p + r0 * stride + c0;
       size_t j = 0;
       for (; j + lanes <= w; j += lanes) {
-        auto v = Step<K>(hn::Set(d, Identity<K, T>()), hn::LoadU(d, row + j));
-        for (size_t q = 1; q < nr; ++q) v = Step<K>(v, hn::LoadU(d, row + q * stride + j));
+        const auto vc = kCentered ? hn::LoadU(d, center + c0 + j) : hn::Zero(d);
+        auto load = [&](const T* at) {
+          const auto x = hn::LoadU(d, at);
+          return kCentered ? hn::Sub(x, vc) : x;
+        };
+        auto v = Step<K>(hn::Set(d, Identity<K, T>()), load(row + j));
+        for (size_t q = 1; q < nr; ++q) v = Step<K>(v, load(row + q * stride + j));
         hn::Store(kWide ? v : Step<kCombine>(hn::Load(d, acc + j), v), d, acc + j);
       }
       for (; j < w; ++j) {
+        const T c = kCentered ? center[c0 + j] : T(0);
         T v = Identity<K, T>();
-        for (size_t q = 0; q < nr; ++q) v = ScalarStep<K>(v, row[q * stride + j]);
+        for (size_t q = 0; q < nr; ++q) v = ScalarStep<K>(v, row[q * stride + j] - c);
         acc[j] = kWide ? v : ScalarStep<kCombine>(acc[j], v);
       }
       if constexpr (kWide) {
@@ -257,6 +271,14 @@ HWY_INLINE T LogSumExpRow(const T* p, size_t n, T m) {
   }                                                                                             \
   T LogSumExp##F(const T* in, size_t n, T m) {                                                  \
     return LogSumExpRow(in, n, m);                                                              \
+  }                                                                                             \
+  void SqDevRows##F(const T* in, const T* mean, T* out, size_t rows, size_t n) {                \
+    for (size_t r = 0; r < rows; ++r)                                                           \
+      out[r] = Row<Reduce::SumSq, T, true>(in + r * n, n, mean[r]);                             \
+  }                                                                                             \
+  void SqDevColumns##F(const T* in, const T* mean, size_t red, size_t stride, size_t ncols,     \
+                       T* out) {                                                                \
+    Columns<Reduce::SumSq, T, true>(in, red, stride, ncols, out, mean);                         \
   }
 TSR_REDUCE_ENTRIES(float, F32)
 TSR_REDUCE_ENTRIES(double, F64)
@@ -292,6 +314,10 @@ HWY_EXPORT(RowsKindI32);
 HWY_EXPORT(ColumnsKindI32);
 HWY_EXPORT(LogSumExpF32);
 HWY_EXPORT(LogSumExpF64);
+HWY_EXPORT(SqDevRowsF32);
+HWY_EXPORT(SqDevRowsF64);
+HWY_EXPORT(SqDevColumnsF32);
+HWY_EXPORT(SqDevColumnsF64);
 
 namespace {
 
@@ -525,6 +551,76 @@ Tensor logsumexp_kernel(const Tensor& self, IntArrayRef dim, bool keepdim) {
   return out;
 }
 
+// var and std (the reference's correction: sum (x - mean)^2 / max(0, n - correction)) in
+// two passes over the block: the means (the sum's kernels), then the squared deviations
+// from them, rows or column tiles as the sums.
+template <typename T>
+Tensor var_std_kernel(const Tensor& self, OptionalIntArrayRef dim,
+                      const std::optional<Scalar>& correction, bool keepdim, bool take_sqrt) {
+  const auto b = correction && correction->is_complex()
+                     ? std::nullopt
+                     : plan_block<T>(self, dims_or_all(dim), keepdim);
+  if (!b) {
+    return (take_sqrt ? ops::std_op() : ops::var_op())
+        .typed<Tensor(const Tensor&, OptionalIntArrayRef, const std::optional<Scalar>&, bool)>()
+        .redispatch(kBackendReference, self, dim, correction, keepdim);
+  }
+  Tensor out = empty(b->out_shape, TensorOptions(dtype_of<T>, self.device()));
+  std::vector<T> mean(static_cast<size_t>(out.numel()));
+  const T* in = static_cast<const T*>(self.data_ptr());
+  run_block<T>(Reduce::Sum, in, mean.data(), *b);
+  const int64_t red = b->red, inner = b->inner;
+  for (T& m : mean) m = T(double(m) / double(red));
+  T* o = static_cast<T*>(out.data_ptr());
+  auto sq_dev_rows = [](const T* at, const T* m, T* dst, size_t rows, size_t n) {
+    if constexpr (std::is_same_v<T, float>) {
+      HWY_DYNAMIC_DISPATCH(SqDevRowsF32)(at, m, dst, rows, n);
+    } else {
+      HWY_DYNAMIC_DISPATCH(SqDevRowsF64)(at, m, dst, rows, n);
+    }
+  };
+  if (inner == 1 && b->outer == 1) {
+    // One row: fixed chunks in parallel, combined in order (as run_block's sums).
+    const int64_t chunks = (red + kGrainSize - 1) / kGrainSize;
+    std::vector<T> partial(static_cast<size_t>(chunks));
+    parallel_for(0, chunks, 1, [&](int64_t k0, int64_t k1) {
+      for (int64_t k = k0; k < k1; ++k) {
+        const int64_t begin = k * kGrainSize, n = std::min(kGrainSize, red - begin);
+        sq_dev_rows(in + begin, mean.data(), &partial[static_cast<size_t>(k)], 1,
+                    static_cast<size_t>(n));
+      }
+    });
+    double ss = 0;
+    for (T v : partial) ss += double(v);
+    o[0] = T(ss);
+  } else if (inner == 1) {
+    parallel_for(0, b->outer, grain_of(red), [&](int64_t r0, int64_t r1) {
+      sq_dev_rows(in + r0 * red, &mean[r0], o + r0, static_cast<size_t>(r1 - r0),
+                  static_cast<size_t>(red));
+    });
+  } else {
+    parallel_for(0, b->outer * inner, grain_of(red), [&](int64_t c0, int64_t c1) {
+      while (c0 < c1) {
+        const int64_t k = c0 / inner, c = c0 % inner, w = std::min(c1 - c0, inner - c);
+        const T* at = in + k * red * inner + c;
+        const auto n = static_cast<size_t>(red), stride = static_cast<size_t>(inner);
+        if constexpr (std::is_same_v<T, float>) {
+          HWY_DYNAMIC_DISPATCH(SqDevColumnsF32)(at, &mean[c0], n, stride, w, o + c0);
+        } else {
+          HWY_DYNAMIC_DISPATCH(SqDevColumnsF64)(at, &mean[c0], n, stride, w, o + c0);
+        }
+        c0 += w;
+      }
+    });
+  }
+  const double divisor = std::max(0.0, double(red) - (correction ? correction->to<double>() : 1.0));
+  for (int64_t i = 0; i < out.numel(); ++i) {
+    const double v = double(o[i]) / divisor;
+    o[i] = T(take_sqrt ? std::sqrt(v) : v);
+  }
+  return out;
+}
+
 // max.dim, min.dim, argmax and argmin along one dim of a contiguous tensor: the value and
 // index of the first extreme (the first NaN if there is one), as the reference. Rows take
 // the vector extreme, then the first element equal to it; columns keep a running best per
@@ -693,6 +789,16 @@ TSR_REGISTER {
            []<typename T>() { return &vector_norm_kernel<T>; });
   impl_for(ops::logsumexp_op(), kBackendCPU, F{},
            []<typename T>() { return &logsumexp_kernel<T>; });
+  impl_for(ops::var_op(), kBackendCPU, F{}, []<typename T>() {
+    return +[](const Tensor& s, OptionalIntArrayRef d, const std::optional<Scalar>& c, bool k) {
+      return var_std_kernel<T>(s, d, c, k, false);
+    };
+  });
+  impl_for(ops::std_op(), kBackendCPU, F{}, []<typename T>() {
+    return +[](const Tensor& s, OptionalIntArrayRef d, const std::optional<Scalar>& c, bool k) {
+      return var_std_kernel<T>(s, d, c, k, true);
+    };
+  });
 }
 
 }  // namespace tessera::cpu
