@@ -12,6 +12,7 @@
 #include <hwy/foreach_target.h>  // NOLINT: re-includes this file once per target
 #include <hwy/highway.h>
 #include <hwy/contrib/math/math-inl.h>
+#include "backends/cpu/kernels/exp-inl.h"
 // clang-format on
 
 #include <cmath>
@@ -47,16 +48,6 @@ HWY_INLINE T RowMax(const T* p, size_t n) {
     m = std::max(m, p[i]);
   }
   return m;
-}
-
-// exp(z) for z <= 0; z below the smallest normal's log gives 0 (-inf included, which
-// Highway's Exp does not take).
-template <class D, class V>
-HWY_INLINE V ExpNonPositive(D d, V z) {
-  using T = hn::TFromD<D>;
-  const T lowest = std::is_same_v<T, float> ? T(-87) : T(-708);
-  return hn::IfThenZeroElse(hn::Lt(z, hn::Set(d, lowest)),
-                            hn::Exp(d, hn::Max(z, hn::Set(d, lowest))));
 }
 
 // One row of softmax (out = exp(x - m) / sum) or log_softmax (out = x - m - log(sum)),

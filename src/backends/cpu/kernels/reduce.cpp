@@ -23,6 +23,7 @@
 #include <hwy/foreach_target.h>  // NOLINT: re-includes this file once per target
 #include <hwy/highway.h>
 #include <hwy/contrib/math/math-inl.h>
+#include "backends/cpu/kernels/exp-inl.h"
 // clang-format on
 
 #include <bit>
@@ -214,12 +215,12 @@ HWY_INLINE T LogSumExpRow(const T* p, size_t n, T m) {
   const auto vm = hn::Set(d, m);
   auto s0 = hn::Zero(d), s1 = hn::Zero(d);
   size_t i = 0;
-  // exp of x - m <= 0: Highway's Exp is accurate down to its underflow.
   for (; i + 2 * lanes <= n; i += 2 * lanes) {
-    s0 = hn::Add(s0, hn::Exp(d, hn::Sub(hn::LoadU(d, p + i), vm)));
-    s1 = hn::Add(s1, hn::Exp(d, hn::Sub(hn::LoadU(d, p + i + lanes), vm)));
+    s0 = hn::Add(s0, ExpNonPositive(d, hn::Sub(hn::LoadU(d, p + i), vm)));
+    s1 = hn::Add(s1, ExpNonPositive(d, hn::Sub(hn::LoadU(d, p + i + lanes), vm)));
   }
-  for (; i + lanes <= n; i += lanes) s0 = hn::Add(s0, hn::Exp(d, hn::Sub(hn::LoadU(d, p + i), vm)));
+  for (; i + lanes <= n; i += lanes)
+    s0 = hn::Add(s0, ExpNonPositive(d, hn::Sub(hn::LoadU(d, p + i), vm)));
   T s = hn::GetLane(hn::SumOfLanes(d, hn::Add(s0, s1)));
   for (; i < n; ++i) s += std::exp(p[i] - m);
   return m + std::log(s);

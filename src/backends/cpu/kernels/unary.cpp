@@ -10,6 +10,7 @@
 #include <hwy/foreach_target.h>  // NOLINT: re-includes this file once per target
 #include <hwy/highway.h>
 #include <hwy/contrib/math/math-inl.h>
+#include "backends/cpu/kernels/exp-inl.h"
 // clang-format on
 
 #include <cmath>
@@ -27,8 +28,9 @@
   X(Abs, abs) X(Sign, sign) X(Floor, floor) X(Ceil, ceil) X(Round, round) X(Trunc, trunc)      \
   X(Frac, frac) X(Sin, sin) X(Cos, cos) X(Tan, tan) X(Asin, asin) X(Acos, acos) X(Atan, atan)  \
   X(Sinh, sinh) X(Cosh, cosh) X(Tanh, tanh) X(Asinh, asinh) X(Acosh, acosh) X(Atanh, atanh)    \
-  X(Erf, erf) X(Erfc, erfc) X(Angle, angle) X(Sigmoid, sigmoid) X(Relu, relu) X(Silu, silu) X(Selu, selu) X(Mish, mish)      \
-  X(Softsign, softsign) X(Hardsigmoid, hardsigmoid) X(Hardswish, hardswish)
+  X(Erf, erf) X(Erfc, erfc) X(Angle, angle) X(Sigmoid, sigmoid) X(Relu, relu) X(Silu, silu)   \
+  X(Selu, selu) X(Mish, mish) X(Softsign, softsign) X(Hardsigmoid, hardsigmoid)                \
+  X(Hardswish, hardswish)
 // X(Enum): activations with parameters p[0..2]; each has its own wrapper below.
 #define TSR_CPU_PARAM_UNARY_OPS(X) \
   X(Clamp) X(LeakyRelu) X(Elu) X(Softplus) X(Gelu) X(GeluTanh)
@@ -181,37 +183,6 @@ constexpr std::pair<T, T> VectorRange() {
       return {T(-1e10), T(1e10)};
     default:
       return {-std::numeric_limits<T>::infinity(), std::numeric_limits<T>::infinity()};
-  }
-}
-
-// e^x for float x in [-87, 88] (results normal; the callers' VectorRange keeps other
-// lanes, NaN included, away): x = n ln2 + r with n = round(x / ln2) taken from the
-// low bits of x / ln2 + 1.5 * 2^23, r by two FMAs with ln2 split, e^r = 1 + r + r^2 q(r)
-// with q of degree 4 fitted to the relative error on |r| <= ln2 / 2 (< 4e-9; about
-// 1 ulp in float32), and 2^n added to the exponent bits. About half of hn::Exp's work,
-// which also covers the edges. float64 takes hn::Exp.
-template <class D, class V>
-HWY_INLINE V ExpInRange(D d, V x) {
-  using T = hn::TFromD<D>;
-  if constexpr (!std::is_same_v<T, float>) {
-    return hn::Exp(d, x);
-  } else {
-    const hn::RebindToSigned<D> di;
-    const V magic = hn::Set(d, 12582912.0f);  // 1.5 * 2^23
-    const V t = hn::MulAdd(x, hn::Set(d, float(std::numbers::log2e)), magic);
-    const V n = hn::Sub(t, magic);
-    constexpr float kLn2Hi = float(std::numbers::ln2);
-    constexpr float kLn2Lo = float(std::numbers::ln2 - double(kLn2Hi));
-    V r = hn::NegMulAdd(n, hn::Set(d, kLn2Hi), x);
-    r = hn::NegMulAdd(n, hn::Set(d, kLn2Lo), r);
-    V q = hn::Set(d, 0.0013814532241193007f);
-    for (const float c : {0.008368693238340445f, 0.041668387283234604f, 0.16666520830980644f,
-                          0.4999999345720964f}) {
-      q = hn::MulAdd(q, r, hn::Set(d, c));
-    }
-    const V e = hn::Add(hn::Set(d, 1.0f), hn::MulAdd(hn::Mul(r, r), q, r));
-    // t's low bits hold n (1.5 * 2^23 contributes nothing after the shift).
-    return hn::BitCast(d, hn::Add(hn::BitCast(di, e), hn::ShiftLeft<23>(hn::BitCast(di, t))));
   }
 }
 
