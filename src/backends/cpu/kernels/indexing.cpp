@@ -108,18 +108,28 @@ Tensor scatter_into(const Tensor& self, const AlongDim& a, const Tensor& index, 
   const T* s = src ? static_cast<const T*>(src->data_ptr()) : nullptr;
   const int64_t size = a.size, inner = a.inner, block = a.n * inner;
   bool ok = true;
+  auto put = [](T& target, T v) {
+    if constexpr (kAdd) {
+      target = static_cast<T>(target + v);
+    } else {
+      target = v;
+    }
+  };
+  // The loop for each case, its branches hoisted: along the last dim (inner 1) from a
+  // tensor or a value, or in general.
   for (int64_t outer = 0; outer < a.outer; ++outer) {
     T* dst = o + outer * size * inner;
     const int64_t* ix = idx + outer * block;
-    const T* sv = s ? s + outer * block : nullptr;
-    for (int64_t j = 0; j < block; ++j) {
-      T& target = dst[checked(ix[j], size, ok) * inner + (inner == 1 ? 0 : j % inner)];
-      const T v = sv ? sv[j] : *value;
-      if constexpr (kAdd) {
-        target = static_cast<T>(target + v);
-      } else {
-        target = v;
-      }
+    if (inner == 1 && s) {
+      const T* sv = s + outer * block;
+      for (int64_t j = 0; j < block; ++j) put(dst[checked(ix[j], size, ok)], sv[j]);
+    } else if (inner == 1) {
+      const T v = *value;
+      for (int64_t j = 0; j < block; ++j) put(dst[checked(ix[j], size, ok)], v);
+    } else {
+      const T* sv = s ? s + outer * block : nullptr;
+      for (int64_t j = 0; j < block; ++j)
+        put(dst[checked(ix[j], size, ok) * inner + j % inner], sv ? sv[j] : *value);
     }
   }
   return ok ? out : Tensor();

@@ -351,6 +351,13 @@ Tensor interpolate_kernel(const Tensor& input, OptionalIntArrayRef size,
   T* o = static_cast<T*>(out.data_ptr());
   const std::vector<T> wy(ty.weight.begin(), ty.weight.end()),
       wx(tx.weight.begin(), tx.weight.end());
+  // One tap of weight 1 (nearest): a pick, no arithmetic.
+  const auto picks = [](const ResampleTaps& r) {
+    return r.taps == 1 &&
+           std::all_of(r.weight.begin(), r.weight.end(), [](double v) { return v == 1; });
+  };
+  const bool x_pick = picks(tx), y_pick = picks(ty);
+  const int64_t* ix = tx.index.data();
   parallel_for(0, planes, std::max<int64_t>(1, kGrainSize / (oh * ow * ty.taps * tx.taps)),
                [&](int64_t p0, int64_t p1) {
                  std::vector<T> rows(static_cast<size_t>(h * ow));  // input rows along ow
@@ -359,6 +366,15 @@ Tensor interpolate_kernel(const Tensor& input, OptionalIntArrayRef size,
                    for (int64_t i = 0; i < h; ++i) {
                      const T* src = plane + i * w;
                      T* dst = rows.data() + i * ow;
+                     if (x_pick) {
+                       for (int64_t j = 0; j < ow; ++j) dst[j] = src[ix[j]];
+                       continue;
+                     }
+                     if (tx.taps == 2) {  // linear
+                       for (int64_t j = 0; j < ow; ++j)
+                         dst[j] = wx[j] * src[ix[j]] + wx[ow + j] * src[ix[ow + j]];
+                       continue;
+                     }
                      for (int64_t j = 0; j < ow; ++j) {
                        T acc = 0;
                        for (int64_t t = 0; t < tx.taps; ++t) {
@@ -371,12 +387,23 @@ Tensor interpolate_kernel(const Tensor& input, OptionalIntArrayRef size,
                    T* op = o + p * oh * ow;
                    for (int64_t i = 0; i < oh; ++i) {
                      T* dst = op + i * ow;
-                     std::fill_n(dst, ow, T(0));
-                     for (int64_t t = 0; t < ty.taps; ++t) {
-                       const auto k = static_cast<size_t>(t * oh + i);
-                       const T wt = wy[k];
-                       const T* src = rows.data() + ty.index[k] * ow;
-                       for (int64_t j = 0; j < ow; ++j) dst[j] += wt * src[j];
+                     auto row = [&](int64_t t) {
+                       return rows.data() + ty.index[static_cast<size_t>(t * oh + i)] * ow;
+                     };
+                     auto weight = [&](int64_t t) { return wy[static_cast<size_t>(t * oh + i)]; };
+                     if (y_pick) {
+                       std::memcpy(dst, row(0), static_cast<size_t>(ow) * sizeof(T));
+                     } else if (ty.taps == 2) {  // linear: one pass
+                       const T *s0 = row(0), *s1 = row(1);
+                       const T w0 = weight(0), w1 = weight(1);
+                       for (int64_t j = 0; j < ow; ++j) dst[j] = w0 * s0[j] + w1 * s1[j];
+                     } else {
+                       std::fill_n(dst, ow, T(0));
+                       for (int64_t t = 0; t < ty.taps; ++t) {
+                         const T wt = weight(t);
+                         const T* src = row(t);
+                         for (int64_t j = 0; j < ow; ++j) dst[j] += wt * src[j];
+                       }
                      }
                    }
                  }

@@ -1,8 +1,8 @@
 // Vectorised cpu reductions of contiguous float32/float64 tensors over one block of
-// adjacent dims: sum, mean, prod, max, min, amax, amin, linalg_vector_norm (ord 1, 2, inf)
-// and logsumexp, var and std; max/min with indices, argmax and argmin along a dim; and
-// cumsum/cumprod down a dim that is not the last. Other cases (strided inputs, dims that are not
-// adjacent, dtype conversions, empty reductions and every error) are the reference kernel's. See
+// adjacent dims: sum, mean, prod, max, min, amax, amin, linalg_vector_norm (ord 1, 2, inf),
+// logsumexp, var and std; max/min with indices, argmax and argmin along a dim; and
+// cumsum/cumprod along any dim. Other cases (strided inputs, dims that are not adjacent,
+// dtype conversions, empty reductions and every error) are the reference kernel's. See
 // Note [CPU reductions].
 //
 // Note [CPU reductions]
@@ -711,7 +711,7 @@ template <typename T>
 Tensor scan_kernel(const Tensor& self, int64_t dim, std::optional<DType> dtype, bool product) {
   const int64_t nd = self.dim();
   const int64_t d = dim < 0 ? dim + nd : dim;
-  if ((dtype && *dtype != dtype_of<T>) || !self.is_contiguous() || d < 0 || d >= nd - 1 ||
+  if ((dtype && *dtype != dtype_of<T>) || !self.is_contiguous() || d < 0 || d >= nd ||
       self.numel() == 0) {
     return (product ? ops::cumprod_op() : ops::cumsum_op())
         .typed<Tensor(const Tensor&, int64_t, std::optional<DType>)>()
@@ -726,7 +726,41 @@ Tensor scan_kernel(const Tensor& self, int64_t dim, std::optional<DType> dtype, 
   Tensor out = empty(self.sizes(), TensorOptions(dtype_of<T>, self.device()));
   const T* in = static_cast<const T*>(self.data_ptr());
   T* o = static_cast<T*>(out.data_ptr());
-  // Threads take column ranges of every slice: [slice, column block] items.
+  if (inner == 1) {
+    // Along rows: each accumulation is a chain of dependent adds (or multiplies), so four
+    // rows are scanned side by side; every row's own order is the reference's.
+    constexpr int64_t kRows = 4;
+    const int64_t groups = (outer + kRows - 1) / kRows;
+    parallel_for(0, groups, std::max<int64_t>(1, kGrainSize / (kRows * size)),
+                 [&](int64_t g0, int64_t g1) {
+                   for (int64_t g = g0; g < g1; ++g) {
+                     const int64_t r0 = g * kRows, nr = std::min(kRows, outer - r0);
+                     const T* src = in + r0 * size;
+                     T* dst = o + r0 * size;
+                     double acc[kRows];
+                     std::fill_n(acc, kRows, product ? 1.0 : 0.0);
+                     if (nr == kRows) {
+                       for (int64_t j = 0; j < size; ++j) {
+                         for (int64_t q = 0; q < kRows; ++q) {
+                           const double x = double(src[q * size + j]);
+                           acc[q] = product ? acc[q] * x : acc[q] + x;
+                           dst[q * size + j] = T(acc[q]);
+                         }
+                       }
+                     } else {
+                       for (int64_t q = 0; q < nr; ++q) {
+                         for (int64_t j = 0; j < size; ++j) {
+                           const double x = double(src[q * size + j]);
+                           acc[q] = product ? acc[q] * x : acc[q] + x;
+                           dst[q * size + j] = T(acc[q]);
+                         }
+                       }
+                     }
+                   }
+                 });
+    return out;
+  }
+  // Down columns: threads take column ranges of every slice: [slice, column block] items.
   constexpr int64_t kBlock = 1024;
   const int64_t blocks = (inner + kBlock - 1) / kBlock;
   parallel_for(0, outer * blocks, std::max<int64_t>(1, kGrainSize / (size * kBlock)),
