@@ -3,12 +3,16 @@
 // padding. Primitives are created once per shape and kept (oneDNN's creation costs far
 // more than a small convolution); weights are reordered to the layout the primitive asks
 // for on each call (pre-packing them is the graph runtime's job). Activations are
-// reordered into and out of oneDNN's blocked layouts around each call. Other dtypes and
+// reordered into and out of oneDNN's blocked layouts around each call, by reorders made
+// with the primitive, into buffers from tessera's allocator. Other dtypes and
 // cases go to the reference kernel.
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <optional>
 #include <unordered_map>
+#include <vector>
 
+#include "core/parallel.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
 
@@ -46,9 +50,17 @@ struct ConvPrimitive {
   dnnl::primitive prim;
   dnnl::memory::desc src, weights, bias, dst;           // the primitive's layouts
   dnnl::memory::desc user_weights, user_src, user_dst;  // tessera's row-major layouts
+  // Reorders between the two, where they differ (created once, as the primitive).
+  std::optional<dnnl::reorder> src_in, weights_in, dst_out;
 };
 
-// One primitive per geometry, created on first use. out_pad is the transposed
+std::optional<dnnl::reorder> reorder_between(const dnnl::memory::desc& from,
+                                             const dnnl::memory::desc& to) {
+  if (from == to) return std::nullopt;
+  return dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), from, cpu_engine(), to));
+}
+
+// One primitive per geometry and thread count, created on first use. out_pad is the transposed
 // convolution's output_padding (extra rows past the right padding).
 const ConvPrimitive& conv_primitive(const Tensor& x, const Tensor& w, bool bias, IntArrayRef out,
                                     const std::vector<int64_t>& s, const std::vector<int64_t>& p,
@@ -61,6 +73,8 @@ const ConvPrimitive& conv_primitive(const Tensor& x, const Tensor& w, bool bias,
     key += ";";
   }
   key += std::to_string(groups) + (bias ? "b" : "") + (transposed ? "t" : "");
+  // oneDNN fixes a primitive's thread count when it creates it.
+  key += "/" + std::to_string(get_num_threads());
   static std::mutex mu;
   static std::unordered_map<std::string, std::unique_ptr<ConvPrimitive>> cache;
   std::lock_guard lock(mu);
@@ -93,9 +107,11 @@ const ConvPrimitive& conv_primitive(const Tensor& x, const Tensor& w, bool bias,
   for (size_t i = 0; i < p.size(); ++i) pad_r.push_back(p[i] - (transposed ? out_pad[i] : 0));
   const dnnl::memory::dims strides(s.begin(), s.end()), pads(p.begin(), p.end());
   auto make = [&](auto pd, auto prim) {
+    const md user_src(src, dt::f32, plain_tag(x.dim())), user_dst(dst, dt::f32, plain_tag(x.dim()));
     return std::make_unique<ConvPrimitive>(ConvPrimitive{
         prim, pd.src_desc(), pd.weights_desc(), bias ? pd.bias_desc() : md(), pd.dst_desc(), user_w,
-        md(src, dt::f32, plain_tag(x.dim())), md(dst, dt::f32, plain_tag(x.dim()))});
+        user_src, user_dst, reorder_between(user_src, pd.src_desc()),
+        reorder_between(user_w, pd.weights_desc()), reorder_between(pd.dst_desc(), user_dst)});
   };
   if (transposed) {
     const dnnl::deconvolution_forward::desc desc(dnnl::prop_kind::forward_inference,
@@ -171,20 +187,26 @@ Tensor conv_kernel(const Tensor& input, const Tensor& weight, const std::optiona
       conv_primitive(x, w, has_bias, out, s, p, d, groups, transposed, op_pad);
   Tensor result = empty(out, TensorOptions(DType::Float32, input.device()));
   dnnl::stream stream(cpu_engine());
+  // Buffers for the primitive's layouts come from tessera's allocator (its cache of large
+  // blocks saves faulting fresh pages on every call).
+  std::vector<Tensor> buffers;
+  const auto buffer = [&](const dnnl::memory::desc& want) {
+    buffers.push_back(empty({static_cast<int64_t>(want.get_size())}, DType::UInt8));
+    return dnnl::memory(want, cpu_engine(), buffers.back().data_ptr());
+  };
   // The tensor as the primitive wants it: itself, or a reordered copy.
   const auto to_primitive = [&](const dnnl::memory::desc& user, const dnnl::memory::desc& want,
-                                void* data) {
+                                const std::optional<dnnl::reorder>& reorder, void* data) {
     dnnl::memory mem(user, cpu_engine(), data);
-    if (want == user) return mem;
-    dnnl::memory out(want, cpu_engine());
-    dnnl::reorder(mem, out).execute(stream, mem, out);
+    if (!reorder) return mem;
+    dnnl::memory out = buffer(want);
+    reorder->execute(stream, {{DNNL_ARG_FROM, mem}, {DNNL_ARG_TO, out}});
     return out;
   };
-  dnnl::memory src_mem = to_primitive(cp.user_src, cp.src, x.data_ptr());
-  dnnl::memory w_mem = to_primitive(cp.user_weights, cp.weights, w.data_ptr());
+  dnnl::memory src_mem = to_primitive(cp.user_src, cp.src, cp.src_in, x.data_ptr());
+  dnnl::memory w_mem = to_primitive(cp.user_weights, cp.weights, cp.weights_in, w.data_ptr());
   dnnl::memory user_dst(cp.user_dst, cpu_engine(), result.data_ptr());
-  const bool dst_direct = cp.dst == cp.user_dst;
-  dnnl::memory dst_mem = dst_direct ? user_dst : dnnl::memory(cp.dst, cpu_engine());
+  dnnl::memory dst_mem = cp.dst_out ? buffer(cp.dst) : user_dst;
   std::unordered_map<int, dnnl::memory> args{
       {DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, w_mem}, {DNNL_ARG_DST, dst_mem}};
   Tensor b;
@@ -193,7 +215,7 @@ Tensor conv_kernel(const Tensor& input, const Tensor& weight, const std::optiona
     args.emplace(DNNL_ARG_BIAS, dnnl::memory(cp.bias, cpu_engine(), b.data_ptr()));
   }
   cp.prim.execute(stream, args);
-  if (!dst_direct) dnnl::reorder(dst_mem, user_dst).execute(stream, dst_mem, user_dst);
+  if (cp.dst_out) cp.dst_out->execute(stream, {{DNNL_ARG_FROM, dst_mem}, {DNNL_ARG_TO, user_dst}});
   stream.wait();
   return result;
 }
