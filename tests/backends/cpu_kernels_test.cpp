@@ -695,6 +695,34 @@ TEST_P(CpuKernels, SelectionMatchesReference) {
       EXPECT_EQ(testing::compare_tensors(ci, ri), "") << "topk indices k=" << k << " " << largest;
     }
   }
+  // sort, argsort and unique (radix sorts): ties, NaN, infinities, -0 and +0, rows of one
+  // element and of several key bytes, and integers; other dims go to the reference.
+  using SortSig = std::tuple<Tensor, Tensor>(const Tensor&, std::optional<bool>, int64_t, bool);
+  using ArgsortSig = Tensor(const Tensor&, bool, int64_t, bool);
+  using UniqueSig = std::tuple<Tensor, Tensor, Tensor>(const Tensor&, bool, bool, bool);
+  const Tensor finite = where(isfinite_mask(x), x, full({}, 0.0, dt));
+  const Tensor ints = mul(finite, full({}, 1000.0, dt));
+  for (const Tensor& t : {x, x.view({-1}), x.view({320, 1}), x.t(), ints.to(DType::Int32),
+                          ints.to(DType::Int64), full({}, 1.0, dt)}) {
+    const std::string what = fmt::format("{} {}", name(t.dtype()), t.sizes());
+    for (bool descending : {false, true}) {
+      for (int64_t dim : {-1, 0}) {
+        const auto sorted = ops::sort_op().typed<SortSig>();
+        const auto [cv, ci] = sorted.call(t, std::nullopt, dim, descending);
+        const auto [rv, ri] =
+            sorted.redispatch(kBackendReference, t, std::nullopt, dim, descending);
+        EXPECT_EQ(testing::compare_tensors(cv, rv), "") << "sort " << what << " " << descending;
+        EXPECT_EQ(testing::compare_tensors(ci, ri), "") << "sort indices " << what;
+        expect_same<ArgsortSig>(ops::argsort_op(), "argsort " + what, t, false, dim, descending);
+      }
+    }
+    const auto unique = ops::unique_op().typed<UniqueSig>();
+    const auto [cu, cinv, cc] = unique.call(t, true, true, true);
+    const auto [ru, rinv, rc] = unique.redispatch(kBackendReference, t, true, true, true);
+    EXPECT_EQ(testing::compare_tensors(cu, ru), "") << "unique " << what;
+    EXPECT_EQ(testing::compare_tensors(cinv, rinv), "") << "unique inverse " << what;
+    EXPECT_EQ(testing::compare_tensors(cc, rc), "") << "unique counts " << what;
+  }
   using NonzeroSig = Tensor(const Tensor&);
   for (const Tensor& t :
        {x, x.view({5, 4, 16}), x.view({-1}), x.t(), full({}, 1.0, dt), zeros({0, 3}, dt)}) {
