@@ -1,6 +1,8 @@
 // The default CPU allocator.
 #include "core/allocator.h"
 
+#include <sys/mman.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <mutex>
@@ -32,8 +34,13 @@ namespace {
 // large tensor then pays page faults on fresh memory (a 1e7-element add spends more time
 // faulting than adding). Freed large blocks are kept, by size class (four classes per
 // power of two), up to kCacheMax bytes, and handed out again already faulted in.
+// Blocks of kHugeMin and more are mapped on 2 MiB boundaries and advised to be backed by
+// transparent huge pages: a stream over them then takes a TLB miss per 2 MiB instead of
+// per 4 KiB (under virtualisation each miss walks two page tables).
 constexpr size_t kCacheMin = size_t{64} << 10;
 constexpr size_t kCacheMax = size_t{1} << 30;
+constexpr size_t kHugeMin = size_t{2} << 20;
+constexpr size_t kHugePage = size_t{2} << 20;
 
 // The size class of a large block: n rounded up to a quarter of its power of two.
 size_t size_class(size_t n) {
@@ -57,6 +64,37 @@ void aligned_free(void* p) {
   std::free(block - block[-1]);
 }
 
+// A mapping of n bytes (a multiple of kHugePage) on a kHugePage boundary, advised to use
+// huge pages (advice only: without them it is ordinary memory).
+void* huge_map(size_t n) {
+  const size_t span = n + kHugePage;
+  void* raw = mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const auto addr = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t start = (addr + kHugePage - 1) & ~(kHugePage - 1);
+  if (start > addr) munmap(raw, start - addr);
+  if (addr + span > start + n) munmap(reinterpret_cast<void*>(start + n), addr + span - start - n);
+  void* p = reinterpret_cast<void*>(start);
+  madvise(p, n, MADV_HUGEPAGE);
+  return p;
+}
+
+size_t huge_length(size_t cls) {
+  return (cls + kHugePage - 1) & ~(kHugePage - 1);
+}
+
+void* block_alloc(size_t cls) {
+  return cls >= kHugeMin ? huge_map(huge_length(cls)) : aligned_malloc(cls);
+}
+
+void block_free(void* p, size_t cls) {
+  if (cls >= kHugeMin) {
+    munmap(p, huge_length(cls));
+  } else {
+    aligned_free(p);
+  }
+}
+
 class CpuAllocator final : public Allocator {
  public:
   ~CpuAllocator() override { empty_cache(); }
@@ -75,7 +113,7 @@ class CpuAllocator final : public Allocator {
           cached_ -= cls;
         }
       }
-      if (!p) p = aligned_malloc(cls);
+      if (!p) p = block_alloc(cls);
     } else {
       p = aligned_malloc(nbytes);
     }
@@ -94,6 +132,8 @@ class CpuAllocator final : public Allocator {
         cached_ += cls;
         return;
       }
+      block_free(p, cls);
+      return;
     }
     aligned_free(p);
   }
@@ -106,7 +146,7 @@ class CpuAllocator final : public Allocator {
   void empty_cache() override {
     std::lock_guard lock(mu_);
     for (auto& [cls, blocks] : free_) {
-      for (void* b : blocks) aligned_free(b);
+      for (void* b : blocks) block_free(b, cls);
     }
     free_.clear();
     cached_ = 0;

@@ -21,17 +21,27 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // from[i] -> to[i] for n elements: vector lanes where ok(v) holds for the whole vector,
 // the scalar rule for the rest of that vector and the tail.
+// Two vectors a step, each stored first and redone by the scalar rule if it must be.
 template <typename To, typename From, class DF, class Convert, class Ok>
 HWY_INLINE void CastLoop(DF df, const From* in, To* out, size_t n, Convert vconvert, Ok ok) {
   const size_t lanes = hn::Lanes(df);
+  auto scalar = [&](size_t at) {
+    for (size_t j = at; j < at + lanes; ++j) out[j] = convert<To>(in[j]);
+  };
   size_t i = 0;
+  for (; i + 2 * lanes <= n; i += 2 * lanes) {
+    const auto v0 = hn::LoadU(df, in + i), v1 = hn::LoadU(df, in + i + lanes);
+    vconvert(v0, out + i);
+    vconvert(v1, out + i + lanes);
+    if (!hn::AllTrue(df, hn::And(ok(v0), ok(v1)))) {
+      scalar(i);
+      scalar(i + lanes);
+    }
+  }
   for (; i + lanes <= n; i += lanes) {
     const auto v = hn::LoadU(df, in + i);
-    if (hn::AllTrue(df, ok(v))) {
-      vconvert(v, out + i);
-    } else {
-      for (size_t j = i; j < i + lanes; ++j) out[j] = convert<To>(in[j]);
-    }
+    vconvert(v, out + i);
+    if (!hn::AllTrue(df, ok(v))) scalar(i);
   }
   for (; i < n; ++i) out[i] = convert<To>(in[i]);
 }
