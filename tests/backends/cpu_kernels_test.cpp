@@ -464,6 +464,39 @@ TEST(CpuMatmul, MatchesReference) {
                    mat({2, 4, 2}));
   expect_same<Sig>(ops::matmul_op(), "empty batch", mat({0, 3, 4}), mat({4, 2}));
   expect_same<Sig>(ops::matmul_op(), "batch x vector (reference)", mat({2, 3, 4}), mat({4}));
+  // linear and addmm: the bias accumulated by the sgemm; biases it does not take, alpha 0,
+  // a bool beta and bad shapes go to the reference (whose errors are the op's).
+  using LinearSig = Tensor(const Tensor&, const Tensor&, const std::optional<Tensor>&);
+  const Tensor w = mat({6, 4});
+  for (const Tensor& x : {mat({5, 4}), mat({2, 3, 4}), mat({4}), mat({0, 4}), mat({3, 0})}) {
+    const Tensor wx = x.size(-1) == 4 ? w : mat({6, 0});
+    const std::string what = fmt::format("linear {}", x.sizes());
+    expect_same<LinearSig>(ops::linear_op(), what, x, wx, std::optional<Tensor>(mat({6})));
+    expect_same<LinearSig>(ops::linear_op(), what + " no bias", x, wx, std::optional<Tensor>());
+  }
+  expect_same<LinearSig>(ops::linear_op(), "transposed input (reference)", mat({4, 5}).t(), w,
+                         std::optional<Tensor>(mat({6})));
+  EXPECT_THROW(linear(mat({5, 4}), w, mat({5})), Error);
+  EXPECT_THROW(linear(mat({5, 3}), w, mat({6})), Error);
+  using AddmmSig =
+      Tensor(const Tensor&, const Tensor&, const Tensor&, const Scalar&, const Scalar&);
+  const Tensor m1 = mat({5, 4}), m2 = mat({4, 6});
+  for (const Tensor& self : {mat({6}), mat({1, 6}), mat({5, 6}), mat({5, 1}), mat({})}) {
+    for (auto [beta, alpha] :
+         std::vector<std::pair<Scalar, Scalar>>{{1, 1}, {0.5, -2}, {0, 1}, {1, 0}}) {
+      expect_same<AddmmSig>(ops::addmm_op(), fmt::format("addmm {}", self.sizes()), self, m1, m2,
+                            beta, alpha);
+    }
+    expect_same<AddmmSig>(ops::addmm_op(), "addmm transposed", self, m1, mat({6, 4}).t(), Scalar(1),
+                          Scalar(1));
+  }
+  const Tensor with_nan = where(gt(m1, full({}, 1.5)), full({}, NAN), m1);
+  expect_same<AddmmSig>(ops::addmm_op(), "addmm alpha 0, NaN", mat({6}), with_nan, m2, Scalar(1),
+                        Scalar(0));
+  expect_same<AddmmSig>(ops::addmm_op(), "addmm beta 0, NaN self", full({6}, NAN), m1, m2,
+                        Scalar(0), Scalar(1));
+  EXPECT_THROW(addmm(mat({4, 6}), m1, m2), Error);
+  EXPECT_THROW(addmm(mat({6}), m1, m2, true), Error);
 }
 
 // float16 and bfloat16 through the float32 loops: each result rounded once, as the

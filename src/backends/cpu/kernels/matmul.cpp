@@ -1,8 +1,12 @@
 // float32 matmul on the cpu backend through oneDNN's sgemm: a matrix or a batch of rows
 // ([..., M, K]) times a matrix, and batched products with broadcast batch dims, whose
-// matrices are contiguous or transposed views (no copies). Other cases (1-D right operands
-// of batches, other strides) go to the reference kernel.
+// matrices are contiguous or transposed views (no copies); linear and addmm with the bias
+// accumulated into by the sgemm itself. Other cases (1-D right operands of batches, other
+// strides, dtypes and errors) go to the reference kernel.
 #include <oneapi/dnnl/dnnl.h>
+
+#include <algorithm>
+#include <optional>
 
 #include "core/parallel.h"
 #include "ops/elementwise.h"
@@ -35,15 +39,16 @@ std::optional<Operand> as_operand(const Tensor& m) {
   return std::nullopt;
 }
 
-// C[m, n] (contiguous) = A[m, k] B[k, n].
-void sgemm(int64_t m, int64_t n, int64_t k, const Operand& a, const Operand& b, float* c) {
+// C[m, n] (contiguous) = alpha A[m, k] B[k, n] + beta C (C is not read when beta is 0).
+void sgemm(int64_t m, int64_t n, int64_t k, const Operand& a, const Operand& b, float* c,
+           float alpha = 1.0f, float beta = 0.0f) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
-    std::fill(c, c + m * n, 0.0f);
+    for (int64_t i = 0; i < m * n; ++i) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
     return;
   }
   const dnnl_status_t st =
-      dnnl_sgemm(a.trans, b.trans, m, n, k, 1.0f, a.data, a.ld, b.data, b.ld, 0.0f, c, n);
+      dnnl_sgemm(a.trans, b.trans, m, n, k, alpha, a.data, a.ld, b.data, b.ld, beta, c, n);
   TSR_ASSERT(st == dnnl_success, "dnnl_sgemm failed with status ", static_cast<int>(st));
 }
 
@@ -110,11 +115,82 @@ Tensor matmul_kernel(const Tensor& a, const Tensor& b) {
   return op.redispatch(kBackendReference, a, b);
 }
 
+// C = beta * bias (broadcast over rows) + alpha * A B for float32 operands: C is filled with
+// the bias, row by row, and sgemm accumulates into it (no separate pass over C). bias is
+// a row of n ([n] or [1, n]), or all of C ([m, n]), contiguous; nullptr for none.
+// Returns an undefined tensor when the operands are not covered.
+Tensor gemm_bias(const Tensor& a, const Tensor& b, const Tensor* bias, float alpha, float beta) {
+  if (a.dtype() != DType::Float32 || b.dtype() != DType::Float32 || a.dim() != 2 || b.dim() != 2 ||
+      a.size(1) != b.size(0) || !a.is_contiguous())
+    return {};
+  const auto ob = as_operand(b);
+  const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
+  const bool row =
+      bias && bias->numel() == n && (bias->dim() == 1 || (bias->dim() == 2 && bias->size(0) == 1));
+  const bool full = bias && bias->dim() == 2 && bias->size(0) == m && bias->size(1) == n;
+  if (!ob ||
+      (bias && (bias->dtype() != DType::Float32 || !bias->is_contiguous() || !(row || full))))
+    return {};
+  Tensor out = empty({m, n}, TensorOptions(DType::Float32, output_device({&a, &b})));
+  float* c = static_cast<float*>(out.data_ptr());
+  const bool use_bias = bias && beta != 0.0f;
+  if (use_bias) {
+    const auto* src = static_cast<const float*>(bias->data_ptr());
+    for (int64_t i = 0; i < m; ++i) std::copy_n(full ? src + i * n : src, n, c + i * n);
+  }
+  sgemm(m, n, k, {static_cast<const float*>(a.data_ptr()), 'N', k}, *ob, c, alpha,
+        use_bias ? beta : 0.0f);
+  return out;
+}
+
+// A real Scalar as float32 (complex and bool ones are the reference's case).
+std::optional<float> real_float(const Scalar& s) {
+  if (!s.is_floating() && !s.is_integral()) return std::nullopt;
+  return static_cast<float>(s.to<double>());
+}
+
+Tensor linear_kernel(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias) {
+  const bool has_bias = bias && bias->defined();
+  if (input.dim() >= 1 && weight.dim() == 2 && input.is_contiguous() &&
+      (!has_bias || bias->dim() == 1)) {
+    // A batch of rows: [..., K] as [rows, K].
+    const int64_t k = input.size(-1);
+    const Tensor rows = input.view({input.numel() / std::max<int64_t>(k, 1), k});
+    if (k > 0) {
+      if (Tensor out = gemm_bias(rows, weight.t(), has_bias ? &*bias : nullptr, 1.0f, 1.0f);
+          out.defined()) {
+        Shape shape(input.sizes());
+        shape.back() = weight.size(0);
+        return out.view(shape);
+      }
+    }
+  }
+  return ops::linear_op()
+      .typed<Tensor(const Tensor&, const Tensor&, const std::optional<Tensor>&)>()
+      .redispatch(kBackendReference, input, weight, bias);
+}
+
+Tensor addmm_kernel(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta,
+                    const Scalar& alpha) {
+  // alpha 0 is the reference's: BLAS would not read A and B, whose NaN must still show.
+  const auto fb = real_float(beta), fa = real_float(alpha);
+  if (fb && fa && *fa != 0.0f) {
+    if (Tensor out = gemm_bias(mat1, mat2, &self, *fa, *fb); out.defined()) return out;
+  }
+  return ops::addmm_op()
+      .typed<Tensor(const Tensor&, const Tensor&, const Tensor&, const Scalar&, const Scalar&)>()
+      .redispatch(kBackendReference, self, mat1, mat2, beta, alpha);
+}
+
 }  // namespace
 
 TSR_REGISTER {
   Dispatcher::get().impl(ops::matmul_op(), kBackendCPU, DType::Float32,
                          KernelFunction::from_unboxed(&matmul_kernel));
+  Dispatcher::get().impl(ops::linear_op(), kBackendCPU, DType::Float32,
+                         KernelFunction::from_unboxed(&linear_kernel));
+  Dispatcher::get().impl(ops::addmm_op(), kBackendCPU, DType::Float32,
+                         KernelFunction::from_unboxed(&addmm_kernel));
 }
 
 }  // namespace tessera::cpu
