@@ -280,6 +280,14 @@ TEST_P(CpuKernels, ReductionsMatchReference) {
         if (!dims.empty()) {
           expect_same<ExtremeSig>(ops::logsumexp_op(), what, t, IntArrayRef(dims), keepdim);
         }
+        // any and all, on the values (zeros among them) and on bools.
+        using AnySig = Tensor(const Tensor&, OptionalIntArrayRef, bool);
+        for (const Tensor& u : {t, round(t), gt(t, full({}, -1.9, dt))}) {
+          for (OperatorHandle op : {ops::any_op(), ops::all_op()}) {
+            expect_same<AnySig>(op, fmt::format("{} {} {}", what, op.name(), name(u.dtype())), u,
+                                OptionalIntArrayRef(dims), keepdim);
+          }
+        }
         // var and std with the default, no and a large correction (n - correction <= 0).
         using VarSig =
             Tensor(const Tensor&, OptionalIntArrayRef, const std::optional<Scalar>&, bool);

@@ -1,7 +1,7 @@
 // Vectorised cpu reductions of contiguous float32/float64 tensors over one block of
 // adjacent dims: sum, mean, prod, max, min, amax, amin, linalg_vector_norm (ord 1, 2, inf),
-// logsumexp, var and std; max/min with indices, argmax and argmin along a dim; and
-// cumsum/cumprod along any dim. Other cases (strided inputs, dims that are not adjacent,
+// logsumexp, var and std, any and all (bool too); max/min with indices, argmax and argmin along a
+// dim; and cumsum/cumprod along any dim. Other cases (strided inputs, dims that are not adjacent,
 // dtype conversions, empty reductions and every error) are the reference kernel's. See
 // Note [CPU reductions].
 //
@@ -552,6 +552,69 @@ Tensor logsumexp_kernel(const Tensor& self, IntArrayRef dim, bool keepdim) {
   return out;
 }
 
+// any / all over a block of adjacent dims of a contiguous float32, float64 or bool tensor:
+// rows are read in blocks that the compiler vectorises, stopping at the first block that
+// decides (a nonzero for any, a zero for all; NaN is nonzero); columns accumulate side by
+// side, row after row.
+template <typename T>
+bool decides(const T* p, int64_t n, bool any) {
+  // Counted, not or-ed: a sum of comparison results is what the compiler vectorises.
+  int32_t hits = 0;
+  if (any) {
+    for (int64_t j = 0; j < n; ++j) hits += p[j] != T(0);
+  } else {
+    for (int64_t j = 0; j < n; ++j) hits += p[j] == T(0);
+  }
+  return hits != 0;
+}
+
+template <typename T>
+Tensor any_all_kernel(const Tensor& self, OptionalIntArrayRef dim, bool keepdim, bool any) {
+  const auto b = plan_block<T>(self, dims_or_all(dim), keepdim);
+  if (!b) {
+    return (any ? ops::any_op() : ops::all_op())
+        .typed<Tensor(const Tensor&, OptionalIntArrayRef, bool)>()
+        .redispatch(kBackendReference, self, dim, keepdim);
+  }
+  Tensor out = empty(b->out_shape, TensorOptions(DType::Bool, self.device()));
+  const T* in = static_cast<const T*>(self.data_ptr());
+  bool* o = static_cast<bool*>(out.data_ptr());
+  const int64_t red = b->red, inner = b->inner;
+  if (inner == 1) {
+    parallel_for(0, b->outer, grain_of(red), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* row = in + r * red;
+        bool result = !any;
+        // Blocks growing from 16 to 1024 elements: an early answer costs little.
+        for (int64_t j = 0, block = 16; j < red;
+             j += block, block = std::min<int64_t>(2 * block, 1024)) {
+          if (decides(row + j, std::min(block, red - j), any)) {
+            result = any;
+            break;
+          }
+        }
+        o[r] = result;
+      }
+    });
+    return out;
+  }
+  parallel_for(0, b->outer, grain_of(red * inner), [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      bool* dst = o + k * inner;
+      std::fill_n(dst, inner, !any);
+      for (int64_t r = 0; r < red; ++r) {
+        const T* row = in + (k * red + r) * inner;
+        if (any) {
+          for (int64_t c = 0; c < inner; ++c) dst[c] |= row[c] != T(0);
+        } else {
+          for (int64_t c = 0; c < inner; ++c) dst[c] &= row[c] != T(0);
+        }
+      }
+    }
+  });
+  return out;
+}
+
 // var and std (the reference's correction: sum (x - mean)^2 / max(0, n - correction)) in
 // two passes over the block: the means (the sum's kernels), then the squared deviations
 // from them, rows or column tiles as the sums.
@@ -824,6 +887,17 @@ TSR_REGISTER {
            []<typename T>() { return &vector_norm_kernel<T>; });
   impl_for(ops::logsumexp_op(), kBackendCPU, F{},
            []<typename T>() { return &logsumexp_kernel<T>; });
+  using FB = DTypeList<DType::Float32, DType::Float64, DType::Bool>;
+  impl_for(ops::any_op(), kBackendCPU, FB{}, []<typename T>() {
+    return +[](const Tensor& s, OptionalIntArrayRef d, bool k) {
+      return any_all_kernel<T>(s, d, k, true);
+    };
+  });
+  impl_for(ops::all_op(), kBackendCPU, FB{}, []<typename T>() {
+    return +[](const Tensor& s, OptionalIntArrayRef d, bool k) {
+      return any_all_kernel<T>(s, d, k, false);
+    };
+  });
   impl_for(ops::var_op(), kBackendCPU, F{}, []<typename T>() {
     return +[](const Tensor& s, OptionalIntArrayRef d, const std::optional<Scalar>& c, bool k) {
       return var_std_kernel<T>(s, d, c, k, false);
