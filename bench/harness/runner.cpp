@@ -117,7 +117,11 @@ ProcessRunner::~ProcessRunner() {
   }
 }
 
-nlohmann::json ProcessRunner::request(const nlohmann::json& req) {
+nlohmann::json ProcessRunner::request(const nlohmann::json& request_body) {
+  // Each request carries a new id that the runner echoes: a reply left over from a request
+  // that timed out is skipped rather than taken for this one's.
+  nlohmann::json req = request_body;
+  req["id"] = ++last_id_;
   const std::string line = req.dump() + "\n";
   size_t off = 0;
   while (off < line.size()) {
@@ -138,6 +142,7 @@ nlohmann::json ProcessRunner::request(const nlohmann::json& req) {
       } catch (const nlohmann::json::exception&) {
         continue;  // not a protocol line (a library printing to stdout): skip it
       }
+      if (!j.is_object() || j.value("id", nlohmann::json()) != req["id"]) continue;  // stale
       TSR_CHECK(j.value("ok", false), "bench: ", name_, ": ",
                 j.value("error", std::string("failed")));
       return j;
@@ -173,12 +178,23 @@ void ProcessRunner::load(const LoadRequest& req) {
   note_ = reply.value("note", "");
 }
 
+namespace {
+
+double seconds_of(const nlohmann::json& reply, const std::string& runner) {
+  const auto it = reply.find("seconds");
+  TSR_CHECK(it != reply.end() && it->is_number(), "bench: ", runner,
+            ": reply without a time: ", reply.dump());
+  return it->get<double>();
+}
+
+}  // namespace
+
 double ProcessRunner::run(int64_t iters) {
-  return request({{"cmd", "run"}, {"iters", iters}}).at("seconds");
+  return seconds_of(request({{"cmd", "run"}, {"iters", iters}}), name_);
 }
 
 double ProcessRunner::overhead(int64_t iters) {
-  return request({{"cmd", "overhead"}, {"iters", iters}}).at("seconds");
+  return seconds_of(request({{"cmd", "overhead"}, {"iters", iters}}), name_);
 }
 
 }  // namespace tessera::bench

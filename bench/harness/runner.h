@@ -89,6 +89,7 @@ class ProcessRunner final : public Runner {
   std::string name_, version_, note_;
   int pid_ = -1, to_child_ = -1, from_child_ = -1;
   std::string buffer_;
+  int64_t last_id_ = 0;  // the id of the latest request
   double timeout_s_;
 };
 

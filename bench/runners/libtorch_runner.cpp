@@ -81,10 +81,10 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   BINARY(logical_or)
   BINARY(logical_xor)
   BINARY(bitwise_and)
-  BINARY(bitwise_or) BINARY(bitwise_xor) BINARY(bitwise_left_shift) BINARY(bitwise_right_shift)
-      BINARY(prelu)
+  BINARY(bitwise_or)
+  BINARY(bitwise_xor) BINARY(bitwise_left_shift) BINARY(bitwise_right_shift) BINARY(prelu)
 #undef BINARY
-          if (op == "lerp") return [x] { return at::lerp(x[0], x[1], x[2]); };
+      if (op == "lerp") return [x] { return at::lerp(x[0], x[1], x[2]); };
   if (op == "lerp_scalar") {
     const double w = p.value("weight", 0.5);
     return [x, w] { return at::lerp(x[0], x[1], w); };
@@ -102,9 +102,10 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   UNARY(log2)
   UNARY(log10)
   UNARY(log1p)
-  UNARY(sqrt) UNARY(rsqrt) UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan) UNARY(asin)
-      UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh) UNARY(asinh) UNARY(acosh)
-          UNARY(atanh) UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu) UNARY(selu) UNARY(mish)
+  UNARY(sqrt)
+  UNARY(rsqrt) UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan) UNARY(asin) UNARY(acos)
+      UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh) UNARY(asinh) UNARY(acosh) UNARY(atanh)
+          UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu) UNARY(selu) UNARY(mish)
               UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac) UNARY(floor) UNARY(ceil) UNARY(round)
                   UNARY(trunc) UNARY(relu) UNARY(logical_not) UNARY(bitwise_not) UNARY(isnan)
                       UNARY(isinf) UNARY(isfinite) UNARY(hardtanh) UNARY(leaky_relu) UNARY(elu)
@@ -330,8 +331,10 @@ int main() {
   std::string line;
   while (std::getline(std::cin, line)) {
     json reply;
+    json id;  // echoed, so the harness can tell this reply from a late one
     try {
       const json req = json::parse(line);
+      id = req.value("id", json());
       const std::string cmd = req.at("cmd");
       if (cmd == "hello") {
         reply = {{"ok", true}, {"framework", "libtorch"}, {"version", TORCH_VERSION}};
@@ -357,6 +360,7 @@ int main() {
       std::string msg = e.what();
       reply = {{"ok", false}, {"error", msg.substr(0, msg.find('\n'))}};
     }
+    reply["id"] = id;
     std::cout << reply.dump() << std::endl;
   }
   return 0;

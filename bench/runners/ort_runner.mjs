@@ -105,11 +105,15 @@ let queue = Promise.resolve();
 rl.on('line', (line) => {
   queue = queue.then(async () => {
     let reply;
+    let id = null; // echoed, so the harness can tell this reply from a late one
     try {
-      reply = await handle(JSON.parse(line));
+      const req = JSON.parse(line);
+      id = req.id ?? null;
+      reply = await handle(req);
     } catch (e) {
       reply = { ok: false, error: String(e.message ?? e).split('\n')[0] };
     }
+    reply.id = id;
     process.stdout.write(JSON.stringify(reply) + '\n');
   });
 });

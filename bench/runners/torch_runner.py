@@ -207,8 +207,10 @@ def main():
     loaded = None
     one_a, one_b = torch.ones(1), torch.ones(1)
     for line in sys.stdin:
+        req_id = None  # echoed, so the harness can tell this reply from a late one
         try:
             req = json.loads(line)
+            req_id = req.get("id")
             cmd = req["cmd"]
             if cmd == "hello":
                 reply = {"ok": True, "framework": "pytorch", "version": torch.__version__}
@@ -227,6 +229,7 @@ def main():
                 reply = {"ok": False, "error": f"unknown command {cmd}"}
         except Exception as e:  # noqa: BLE001 - every failure goes back to the harness
             reply = {"ok": False, "error": str(e).split("\n")[0]}
+        reply["id"] = req_id
         sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
 

@@ -7,10 +7,12 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "harness.h"
 #include "ops.h"
 #include "report.h"
+#include "runner.h"
 #include "support/error_of.h"
 
 namespace tessera::bench {
@@ -229,6 +231,32 @@ TEST(Run, UnknownFrameworkIsAnError) {
         run_benchmark(tiny_run({"tessera", "tensorflow"}, "tessera_bench_run_bad"));
       }),
       "bench: unknown framework 'tensorflow'; known: tessera, libtorch, pytorch, onnxruntime");
+}
+
+// A runner's reply that comes after its request timed out is not taken for the next
+// request's, and a reply without a time is an error, not a crash.
+TEST(Run, ProcessRunnerSkipsLateRepliesAndChecksThem) {
+  const std::string script = R"(
+import json, sys, time
+runs = 0
+for line in sys.stdin:
+    req = json.loads(line)
+    reply = {"ok": True, "id": req.get("id")}
+    if req["cmd"] == "run":
+        runs += 1
+        if runs == 1:
+            time.sleep(0.6)  # past the harness's timeout
+        if runs != 3:
+            reply["seconds"] = float(runs)
+    sys.stdout.write(json.dumps(reply) + "\n")
+    sys.stdout.flush()
+)";
+  const std::string log = (fs::temp_directory_path() / "tessera_fake_runner.log").string();
+  ProcessRunner runner("fake", {"/usr/bin/python3", "-c", script}, {}, log, 0.3);
+  EXPECT_THAT(error_of([&] { runner.run(1); }), ::testing::HasSubstr("did not answer 'run'"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the late reply arrives
+  EXPECT_EQ(runner.run(1), 2.0);                                // and is skipped
+  EXPECT_THAT(error_of([&] { runner.run(1); }), ::testing::HasSubstr("fake: reply without a time"));
 }
 
 // Each peer runs when it is installed; the harness records why one could not start.
