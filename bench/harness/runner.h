@@ -70,6 +70,7 @@ class TesseraRunner final : public Runner {
 ///    "output"} -> {"ok": true, "note": ...} or {"ok": false, "error": ...}
 ///   {"cmd": "run", "iters": N} -> {"ok": true, "seconds": S}
 ///   {"cmd": "overhead", "iters": N} -> {"ok": true, "seconds": S}
+/// Every request also carries an "id", which the reply echoes.
 class ProcessRunner final : public Runner {
  public:
   /// Starts argv with env additions ("NAME=value"); stderr goes to log_path. Throws
