@@ -32,7 +32,7 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, RangeFn f) {
   if (n <= 0) return;
   const int64_t max_threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   const int64_t threads =
-      std::min<int64_t>(max_threads, std::max<int64_t>(1, n / std::max<int64_t>(grain, 1)));
+      std::min<int64_t>(max_threads, std::max<int64_t>(1, n / (2 * std::max<int64_t>(grain, 1))));
   if (threads <= 1) {
     f(begin, end);
     return;

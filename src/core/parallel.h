@@ -33,9 +33,11 @@ inline constexpr int64_t kGrainSize = 32768;
 
 /// Runs f over [begin, end) split into contiguous chunks of at least grain elements (a few
 /// per thread of the pool, taken by threads as they come free) and returns when all are
-/// done. Runs f(begin, end) on the calling
-/// thread when the range is small, one thread is set, or it is called from inside a
-/// parallel region (no nested parallelism).
+/// done. Each thread used has at least two grains of work: a range of fewer than
+/// 2 * grain, one thread set, or a call from inside a parallel region (no nested
+/// parallelism) runs f(begin, end) on the calling thread. (A region also ends by waiting
+/// for every thread it woke; on a machine whose other cores are busy that wait can cost
+/// more than a small range's work.)
 void parallel_for(int64_t begin, int64_t end, int64_t grain, RangeFn f);
 
 }  // namespace tessera

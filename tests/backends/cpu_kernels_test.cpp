@@ -897,13 +897,16 @@ TEST(Threads, ParallelForCoversTheRangeOnceAndRethrows) {
     for (int64_t i = b; i < e; ++i) ++hits[static_cast<size_t>(i)];
   });
   EXPECT_EQ(std::count(hits.begin(), hits.end(), 1), 100000);
-  int calls = 0;
-  parallel_for(5, 10, 1000, [&](int64_t b, int64_t e) {  // below the grain: one call
-    ++calls;
-    EXPECT_EQ(b, 5);
-    EXPECT_EQ(e, 10);
-  });
-  EXPECT_EQ(calls, 1);
+  // Below two grains: one call, on this thread.
+  for (int64_t end : {10, 1999}) {
+    int calls = 0;
+    parallel_for(5, end, 1000, [&](int64_t b, int64_t e) {
+      ++calls;
+      EXPECT_EQ(b, 5);
+      EXPECT_EQ(e, end);
+    });
+    EXPECT_EQ(calls, 1) << end;
+  }
   EXPECT_THROW(parallel_for(0, 100000, 10,
                             [](int64_t b, int64_t) {
                               if (b > 0) throw Error("chunk failed");
@@ -916,7 +919,7 @@ TEST_P(CpuKernels, ThreadedLoopsMatchReference) {
   const DType dt = GetParam();
   const int before = get_num_threads();
   set_num_threads(2);
-  const int64_t n = 3 * kGrainSize + 7;  // split across threads, with a tail
+  const int64_t n = 5 * kGrainSize + 7;  // split across threads, with a tail
   const Tensor a = random(n, dt, 11), b = random(n, dt, 12);
   expect_same<Tensor(const Tensor&, const Tensor&, const Scalar&)>(ops::add_op(), "threaded", a, b,
                                                                    Scalar(2));
