@@ -3,6 +3,7 @@
 // matrices are contiguous or transposed views (no copies); linear and addmm with the bias
 // accumulated into by the sgemm itself. Other cases (1-D right operands of batches, other
 // strides, dtypes and errors) go to the reference kernel.
+#include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
@@ -39,6 +40,9 @@ std::optional<Operand> as_operand(const Tensor& m) {
   return std::nullopt;
 }
 
+// Multiply-adds below which an sgemm runs on one thread (4M: about 80 us on one core here).
+constexpr int64_t kSmallGemm = int64_t{1} << 22;
+
 // C[m, n] (contiguous) = alpha A[m, k] B[k, n] + beta C (C is not read when beta is 0).
 void sgemm(int64_t m, int64_t n, int64_t k, const Operand& a, const Operand& b, float* c,
            float alpha = 1.0f, float beta = 0.0f) {
@@ -47,8 +51,16 @@ void sgemm(int64_t m, int64_t n, int64_t k, const Operand& a, const Operand& b, 
     for (int64_t i = 0; i < m * n; ++i) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
     return;
   }
+  // A small product (a vector times a matrix, say: tens of microseconds) runs on this
+  // thread: splitting it gains a few microseconds, and waiting for a second thread that
+  // another process holds costs milliseconds. oneDNN takes the calling thread's OpenMP
+  // thread count, so it is set for the call and put back.
+  const int threads = omp_get_max_threads();
+  const bool one = threads > 1 && m * n * k < kSmallGemm;
+  if (one) omp_set_num_threads(1);
   const dnnl_status_t st =
       dnnl_sgemm(a.trans, b.trans, m, n, k, alpha, a.data, a.ld, b.data, b.ld, beta, c, n);
+  if (one) omp_set_num_threads(threads);
   TSR_ASSERT(st == dnnl_success, "dnnl_sgemm failed with status ", static_cast<int>(st));
 }
 
