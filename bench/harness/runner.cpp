@@ -41,8 +41,7 @@ double TesseraRunner::run(int64_t iters) {
     s.assign(args_.begin(), args_.end());
     op_->call_boxed(s);
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  return seconds;
+  return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 double TesseraRunner::overhead(int64_t iters) {

@@ -34,12 +34,11 @@ namespace {
 // large tensor then pays page faults on fresh memory (a 1e7-element add spends more time
 // faulting than adding). Freed large blocks are kept, by size class (four classes per
 // power of two), up to kCacheMax bytes, and handed out again already faulted in.
-// Blocks of kHugeMin and more are mapped on 2 MiB boundaries and advised to be backed by
+// Blocks of kHugePage and more are mapped on 2 MiB boundaries and advised to be backed by
 // transparent huge pages: a stream over them then takes a TLB miss per 2 MiB instead of
 // per 4 KiB (under virtualisation each miss walks two page tables).
 constexpr size_t kCacheMin = size_t{64} << 10;
 constexpr size_t kCacheMax = size_t{1} << 30;
-constexpr size_t kHugeMin = size_t{2} << 20;
 constexpr size_t kHugePage = size_t{2} << 20;
 
 // The size class of a large block: n rounded up to a quarter of its power of two.
@@ -84,11 +83,11 @@ size_t huge_length(size_t cls) {
 }
 
 void* block_alloc(size_t cls) {
-  return cls >= kHugeMin ? huge_map(huge_length(cls)) : aligned_malloc(cls);
+  return cls >= kHugePage ? huge_map(huge_length(cls)) : aligned_malloc(cls);
 }
 
 void block_free(void* p, size_t cls) {
-  if (cls >= kHugeMin) {
+  if (cls >= kHugePage) {
     munmap(p, huge_length(cls));
   } else {
     aligned_free(p);

@@ -31,8 +31,8 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, RangeFn f) {
   const int64_t n = end - begin;
   if (n <= 0) return;
   const int64_t max_threads = omp_in_parallel() ? 1 : omp_get_max_threads();
-  const int64_t threads =
-      std::min<int64_t>(max_threads, std::max<int64_t>(1, n / (2 * std::max<int64_t>(grain, 1))));
+  const int64_t grains = n / std::max<int64_t>(grain, 1);
+  const int64_t threads = std::min<int64_t>(max_threads, std::max<int64_t>(1, grains / 2));
   if (threads <= 1) {
     f(begin, end);
     return;
@@ -41,8 +41,7 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, RangeFn f) {
   // holds one of the cores, the thread on it takes fewer chunks instead of the whole op
   // waiting for its equal share (no collapse under oversubscription). Chunks stay at
   // least a grain long.
-  const int64_t chunks = std::min<int64_t>(threads * kChunksPerThread,
-                                           std::max<int64_t>(1, n / std::max<int64_t>(grain, 1)));
+  const int64_t chunks = std::min<int64_t>(threads * kChunksPerThread, grains);
   const int64_t chunk = (n + chunks - 1) / chunks;
   // Exceptions must not leave an OpenMP region: the first one is kept and rethrown.
   std::exception_ptr error;

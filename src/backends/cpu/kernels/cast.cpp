@@ -19,9 +19,8 @@ HWY_BEFORE_NAMESPACE();
 namespace tessera::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// from[i] -> to[i] for n elements: vector lanes where ok(v) holds for the whole vector,
-// the scalar rule for the rest of that vector and the tail.
-// Two vectors a step, each stored first and redone by the scalar rule if it must be.
+// from[i] -> to[i] for n elements, two vectors a step: each vector converted and stored,
+// then redone by the scalar rule when ok(v) fails in any lane; the tail by the scalar rule.
 template <typename To, typename From, class DF, class Convert, class Ok>
 HWY_INLINE void CastLoop(DF df, const From* in, To* out, size_t n, Convert vconvert, Ok ok) {
   const size_t lanes = hn::Lanes(df);

@@ -322,23 +322,30 @@ HWY_EXPORT(SqDevColumnsF64);
 
 namespace {
 
+// center (sums of squares only, floats only): one value per output, subtracted from its
+// elements first (the squared deviations of var and std).
 template <typename T>
-void reduce_rows(Reduce k, const T* in, T* out, size_t rows, size_t n) {
+void reduce_rows(Reduce k, const T* in, T* out, size_t rows, size_t n, const T* center = nullptr) {
   if constexpr (std::is_same_v<T, float>) {
+    if (center) return HWY_DYNAMIC_DISPATCH(SqDevRowsF32)(in, center, out, rows, n);
     HWY_DYNAMIC_DISPATCH(RowsKindF32)(k, in, out, rows, n);
   } else if constexpr (std::is_same_v<T, int32_t>) {
     HWY_DYNAMIC_DISPATCH(RowsKindI32)(k, in, out, rows, n);
   } else {
+    if (center) return HWY_DYNAMIC_DISPATCH(SqDevRowsF64)(in, center, out, rows, n);
     HWY_DYNAMIC_DISPATCH(RowsKindF64)(k, in, out, rows, n);
   }
 }
 template <typename T>
-void reduce_columns(Reduce k, const T* in, size_t red, size_t stride, size_t ncols, T* out) {
+void reduce_columns(Reduce k, const T* in, size_t red, size_t stride, size_t ncols, T* out,
+                    const T* center = nullptr) {
   if constexpr (std::is_same_v<T, float>) {
+    if (center) return HWY_DYNAMIC_DISPATCH(SqDevColumnsF32)(in, center, red, stride, ncols, out);
     HWY_DYNAMIC_DISPATCH(ColumnsKindF32)(k, in, red, stride, ncols, out);
   } else if constexpr (std::is_same_v<T, int32_t>) {
     HWY_DYNAMIC_DISPATCH(ColumnsKindI32)(k, in, red, stride, ncols, out);
   } else {
+    if (center) return HWY_DYNAMIC_DISPATCH(SqDevColumnsF64)(in, center, red, stride, ncols, out);
     HWY_DYNAMIC_DISPATCH(ColumnsKindF64)(k, in, red, stride, ncols, out);
   }
 }
@@ -399,18 +406,20 @@ int64_t grain_of(int64_t work_per_item) {
   return std::max<int64_t>(1, kGrainSize / std::max<int64_t>(work_per_item, 1));
 }
 
-// out[i] for the [outer, red, inner] block b of in, reduced by k.
+// out[i] for the [outer, red, inner] block b of in, reduced by k; with center (k SumSq),
+// the sums of (x - center[i])^2.
 template <typename T>
-void run_block(Reduce k, const T* in, T* out, const Block& b) {
+void run_block(Reduce k, const T* in, T* out, const Block& b, const T* center = nullptr) {
   if (b.inner == 1 && b.outer == 1) {
     // One row: fixed chunks reduced in parallel, their results reduced in order.
     const int64_t chunks = (b.red + kGrainSize - 1) / kGrainSize;
-    if (chunks <= 1) return reduce_rows<T>(k, in, out, 1, static_cast<size_t>(b.red));
+    if (chunks <= 1) return reduce_rows<T>(k, in, out, 1, static_cast<size_t>(b.red), center);
     std::vector<T> partial(static_cast<size_t>(chunks));
     parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
       for (int64_t c = c0; c < c1; ++c) {
         const int64_t begin = c * kGrainSize, n = std::min(kGrainSize, b.red - begin);
-        reduce_rows<T>(k, in + begin, &partial[static_cast<size_t>(c)], 1, static_cast<size_t>(n));
+        reduce_rows<T>(k, in + begin, &partial[static_cast<size_t>(c)], 1, static_cast<size_t>(n),
+                       center);
       }
     });
     return reduce_rows<T>(CombineOf(k), partial.data(), out, 1, partial.size());
@@ -418,7 +427,7 @@ void run_block(Reduce k, const T* in, T* out, const Block& b) {
   if (b.inner == 1) {
     parallel_for(0, b.outer, grain_of(b.red), [&](int64_t r0, int64_t r1) {
       reduce_rows<T>(k, in + r0 * b.red, out + r0, static_cast<size_t>(r1 - r0),
-                     static_cast<size_t>(b.red));
+                     static_cast<size_t>(b.red), center ? center + r0 : nullptr);
     });
     return;
   }
@@ -428,7 +437,8 @@ void run_block(Reduce k, const T* in, T* out, const Block& b) {
     while (c0 < c1) {
       const int64_t o = c0 / b.inner, c = c0 % b.inner, w = std::min(c1 - c0, b.inner - c);
       reduce_columns<T>(k, in + o * b.red * b.inner + c, static_cast<size_t>(b.red),
-                        static_cast<size_t>(b.inner), static_cast<size_t>(w), out + c0);
+                        static_cast<size_t>(b.inner), static_cast<size_t>(w), out + c0,
+                        center ? center + c0 : nullptr);
       c0 += w;
     }
   });
@@ -616,8 +626,8 @@ Tensor any_all_kernel(const Tensor& self, OptionalIntArrayRef dim, bool keepdim,
 }
 
 // var and std (the reference's correction: sum (x - mean)^2 / max(0, n - correction)) in
-// two passes over the block: the means (the sum's kernels), then the squared deviations
-// from them, rows or column tiles as the sums.
+// two passes over the block, both run_block's: the means, then the squared deviations
+// from them.
 template <typename T>
 Tensor var_std_kernel(const Tensor& self, OptionalIntArrayRef dim,
                       const std::optional<Scalar>& correction, bool keepdim, bool take_sqrt) {
@@ -632,51 +642,11 @@ Tensor var_std_kernel(const Tensor& self, OptionalIntArrayRef dim,
   Tensor out = empty(b->out_shape, TensorOptions(dtype_of<T>, self.device()));
   std::vector<T> mean(static_cast<size_t>(out.numel()));
   const T* in = static_cast<const T*>(self.data_ptr());
-  run_block<T>(Reduce::Sum, in, mean.data(), *b);
-  const int64_t red = b->red, inner = b->inner;
-  for (T& m : mean) m = T(double(m) / double(red));
   T* o = static_cast<T*>(out.data_ptr());
-  auto sq_dev_rows = [](const T* at, const T* m, T* dst, size_t rows, size_t n) {
-    if constexpr (std::is_same_v<T, float>) {
-      HWY_DYNAMIC_DISPATCH(SqDevRowsF32)(at, m, dst, rows, n);
-    } else {
-      HWY_DYNAMIC_DISPATCH(SqDevRowsF64)(at, m, dst, rows, n);
-    }
-  };
-  if (inner == 1 && b->outer == 1) {
-    // One row: fixed chunks in parallel, combined in order (as run_block's sums).
-    const int64_t chunks = (red + kGrainSize - 1) / kGrainSize;
-    std::vector<T> partial(static_cast<size_t>(chunks));
-    parallel_for(0, chunks, 1, [&](int64_t k0, int64_t k1) {
-      for (int64_t k = k0; k < k1; ++k) {
-        const int64_t begin = k * kGrainSize, n = std::min(kGrainSize, red - begin);
-        sq_dev_rows(in + begin, mean.data(), &partial[static_cast<size_t>(k)], 1,
-                    static_cast<size_t>(n));
-      }
-    });
-    double ss = 0;
-    for (T v : partial) ss += double(v);
-    o[0] = T(ss);
-  } else if (inner == 1) {
-    parallel_for(0, b->outer, grain_of(red), [&](int64_t r0, int64_t r1) {
-      sq_dev_rows(in + r0 * red, &mean[r0], o + r0, static_cast<size_t>(r1 - r0),
-                  static_cast<size_t>(red));
-    });
-  } else {
-    parallel_for(0, b->outer * inner, grain_of(red), [&](int64_t c0, int64_t c1) {
-      while (c0 < c1) {
-        const int64_t k = c0 / inner, c = c0 % inner, w = std::min(c1 - c0, inner - c);
-        const T* at = in + k * red * inner + c;
-        const auto n = static_cast<size_t>(red), stride = static_cast<size_t>(inner);
-        if constexpr (std::is_same_v<T, float>) {
-          HWY_DYNAMIC_DISPATCH(SqDevColumnsF32)(at, &mean[c0], n, stride, w, o + c0);
-        } else {
-          HWY_DYNAMIC_DISPATCH(SqDevColumnsF64)(at, &mean[c0], n, stride, w, o + c0);
-        }
-        c0 += w;
-      }
-    });
-  }
+  const int64_t red = b->red;
+  run_block<T>(Reduce::Sum, in, mean.data(), *b);
+  for (T& m : mean) m = T(double(m) / double(red));
+  run_block<T>(Reduce::SumSq, in, o, *b, mean.data());
   const double divisor = std::max(0.0, double(red) - (correction ? correction->to<double>() : 1.0));
   for (int64_t i = 0; i < out.numel(); ++i) {
     const double v = double(o[i]) / divisor;

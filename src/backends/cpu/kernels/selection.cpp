@@ -219,28 +219,30 @@ std::pair<const KeyOf<T>*, const uint32_t*> sort_row(const T* row, size_t n, boo
 using SortSig = std::tuple<Tensor, Tensor>(const Tensor&, std::optional<bool>, int64_t, bool);
 
 // Rows along the last dim of a contiguous tensor of fewer than 2^32 elements a row; the
-// values and indices of each row in sorted order.
+// values (unless only the indices are wanted: an undefined tensor) and indices of each row
+// in sorted order.
 template <typename T>
-std::optional<std::tuple<Tensor, Tensor>> try_sort(const Tensor& self, int64_t dim,
-                                                   bool descending) {
+std::optional<std::tuple<Tensor, Tensor>> try_sort(const Tensor& self, int64_t dim, bool descending,
+                                                   bool want_values) {
   const int64_t nd = self.dim();
   if (nd == 0 || (dim != -1 && dim != nd - 1) || !self.is_contiguous() || self.numel() == 0 ||
       self.size(-1) >= (int64_t{1} << 32))
     return std::nullopt;
   const int64_t n = self.size(-1), rows = self.numel() / n;
-  Tensor values = empty(self.sizes(), TensorOptions(dtype_of<T>, self.device()));
+  Tensor values =
+      want_values ? empty(self.sizes(), TensorOptions(dtype_of<T>, self.device())) : Tensor();
   Tensor indices = empty(self.sizes(), TensorOptions(DType::Int64, self.device()));
   const T* in = static_cast<const T*>(self.data_ptr());
-  T* v = static_cast<T*>(values.data_ptr());
+  T* v = want_values ? static_cast<T*>(values.data_ptr()) : nullptr;
   auto* ix = static_cast<int64_t*>(indices.data_ptr());
   parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / (8 * n)), [&](int64_t r0, int64_t r1) {
     SortBuffers<T> buf(static_cast<size_t>(n));
     for (int64_t r = r0; r < r1; ++r) {
       const T* row = in + r * n;
       const uint32_t* idx = sort_row(row, static_cast<size_t>(n), descending, buf).second;
-      for (int64_t j = 0; j < n; ++j) {
-        v[r * n + j] = row[idx[j]];
-        ix[r * n + j] = idx[j];
+      for (int64_t j = 0; j < n; ++j) ix[r * n + j] = idx[j];
+      if (v) {
+        for (int64_t j = 0; j < n; ++j) v[r * n + j] = row[idx[j]];
       }
     }
   });
@@ -250,14 +252,14 @@ std::optional<std::tuple<Tensor, Tensor>> try_sort(const Tensor& self, int64_t d
 template <typename T>
 std::tuple<Tensor, Tensor> sort_kernel(const Tensor& self, std::optional<bool> stable, int64_t dim,
                                        bool descending) {
-  if (auto r = try_sort<T>(self, dim, descending)) return *r;
+  if (auto r = try_sort<T>(self, dim, descending, true)) return *r;
   return ops::sort_op().typed<SortSig>().redispatch(kBackendReference, self, stable, dim,
                                                     descending);
 }
 
 template <typename T>
 Tensor argsort_kernel(const Tensor& self, bool stable, int64_t dim, bool descending) {
-  if (auto r = try_sort<T>(self, dim, descending)) return std::get<1>(*r);
+  if (auto r = try_sort<T>(self, dim, descending, false)) return std::get<1>(*r);
   return ops::argsort_op().typed<Tensor(const Tensor&, bool, int64_t, bool)>().redispatch(
       kBackendReference, self, stable, dim, descending);
 }
@@ -282,9 +284,9 @@ std::tuple<Tensor, Tensor, Tensor> unique_kernel(const Tensor& self, bool sorted
   std::vector<T> values;
   std::vector<int64_t> counts;
   // A run starts where the key changes; every NaN (the largest key) starts its own.
-  constexpr KeyOf<T> kNaN = std::is_floating_point_v<T> ? ~KeyOf<T>(0) : 0;
+  constexpr bool kFloat = std::is_floating_point_v<T>;
   for (size_t j = 0; j < static_cast<size_t>(n); ++j) {
-    if (j == 0 || keys[j] != keys[j - 1] || (kNaN != 0 && keys[j] == kNaN)) {
+    if (j == 0 || keys[j] != keys[j - 1] || (kFloat && keys[j] == ~KeyOf<T>(0))) {
       values.push_back(in[idx[j]]);
       counts.push_back(0);
     }
