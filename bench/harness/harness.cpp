@@ -178,6 +178,20 @@ RunResult run_benchmark(const Options& opts) {
   const int max_threads = thread_set.empty() ? 1 : *thread_set.rbegin();
   const std::vector<std::string> env = runner_env(max_threads, res.environment);
 
+  const size_t total = opts.spec.configs.size() + 2;
+  size_t done = 0;
+  auto progress = [&](const std::string& what) {
+    if (opts.progress) opts.progress(done, total, what);
+  };
+
+  // The roofline first, before the runners start: a runner still loading its libraries
+  // would hold a core and halve the 2-thread peak.
+  if (opts.measure_roofline) {
+    progress("measuring the roofline");
+    res.roofline = measure_roofline(std::vector<int>(thread_set.begin(), thread_set.end()));
+  }
+  ++done;
+
   // Start the runners; a framework that cannot start is skipped with its reason.
   TesseraRunner tessera;
   res.versions["tessera"] = tessera.version();
@@ -210,18 +224,6 @@ RunResult run_benchmark(const Options& opts) {
   }
   std::vector<Slot> slots{{"tessera", &tessera}};
   for (auto& r : external) slots.push_back({r->name(), r.get()});
-
-  const size_t total = opts.spec.configs.size() + 2;
-  size_t done = 0;
-  auto progress = [&](const std::string& what) {
-    if (opts.progress) opts.progress(done, total, what);
-  };
-
-  if (opts.measure_roofline) {
-    progress("measuring the roofline");
-    res.roofline = measure_roofline(std::vector<int>(thread_set.begin(), thread_set.end()));
-  }
-  ++done;
 
   // Per-call overhead of each framework: 1-element float32 add.
   progress("per-call overheads");
