@@ -378,13 +378,7 @@ Stack Dispatcher::bind(OperatorHandle op, std::vector<IValue> args,
       TSR_CHECK(a.default_value.has_value(), op.name(), ": missing argument '", a.name, "'");
       slots[i] = *a.default_value;
     }
-    IValue& v = *slots[i];
-    // A single int for a fixed-size int list stands for all of it, as in PyTorch.
-    if (a.type.is_list && a.type.kind == TypeKind::Int && v.is_int()) {
-      v = std::vector<int64_t>(static_cast<size_t>(std::max(a.type.list_size, 1)), v.to_int());
-    }
-    if (a.type.kind == TypeKind::Float && !a.type.is_list && v.is_int())
-      v = static_cast<double>(v.to_int());
+    IValue v = coerce_argument(a, std::move(*slots[i]));
     TSR_CHECK_AS(TypeError, a.type.accepts(v), op.name(), ": argument '", a.name, "' expected ",
                  a.type.str(), " but got ", v.kind());
     stack.push_back(std::move(v));

@@ -1,6 +1,7 @@
 // The schema parser and printer.
 #include "dispatch/schema.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -256,6 +257,16 @@ class Parser {
 };
 
 }  // namespace
+
+IValue coerce_argument(const Argument& a, IValue v) {
+  if (a.type.is_list && a.type.kind == TypeKind::Int && v.is_int()) {
+    return std::vector<int64_t>(static_cast<size_t>(std::max(a.type.list_size, 1)), v.to_int());
+  }
+  if (a.type.kind == TypeKind::Float && !a.type.is_list && v.is_int()) {
+    return static_cast<double>(v.to_int());
+  }
+  return v;
+}
 
 std::string SchemaType::str() const {
   std::string s(kind_name(kind));

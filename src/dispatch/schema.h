@@ -57,6 +57,10 @@ struct Schema {
   bool operator==(const Schema& o) const { return str() == o.str(); }
 };
 
+/// v as argument a takes it: a single int for a fixed-size int list stands for all of it (as
+/// in PyTorch), an int for a float becomes a float. Other values are returned unchanged.
+IValue coerce_argument(const Argument& a, IValue v);
+
 /// Parses and validates a schema string. Throws Error with the position and the problem.
 Schema parse_schema(std::string_view text);
 

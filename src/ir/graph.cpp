@@ -1,0 +1,315 @@
+// The graph IR's values, nodes and graphs: construction, uses, rewriting.
+#include "ir/graph.h"
+
+#include <algorithm>
+
+namespace tessera::ir {
+
+std::string Dim::str() const {
+  if (is_static()) return std::to_string(size);
+  return is_symbol() ? symbol : "?";
+}
+
+TensorType TensorType::of(const Tensor& t) {
+  std::vector<Dim> dims;
+  for (int64_t s : t.sizes()) dims.push_back(Dim::of(s));
+  return TensorType{t.dtype(), std::move(dims)};
+}
+
+std::optional<std::vector<int64_t>> TensorType::static_shape() const {
+  if (!shape) return std::nullopt;
+  std::vector<int64_t> out;
+  for (const Dim& d : *shape) {
+    if (!d.is_static()) return std::nullopt;
+    out.push_back(d.size);
+  }
+  return out;
+}
+
+std::string TensorType::str() const {
+  std::string s = dtype ? std::string(tessera::name(*dtype)) : "?";
+  if (shape) {
+    s += "[";
+    for (size_t i = 0; i < shape->size(); ++i) s += (i ? "," : "") + (*shape)[i].str();
+    s += "]";
+  }
+  return s;
+}
+
+void Value::replace_all_uses_with(Value* v) {
+  TSR_ASSERT(v != nullptr && &v->graph() == graph_, "replacing a value by one of another graph");
+  if (v == this) return;
+  const std::vector<Use> uses = uses_;
+  for (const Use& u : uses) u.node->replace_input(u.input, v);
+  for (size_t i = 0; i < graph_->outputs().size(); ++i) {
+    if (graph_->outputs()[i] == this) graph_->set_output(static_cast<int>(i), v);
+  }
+}
+
+const IValue* Node::literal(std::string_view arg_name) const {
+  const int i = schema().find_argument(arg_name);
+  if (i < 0 || !args_[i] || args_[i]->kind != Arg::Kind::Literal) return nullptr;
+  return &args_[i]->literal;
+}
+
+void Node::set_literal(std::string_view arg_name, IValue v) {
+  const int i = schema().find_argument(arg_name);
+  TSR_CHECK(i >= 0, op_.name(), ": has no argument '", arg_name, "'");
+  TSR_CHECK(!args_[i] || args_[i]->kind == Arg::Kind::Literal, op_.name(), ": argument '", arg_name,
+            "' is bound to a value, not a literal");
+  Arg a;
+  a.literal = coerce_argument(schema().arguments[i], std::move(v));
+  const std::string problem = arg_problem(schema(), i, a, inputs_);
+  TSR_CHECK(problem.empty(), op_.name(), ": ", problem);
+  args_[i] = std::move(a);
+}
+
+void Node::replace_input(int i, Value* v) {
+  Value* old = inputs_.at(static_cast<size_t>(i));
+  TSR_ASSERT(v != nullptr && &v->graph() == graph_, "an input from another graph");
+  auto& uses = old->uses_;
+  uses.erase(std::find(uses.begin(), uses.end(), Use{this, i}));
+  inputs_[static_cast<size_t>(i)] = v;
+  v->uses_.push_back(Use{this, i});
+}
+
+std::string Node::describe() const {
+  std::string s = "node #";
+  const std::vector<Node*> order = graph_->nodes();
+  s += std::to_string(std::find(order.begin(), order.end(), this) - order.begin());
+  if (!name_.empty()) s += " \"" + name_ + "\"";
+  s += " (" + op_.name();
+  for (size_t i = 0; i < outputs_.size(); ++i) {
+    s += (i ? ", %" : " -> %") + outputs_[i]->name();
+  }
+  return s + ")";
+}
+
+std::vector<Node*> Graph::nodes() const {
+  std::vector<Node*> out;
+  out.reserve(nodes_.size());
+  for (const auto& n : nodes_) out.push_back(n.get());
+  return out;
+}
+
+void Graph::check_name(const std::string& name) const {
+  TSR_CHECK(!by_name_.contains(name), "graph '", name_, "': the name %", name, " is defined twice");
+}
+
+Value* Graph::new_value(std::string name) {
+  if (name.empty()) name = fresh_name("");
+  check_name(name);
+  values_.push_back(std::unique_ptr<Value>(new Value(this, name)));
+  Value* v = values_.back().get();
+  by_name_.emplace(std::move(name), v);
+  return v;
+}
+
+Value* Graph::add_input(std::string name, TensorType type) {
+  Value* v = new_value(std::move(name));
+  v->type_ = std::move(type);
+  inputs_.push_back(v);
+  return v;
+}
+
+Value* Graph::add_constant(std::string name, Tensor t) {
+  TSR_CHECK(t.defined(), "graph '", name_, "': constant %", name, " has no data");
+  Value* v = new_value(std::move(name));
+  v->type_ = TensorType::of(t);
+  v->constant_ = std::move(t);
+  constants_.push_back(v);
+  return v;
+}
+
+void Graph::add_output(Value* v) {
+  TSR_ASSERT(v != nullptr && &v->graph() == this, "an output from another graph");
+  outputs_.push_back(v);
+}
+
+void Graph::set_output(int i, Value* v) {
+  TSR_ASSERT(v != nullptr && &v->graph() == this, "an output from another graph");
+  outputs_.at(static_cast<size_t>(i)) = v;
+}
+
+Value* Graph::find(std::string_view name) const {
+  const auto it = by_name_.find(std::string(name));
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+std::string Graph::fresh_name(std::string_view base) const {
+  if (base.empty()) {
+    for (size_t i = values_.size();; ++i) {
+      if (!by_name_.contains(std::to_string(i))) return std::to_string(i);
+    }
+  }
+  if (!by_name_.contains(std::string(base))) return std::string(base);
+  for (int i = 1;; ++i) {
+    std::string s = std::string(base) + "." + std::to_string(i);
+    if (!by_name_.contains(s)) return s;
+  }
+}
+
+Node* Graph::create(std::string_view op, std::vector<Input> positional,
+                    std::vector<std::pair<std::string, Input>> keyword, int num_outputs,
+                    std::vector<std::string> output_names) {
+  return create(Dispatcher::get().find_or_throw(op), std::move(positional), std::move(keyword),
+                num_outputs, std::move(output_names));
+}
+
+Node* Graph::create(OperatorHandle op, std::vector<Input> positional,
+                    std::vector<std::pair<std::string, Input>> keyword, int num_outputs,
+                    std::vector<std::string> output_names) {
+  const Schema& s = op.schema();
+  const size_t n = s.arguments.size();
+  size_t max_positional = 0;
+  for (const Argument& a : s.arguments) max_positional += !a.kwarg_only;
+  TSR_CHECK(positional.size() <= max_positional, op.name(), ": takes ", max_positional,
+            " positional arguments but ", positional.size(), " were given");
+  std::vector<std::optional<Input>> slots(n);
+  for (size_t i = 0; i < positional.size(); ++i) slots[i] = std::move(positional[i]);
+  for (auto& [k, v] : keyword) {
+    const int i = s.find_argument(k);
+    TSR_CHECK(i >= 0, op.name(), ": has no argument '", k, "'");
+    TSR_CHECK(!slots[static_cast<size_t>(i)], op.name(), ": argument '", k, "' given twice");
+    slots[static_cast<size_t>(i)] = std::move(v);
+  }
+  // Returns: a fixed count, or any count for one Tensor[].
+  const bool variadic = s.returns.size() == 1 && s.returns[0].type.is_list;
+  for (const Return& r : s.returns) {
+    TSR_CHECK(r.type.kind == TypeKind::Tensor, op.name(), ": returns ", r.type.str(),
+              "; graph nodes run ops that return tensors");
+  }
+  if (num_outputs < 0) {
+    TSR_CHECK(!variadic, op.name(), ": returns Tensor[], so the node needs its output count");
+    num_outputs = static_cast<int>(s.returns.size());
+  }
+  TSR_CHECK(num_outputs > 0, op.name(), ": a node has at least one output");
+  TSR_CHECK(variadic || num_outputs == static_cast<int>(s.returns.size()), op.name(), ": returns ",
+            s.returns.size(), " tensors but the node has ", num_outputs, " outputs");
+  TSR_CHECK(output_names.empty() || static_cast<int>(output_names.size()) == num_outputs, op.name(),
+            ": ", output_names.size(), " output names for ", num_outputs, " outputs");
+
+  auto node = std::unique_ptr<Node>(new Node(this, op));
+  node->args_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!slots[i]) continue;
+    Arg a;
+    if (auto* lit = std::get_if<IValue>(&*slots[i])) {
+      a.literal = coerce_argument(s.arguments[i], std::move(*lit));
+    } else {
+      const bool list = std::holds_alternative<std::vector<Value*>>(*slots[i]);
+      const std::vector<Value*> vals = list ? std::get<std::vector<Value*>>(*slots[i])
+                                            : std::vector<Value*>{std::get<Value*>(*slots[i])};
+      a.kind = list ? Arg::Kind::ValueList : Arg::Kind::Value;
+      a.first = static_cast<int>(node->inputs_.size());
+      a.count = static_cast<int>(vals.size());
+      for (Value* v : vals) {
+        TSR_CHECK(v != nullptr && &v->graph() == this, op.name(), ": argument '",
+                  s.arguments[i].name, "' is bound to no value of this graph");
+        node->inputs_.push_back(v);
+      }
+    }
+    const std::string problem = arg_problem(s, static_cast<int>(i), a, node->inputs_);
+    TSR_CHECK(problem.empty(), op.name(), ": ", problem);
+    node->args_[i] = std::move(a);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    TSR_CHECK(node->args_[i] || s.arguments[i].default_value.has_value(), op.name(),
+              ": missing argument '", s.arguments[i].name, "'");
+  }
+  // Only now, when nothing can throw, does the graph change.
+  std::vector<Value*> outs;
+  for (int i = 0; i < num_outputs; ++i) {
+    const std::string want = output_names.empty() ? "" : output_names[static_cast<size_t>(i)];
+    TSR_CHECK(want.empty() || !by_name_.contains(want), op.name(), ": the name %", want,
+              " is defined twice");
+  }
+  for (int i = 0; i < num_outputs; ++i) {
+    Value* v = new_value(output_names.empty() ? "" : output_names[static_cast<size_t>(i)]);
+    v->producer_ = node.get();
+    v->output_index_ = i;
+    outs.push_back(v);
+  }
+  node->outputs_ = std::move(outs);
+  for (size_t i = 0; i < node->inputs_.size(); ++i) {
+    node->inputs_[i]->uses_.push_back(Use{node.get(), static_cast<int>(i)});
+  }
+  Node* raw = node.get();
+  auto pos = nodes_.end();
+  if (insert_before_ != nullptr) {
+    pos = std::find_if(nodes_.begin(), nodes_.end(),
+                       [&](const auto& p) { return p.get() == insert_before_; });
+  }
+  nodes_.insert(pos, std::move(node));
+  return raw;
+}
+
+void Graph::erase(Node* n) {
+  for (Value* out : n->outputs_) {
+    TSR_ASSERT(
+        out->uses_.empty() && std::find(outputs_.begin(), outputs_.end(), out) == outputs_.end(),
+        "erasing ", n->describe(), " whose output %", out->name(), " is used");
+  }
+  for (size_t i = 0; i < n->inputs_.size(); ++i) {
+    auto& uses = n->inputs_[i]->uses_;
+    uses.erase(std::find(uses.begin(), uses.end(), Use{n, static_cast<int>(i)}));
+  }
+  if (insert_before_ == n) insert_before_ = nullptr;
+  for (Value* out : n->outputs_) erase_value(out);
+  std::erase_if(nodes_, [n](const auto& p) { return p.get() == n; });
+}
+
+void Graph::erase_value(Value* v) {
+  TSR_ASSERT(v->uses_.empty() && std::find(outputs_.begin(), outputs_.end(), v) == outputs_.end(),
+             "erasing %", v->name(), ", which is used");
+  std::erase(inputs_, v);
+  std::erase(constants_, v);
+  by_name_.erase(v->name_);
+  std::erase_if(values_, [v](const auto& p) { return p.get() == v; });
+}
+
+std::string arg_problem(const Schema& schema, int i, const Arg& arg,
+                        const std::vector<Value*>& inputs) {
+  const Argument& a = schema.arguments.at(static_cast<size_t>(i));
+  const SchemaType& t = a.type;
+  const std::string what = "argument '" + a.name + "' (" + t.str() + ")";
+  const bool tensor = t.kind == TypeKind::Tensor;
+  switch (arg.kind) {
+    case Arg::Kind::Literal:
+      if (tensor && !arg.literal.is_none()) return what + " takes a value, not a literal";
+      if (!t.accepts(arg.literal)) {
+        return what + " does not take the literal " + std::string(arg.literal.kind());
+      }
+      return {};
+    case Arg::Kind::ValueList:
+      if (!(tensor && t.is_list)) return what + " does not take a list of values";
+      return {};
+    case Arg::Kind::Value:
+      break;
+  }
+  if (tensor) return t.is_list ? what + " takes a list of values" : std::string();
+  // A non-tensor argument read at run time from a tensor value.
+  const TensorType& vt = inputs.at(static_cast<size_t>(arg.first))->type();
+  if (t.kind == TypeKind::Str || t.kind == TypeKind::DType || t.kind == TypeKind::Device ||
+      (t.is_list && t.kind != TypeKind::Int && t.kind != TypeKind::Float)) {
+    return what + " cannot be read from a tensor value";
+  }
+  if (vt.dtype) {
+    const DType d = *vt.dtype;
+    const bool ok = t.kind == TypeKind::Scalar ? true
+                    : t.kind == TypeKind::Bool ? d == DType::Bool
+                    : t.kind == TypeKind::Int  ? is_integral(d, /*include_bool=*/false)
+                                               : is_floating(d) || is_integral(d, false);
+    if (!ok) return what + " cannot be read from a " + std::string(name(d)) + " tensor";
+  }
+  if (vt.shape) {
+    const size_t rank = vt.shape->size();
+    if (t.is_list && rank != 1) {
+      return what + " is read from a 1-d tensor, not a " + std::to_string(rank) + "-d one";
+    }
+    if (!t.is_list && rank > 1) return what + " is read from a one-element tensor";
+  }
+  return {};
+}
+
+}  // namespace tessera::ir
