@@ -13,7 +13,9 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # reference implementations
-  python3 python3-numpy python3-torch python3-onnx libtorch-dev
+  python3 python3-numpy python3-torch python3-torchvision python3-onnx libtorch-dev
+  # the ONNX conformance cases (node/, simple/, pytorch-converted/, pytorch-operator/)
+  libonnx-testdata
   # the BLAS PyTorch is measured with (without it, Debian's torch uses the netlib reference BLAS)
   libopenblas0-openmp
 )

@@ -1,4 +1,4 @@
-// The tessera command line: `tessera ops` lists the op library, `tessera demo` runs eager ops.
+// The tessera command line: run and inspect models, list the op library, benchmark ops.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "harness.h"
+#include "model_commands.h"
 #include "report.h"
 #include "tessera.h"
 
@@ -152,8 +153,22 @@ int main(int argc, char** argv) {
                    "compare two results.json (OLD NEW) instead of running")
       ->expected(2);
   bench_cmd->add_flag("--no-roofline", bargs.no_roofline, "skip measuring the roofline");
+  auto* run_cmd = app.add_subcommand("run", "run a model once and print its outputs");
+  cli::RunArgs rargs;
+  run_cmd->add_option("model", rargs.model, "ONNX model file")->required();
+  run_cmd->add_option("--input", rargs.inputs,
+                      "NAME=FILE.npy for an input (others get seeded random data)");
+  run_cmd->add_option("--output-dir", rargs.output_dir, "write each output to DIR/<name>.npy");
+  run_cmd->add_option("--threads", rargs.threads, "intra-op threads (default: all cores)");
+  run_cmd->add_option("--seed", rargs.seed, "seed of the random inputs")->capture_default_str();
+  auto* inspect_cmd = app.add_subcommand(
+      "inspect", "print a model's opset, inputs, outputs, ops, parameters, unsupported ops");
+  std::string inspect_path;
+  inspect_cmd->add_option("model", inspect_path, "ONNX model file")->required();
   CLI11_PARSE(app, argc, argv);
   try {
+    if (run_cmd->parsed()) return cli::run_model(rargs);
+    if (inspect_cmd->parsed()) return cli::inspect_model(inspect_path);
     if (ops->parsed()) return list_ops(as_json);
     if (demo_cmd->parsed()) return demo(profile);
     if (bench_cmd->parsed()) return bench_ops(bargs);

@@ -137,16 +137,31 @@ Value* Graph::find(std::string_view name) const {
 }
 
 std::string Graph::fresh_name(std::string_view base) const {
+  const auto taken = [this](const std::string& s) {
+    return by_name_.contains(s) || reserved_.contains(s);
+  };
   if (base.empty()) {
     for (size_t i = values_.size();; ++i) {
-      if (!by_name_.contains(std::to_string(i))) return std::to_string(i);
+      if (!taken(std::to_string(i))) return std::to_string(i);
     }
   }
-  if (!by_name_.contains(std::string(base))) return std::string(base);
+  if (!taken(std::string(base))) return std::string(base);
   for (int i = 1;; ++i) {
     std::string s = std::string(base) + "." + std::to_string(i);
-    if (!by_name_.contains(s)) return s;
+    if (!taken(s)) return s;
   }
+}
+
+void Graph::rename(Value* v, std::string name) {
+  if (v->name_ == name) return;
+  check_name(name);
+  by_name_.erase(v->name_);
+  v->name_ = std::move(name);
+  by_name_.emplace(v->name_, v);
+}
+
+void Graph::reserve_names(const std::vector<std::string>& names) {
+  reserved_.insert(names.begin(), names.end());
 }
 
 Node* Graph::create(std::string_view op, std::vector<Input> positional,
@@ -198,8 +213,17 @@ Node* Graph::create(OperatorHandle op, std::vector<Input> positional,
       a.literal = coerce_argument(s.arguments[i], std::move(*lit));
     } else {
       const bool list = std::holds_alternative<std::vector<Value*>>(*slots[i]);
-      const std::vector<Value*> vals = list ? std::get<std::vector<Value*>>(*slots[i])
-                                            : std::vector<Value*>{std::get<Value*>(*slots[i])};
+      std::vector<Value*> vals;
+      if (list) {
+        vals = std::get<std::vector<Value*>>(*slots[i]);
+      } else if (auto* e = std::get_if<ValueElement>(&*slots[i])) {
+        vals = {e->value};
+        a.element = e->index;
+        TSR_CHECK(e->index >= 0, op.name(), ": argument '", s.arguments[i].name, "' reads element ",
+                  e->index, " of a value");
+      } else {
+        vals = {std::get<Value*>(*slots[i])};
+      }
       a.kind = list ? Arg::Kind::ValueList : Arg::Kind::Value;
       a.first = static_cast<int>(node->inputs_.size());
       a.count = static_cast<int>(vals.size());
@@ -287,9 +311,20 @@ std::string arg_problem(const Schema& schema, int i, const Arg& arg,
     case Arg::Kind::Value:
       break;
   }
-  if (tensor) return t.is_list ? what + " takes a list of values" : std::string();
+  if (tensor) {
+    if (t.is_list) return what + " takes a list of values";
+    return arg.element >= 0 ? what + " takes a whole value, not one element" : std::string();
+  }
   // A non-tensor argument read at run time from a tensor value.
   const TensorType& vt = inputs.at(static_cast<size_t>(arg.first))->type();
+  if (arg.element >= 0) {
+    if (t.is_list) return what + " cannot be read from one element";
+    if (vt.shape && vt.shape->size() != 1) return what + " reads an element of a 1-d tensor";
+    if (vt.shape && (*vt.shape)[0].is_static() && arg.element >= (*vt.shape)[0].size) {
+      return what + " reads element " + std::to_string(arg.element) + " of a tensor of " +
+             std::to_string((*vt.shape)[0].size);
+    }
+  }
   if (t.kind == TypeKind::Str || t.kind == TypeKind::DType || t.kind == TypeKind::Device ||
       (t.is_list && t.kind != TypeKind::Int && t.kind != TypeKind::Float)) {
     return what + " cannot be read from a tensor value";
@@ -307,7 +342,9 @@ std::string arg_problem(const Schema& schema, int i, const Arg& arg,
     if (t.is_list && rank != 1) {
       return what + " is read from a 1-d tensor, not a " + std::to_string(rank) + "-d one";
     }
-    if (!t.is_list && rank > 1) return what + " is read from a one-element tensor";
+    if (!t.is_list && rank > 1 && arg.element < 0) {
+      return what + " is read from a one-element tensor";
+    }
   }
   return {};
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -22,8 +23,9 @@ namespace tessera::ir {
 //
 // A node binds each argument of its op's schema (Node::arg) to one of:
 // - a Value (a Tensor argument, or a non-tensor one read at run time from a tensor: an
-//   int[] from a 1-D integer tensor, an int, float, bool or Scalar from a one-element one;
-//   this is how ONNX's shape, axes and pads inputs reach ops whose schemas take lists),
+//   int[] from a 1-D integer tensor, an int, float, bool or Scalar from a one-element one
+//   or from one element of a 1-D one; this is how ONNX's shape, axes and starts inputs
+//   reach ops whose schemas take lists and ints),
 // - a list of Values (a Tensor[] argument),
 // - a literal IValue (the other arguments: the node's attributes),
 // or leaves it unbound, and the schema's default applies. The node's inputs() are the
@@ -109,13 +111,21 @@ class Value {
 struct Arg {
   enum class Kind : uint8_t { Literal, Value, ValueList };
   Kind kind = Kind::Literal;
-  IValue literal;  // Literal
-  int first = 0;   // Value, ValueList: the first of its inputs()
-  int count = 0;   // Value: 1; ValueList: the list's length
+  IValue literal;        // Literal
+  int first = 0;         // Value, ValueList: the first of its inputs()
+  int count = 0;         // Value: 1; ValueList: the list's length
+  int64_t element = -1;  // Value: >= 0 when one element of a 1-d value is read
+};
+
+/// Element `index` of a 1-d value, read at run time as a non-tensor argument (how ONNX's
+/// per-axis starts, ends and steps reach an op that takes one of each).
+struct ValueElement {
+  Value* value;
+  int64_t index;
 };
 
 /// What a caller binds to a schema argument when creating a node.
-using Input = std::variant<IValue, Value*, std::vector<Value*>>;
+using Input = std::variant<IValue, Value*, std::vector<Value*>, ValueElement>;
 
 /// A node: an op applied to inputs and literals, defining its outputs.
 class Node {
@@ -196,6 +206,12 @@ class Graph {
   /// Removes a constant or an input nothing uses.
   void erase_value(Value* v);
 
+  /// Renames v; the name must be free.
+  void rename(Value* v, std::string name);
+  /// Keeps fresh_name from choosing these names (an importer reserves the names its
+  /// source uses before it creates values of its own).
+  void reserve_names(const std::vector<std::string>& names);
+
   /// The value of this name, or null.
   Value* find(std::string_view name) const;
   /// A name not yet used in the graph, from base ("x", "x.1", "x.2", ...).
@@ -210,6 +226,7 @@ class Graph {
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<Value*> inputs_, outputs_, constants_;
   std::unordered_map<std::string, Value*> by_name_;
+  std::unordered_set<std::string> reserved_;
   Node* insert_before_ = nullptr;
 };
 

@@ -140,6 +140,7 @@ void print_graph(std::ostream& os, const Graph& g) {
           break;
         case Arg::Kind::Value:
           os << value_ref(n->input(arg->first));
+          if (arg->element >= 0) os << "[" << arg->element << "]";
           break;
         case Arg::Kind::ValueList:
           os << "[";
@@ -299,7 +300,14 @@ class Parser {
   // One argument's value, read as the schema's type asks.
   Input argument(const Argument& a) {
     const SchemaType& t = a.type;
-    if (peek() == '%') return value_use();
+    if (peek() == '%') {
+      Value* v = value_use();
+      if (!accept('[')) return v;
+      const IValue index = number();
+      if (!index.is_int()) fail("an element index is an integer");
+      expect(']');
+      return ir::ValueElement{v, index.to_int()};
+    }
     if (accept_keyword("None")) return IValue();
     if (t.kind == TypeKind::Tensor && t.is_list) {
       std::vector<Value*> vals;

@@ -23,6 +23,7 @@ namespace tessera::ir {
 //   rank is unknown, ? for an unknown dtype.
 // - Constants holding at most kInlineConstant real or bool elements are written inline, in
 //   row-major order; larger ones as @name, their data given to the parser in a table.
+// - %v[k] reads element k of a 1-d value as a non-tensor argument.
 // - A node's arguments follow Python's call syntax over its op's schema: positional in
 //   schema order, then name=value; unbound arguments take the schema's default. Literals
 //   are written as schema defaults are: 1, 1.0, True, None, "str", [1, 2], float32,

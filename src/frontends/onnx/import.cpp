@@ -1,0 +1,388 @@
+// Reading ONNX models and lowering their nodes into the IR. See Note [ONNX import].
+#include "frontends/onnx/import.h"
+
+#include <fstream>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <onnx/shape_inference/implementation.h>
+
+#include "core/factories.h"
+#include "frontends/onnx/lower.h"
+#include "frontends/onnx/tensor_proto.h"
+
+namespace tessera::onnx_frontend {
+namespace {
+
+struct LoweringRow {
+  int since;
+  LowerFn fn;
+};
+
+std::unordered_map<std::string, std::vector<LoweringRow>>& lowerings() {
+  static std::unordered_map<std::string, std::vector<LoweringRow>> table;
+  return table;
+}
+
+// A dim_param as an IR symbol: characters outside [A-Za-z0-9_.] become '_'.
+std::string symbol_of(const std::string& p) {
+  std::string s = p;
+  for (char& c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.') c = '_';
+  }
+  return s;
+}
+
+ir::TensorType type_of(const onnx::TypeProto& t) {
+  ir::TensorType out;
+  if (!t.has_tensor_type()) return out;
+  const auto& tt = t.tensor_type();
+  out.dtype = dtype_of(tt.elem_type());
+  if (tt.has_shape()) {
+    std::vector<ir::Dim> dims;
+    for (const auto& d : tt.shape().dim()) {
+      if (d.has_dim_value() && d.dim_value() >= 0) {
+        dims.push_back(ir::Dim::of(d.dim_value()));
+      } else if (d.has_dim_param() && !d.dim_param().empty()) {
+        dims.push_back(ir::Dim::sym(symbol_of(d.dim_param())));
+      } else {
+        dims.push_back(ir::Dim::unknown());
+      }
+    }
+    out.shape = std::move(dims);
+  }
+  return out;
+}
+
+std::string op_key(const onnx::NodeProto& n) {
+  const bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
+  return default_domain ? n.op_type() : n.domain() + ":" + n.op_type();
+}
+
+}  // namespace
+
+void register_lowering(std::string op_type, int since_opset, LowerFn fn) {
+  auto& rows = lowerings()[std::move(op_type)];
+  rows.push_back(LoweringRow{since_opset, std::move(fn)});
+  std::sort(rows.begin(), rows.end(),
+            [](const LoweringRow& a, const LoweringRow& b) { return a.since > b.since; });
+}
+
+const LowerFn* find_lowering(std::string_view op_type, int64_t opset) {
+  const auto it = lowerings().find(std::string(op_type));
+  if (it == lowerings().end()) return nullptr;
+  for (const LoweringRow& r : it->second) {
+    if (r.since <= opset) return &r.fn;
+  }
+  return nullptr;
+}
+
+// ---- Lowerer ----
+
+std::string Lowerer::where() const {
+  return "onnx: node \"" +
+         (node_.name().empty() ? node_.output_size() ? node_.output(0) : "" : node_.name()) +
+         "\" (" + node_.op_type() + "): ";
+}
+
+ir::Value* Lowerer::in_opt(int i) const {
+  return i < num_inputs() ? inputs_[static_cast<size_t>(i)] : nullptr;
+}
+
+ir::Value* Lowerer::in(int i) const {
+  ir::Value* v = in_opt(i);
+  if (v == nullptr) fail("input ", i, " is required");
+  return v;
+}
+
+std::optional<Tensor> Lowerer::constant_in(int i) const {
+  ir::Value* v = in_opt(i);
+  if (v == nullptr || !v->is_constant()) return std::nullopt;
+  return v->constant();
+}
+
+std::optional<std::vector<int64_t>> Lowerer::ints_in(int i) const {
+  const std::optional<Tensor> t = constant_in(i);
+  if (!t) return std::nullopt;
+  if (!is_integral(t->dtype(), false)) fail("input ", i, " must be an integer tensor");
+  if (t->dim() > 1) fail("input ", i, " must be 1-d, not ", t->dim(), "-d");
+  const Tensor c = t->to(DType::Int64).contiguous();
+  const auto* p = static_cast<const int64_t*>(c.data_ptr());
+  return std::vector<int64_t>(p, p + c.numel());
+}
+
+const onnx::AttributeProto* Lowerer::find(std::string_view name) const {
+  for (const auto& a : node_.attribute()) {
+    if (a.name() == name) return &a;
+  }
+  return nullptr;
+}
+
+const onnx::AttributeProto& Lowerer::need(std::string_view name, int type) const {
+  const onnx::AttributeProto* a = find(name);
+  if (a == nullptr) fail("attribute '", name, "' is required");
+  // Old exporters leave `type` unset; then the field present decides.
+  if (a->type() != onnx::AttributeProto::UNDEFINED && a->type() != type) {
+    fail("attribute '", name, "' has type ", onnx::AttributeProto::AttributeType_Name(a->type()),
+         " but ",
+         onnx::AttributeProto::AttributeType_Name(
+             static_cast<onnx::AttributeProto::AttributeType>(type)),
+         " was expected");
+  }
+  return *a;
+}
+
+int64_t Lowerer::attr_int(std::string_view name, int64_t fallback) const {
+  return has_attr(name) ? need(name, onnx::AttributeProto::INT).i() : fallback;
+}
+
+float Lowerer::attr_float(std::string_view name, float fallback) const {
+  return has_attr(name) ? need(name, onnx::AttributeProto::FLOAT).f() : fallback;
+}
+
+std::string Lowerer::attr_string(std::string_view name, std::string fallback) const {
+  return has_attr(name) ? need(name, onnx::AttributeProto::STRING).s() : fallback;
+}
+
+std::vector<int64_t> Lowerer::attr_ints(std::string_view name,
+                                        std::vector<int64_t> fallback) const {
+  if (!has_attr(name)) return fallback;
+  const auto& a = need(name, onnx::AttributeProto::INTS);
+  return {a.ints().begin(), a.ints().end()};
+}
+
+std::vector<float> Lowerer::attr_floats(std::string_view name, std::vector<float> fallback) const {
+  if (!has_attr(name)) return fallback;
+  const auto& a = need(name, onnx::AttributeProto::FLOATS);
+  return {a.floats().begin(), a.floats().end()};
+}
+
+Tensor Lowerer::attr_tensor(std::string_view name) const {
+  const auto& a = need(name, onnx::AttributeProto::TENSOR);
+  return to_tensor(a.t(), base_dir_, node_.name() + "." + std::string(name));
+}
+
+std::vector<ir::Value*> Lowerer::op_n(std::string_view op, int n, std::vector<ir::Input> positional,
+                                      std::vector<std::pair<std::string, ir::Input>> keyword) {
+  const std::string base = num_outputs() > 0 && !node_.output(0).empty() ? node_.output(0) : "t";
+  std::vector<std::string> names;
+  for (int i = 0; i < n; ++i) {
+    names.push_back(g_.fresh_name(base));
+    g_.reserve_names({names.back()});
+  }
+  ir::Node* created = nullptr;
+  try {
+    created = g_.create(op, std::move(positional), std::move(keyword), n, names);
+  } catch (const Error& e) {
+    fail(e.what());
+  }
+  created->set_name(node_.name());
+  return created->outputs();
+}
+
+ir::Value* Lowerer::op(std::string_view op, std::vector<ir::Input> positional,
+                       std::vector<std::pair<std::string, ir::Input>> keyword) {
+  return op_n(op, 1, std::move(positional), std::move(keyword))[0];
+}
+
+ir::Value* Lowerer::constant(Tensor t) {
+  const std::string base = num_outputs() > 0 && !node_.output(0).empty() ? node_.output(0) : "c";
+  return g_.add_constant(g_.fresh_name(base), std::move(t));
+}
+
+ir::Value* Lowerer::scalar(double v, DType d) {
+  return constant(scalar_tensor(v, d));
+}
+
+ir::Input Lowerer::scalar_in(int i) const {
+  const std::optional<Tensor> t = constant_in(i);
+  if (!t) return in(i);
+  if (t->numel() != 1) fail("input ", i, " must hold one element, not ", t->numel());
+  return IValue(t->reshape({}).item());
+}
+
+std::optional<int64_t> Lowerer::rank(const ir::Value* v) const {
+  if (!v->type().shape) return std::nullopt;
+  return static_cast<int64_t>(v->type().shape->size());
+}
+
+int64_t Lowerer::need_rank(const ir::Value* v, const char* why) const {
+  const auto r = rank(v);
+  if (!r) fail("the rank of '", v->name(), "' is unknown (shape inference failed), and ", why);
+  return *r;
+}
+
+int64_t Lowerer::normalize_axis(int64_t axis, int64_t rank) const {
+  if (axis < -rank || axis >= std::max<int64_t>(rank, 1)) {
+    fail("axis ", axis, " is out of range for rank ", rank);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+// ---- reading and importing ----
+
+onnx::ModelProto parse_model(std::string_view bytes, const std::string& what) {
+  TSR_CHECK(bytes.size() <= kMaxModelBytes, "onnx: ", what, " is ", bytes.size(),
+            " bytes; protobuf reads at most 2 GiB (larger weights go in external data)");
+  onnx::ModelProto m;
+  TSR_CHECK(m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())), "onnx: ", what,
+            " is not a valid ONNX model (protobuf parsing failed)");
+  TSR_CHECK(m.has_graph(), "onnx: ", what, " has no graph");
+  return m;
+}
+
+onnx::ModelProto read_model(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  TSR_CHECK(!ec, "onnx: cannot read '", path.string(), "': ", ec.message());
+  TSR_CHECK(size <= kMaxModelBytes, "onnx: '", path.string(), "' is ", size,
+            " bytes; protobuf reads at most 2 GiB (larger weights go in external data)");
+  std::ifstream in(path, std::ios::binary);
+  TSR_CHECK(in.good(), "onnx: cannot open '", path.string(), "'");
+  std::string bytes(size, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  TSR_CHECK(static_cast<size_t>(in.gcount()) == size, "onnx: reading '", path.string(), "' failed");
+  return parse_model(bytes, "'" + path.string() + "'");
+}
+
+Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& base_dir,
+                   bool allow_unsupported) {
+  Model model;
+  model.ir_version = proto.ir_version();
+  model.producer = proto.producer_name();
+  for (const auto& o : proto.opset_import()) {
+    if (o.domain().empty() || o.domain() == "ai.onnx") model.opset = o.version();
+  }
+  TSR_CHECK_AS(NotImplementedError, model.opset > 0,
+               "onnx: the model imports no ai.onnx opset (only other domains)");
+  const onnx::GraphProto& gp = proto.graph();
+
+  // Types from ONNX's shape inference, where it succeeds (it rejects some valid models).
+  std::unordered_map<std::string, ir::TensorType> types;
+  {
+    onnx::ModelProto typed = proto;
+    try {
+      onnx::shape_inference::InferShapes(typed);
+    } catch (const std::exception&) {
+    }
+    const auto& tg = typed.graph();
+    for (const auto* list : {&tg.input(), &tg.value_info(), &tg.output()}) {
+      for (const auto& vi : *list) types[vi.name()] = type_of(vi.type());
+    }
+  }
+
+  for (const auto& n : gp.node()) {
+    ++model.op_histogram[op_key(n)];
+    const bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
+    if (!default_domain || find_lowering(n.op_type(), model.opset) == nullptr) {
+      ++model.unsupported[op_key(n)];
+    }
+  }
+  if (!model.unsupported.empty() && !allow_unsupported) {
+    std::string list;
+    for (const auto& [op, count] : model.unsupported) {
+      list += (list.empty() ? "" : ", ") + op + " (" + std::to_string(count) + ")";
+    }
+    detail::throw_error<NotImplementedError>("onnx: tessera cannot run these ops of opset ",
+                                             model.opset, ": ", list);
+  }
+
+  model.graph = std::make_unique<ir::Graph>(gp.name().empty() ? "main" : gp.name());
+  ir::Graph& g = *model.graph;
+  std::vector<std::string> reserved;
+  for (const auto& v : gp.input()) reserved.push_back(v.name());
+  for (const auto& t : gp.initializer()) reserved.push_back(t.name());
+  for (const auto& n : gp.node()) {
+    for (const auto& o : n.output()) reserved.push_back(o);
+  }
+  g.reserve_names(reserved);
+
+  std::unordered_map<std::string, ir::Value*> symbols;
+  std::unordered_set<const ir::Value*> named;  // values that carry their ONNX name
+  for (const auto& t : gp.initializer()) {
+    TSR_CHECK(!t.name().empty(), "onnx: an initializer has no name");
+    TSR_CHECK(!symbols.contains(t.name()), "onnx: initializer '", t.name(), "' is defined twice");
+    Tensor data = to_tensor(t, base_dir, t.name());
+    model.parameters += data.numel();
+    ir::Value* v = g.add_constant(t.name(), std::move(data));
+    symbols[t.name()] = v;
+    named.insert(v);
+  }
+  for (const auto& vi : gp.input()) {
+    if (symbols.contains(vi.name())) continue;  // an initializer: a constant
+    TSR_CHECK(!vi.name().empty(), "onnx: a graph input has no name");
+    TSR_CHECK(vi.type().has_tensor_type(), "onnx: graph input '", vi.name(),
+              "' is not a tensor; tessera runs tensor inputs");
+    const auto dt = dtype_of(vi.type().tensor_type().elem_type());
+    TSR_CHECK_AS(TypeError, dt.has_value(), "onnx: graph input '", vi.name(), "' has element type ",
+                 onnx_type_name(vi.type().tensor_type().elem_type()),
+                 ", which tessera does not support");
+    ir::Value* v = g.add_input(vi.name(), type_of(vi.type()));
+    symbols[vi.name()] = v;
+    named.insert(v);
+    model.input_names.push_back(vi.name());
+  }
+
+  for (const auto& n : gp.node()) {
+    const LowerFn* fn = find_lowering(n.op_type(), model.opset);
+    const bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
+    if (!default_domain || fn == nullptr) continue;  // listed in model.unsupported
+    std::vector<ir::Value*> inputs;
+    bool skip = false;
+    for (const auto& name : n.input()) {
+      if (name.empty()) {
+        inputs.push_back(nullptr);
+        continue;
+      }
+      const auto it = symbols.find(name);
+      if (it == symbols.end()) {
+        // An input made by a skipped (unsupported) node, or a dangling name.
+        TSR_CHECK(allow_unsupported, "onnx: node \"", n.name(), "\" (", n.op_type(), "): input '",
+                  name, "' is not defined by an earlier node or the graph");
+        skip = true;
+        break;
+      }
+      inputs.push_back(it->second);
+    }
+    if (skip) continue;
+    Lowerer cx(g, n, model.opset, std::move(inputs), base_dir);
+    std::vector<ir::Value*> outs = (*fn)(cx);
+    if (n.op_type() == "Constant" && !outs.empty() && outs[0] && outs[0]->is_constant()) {
+      model.parameters += outs[0]->constant().numel();
+    }
+    for (int i = 0; i < n.output_size(); ++i) {
+      const std::string& name = n.output(i);
+      if (name.empty()) continue;
+      ir::Value* v = i < static_cast<int>(outs.size()) ? outs[static_cast<size_t>(i)] : nullptr;
+      if (v == nullptr) cx.fail("output ", i, " ('", name, "') is not produced by tessera");
+      TSR_CHECK(!symbols.contains(name), "onnx: value '", name, "' is defined twice");
+      symbols[name] = v;
+      if (!named.contains(v)) {
+        g.rename(v, name);
+        named.insert(v);
+        const auto t = types.find(name);
+        if (t != types.end() && v->type() == ir::TensorType{}) v->set_type(t->second);
+      }
+    }
+  }
+
+  for (const auto& vi : gp.output()) {
+    const auto it = symbols.find(vi.name());
+    if (it == symbols.end()) {
+      TSR_CHECK(allow_unsupported, "onnx: graph output '", vi.name(), "' is never defined");
+      continue;
+    }
+    g.add_output(it->second);
+    model.output_names.push_back(vi.name());
+  }
+  return model;
+}
+
+Model load_model(const std::filesystem::path& path, bool allow_unsupported) {
+  const onnx::ModelProto proto = read_model(path);
+  return import_model(proto, path.parent_path().empty() ? "." : path.parent_path(),
+                      allow_unsupported);
+}
+
+}  // namespace tessera::onnx_frontend

@@ -1,0 +1,63 @@
+// ONNX models into the graph IR (see Note [ONNX import]).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <onnx/onnx_pb.h>
+
+#include "ir/graph.h"
+
+namespace tessera::onnx_frontend {
+
+// Note [ONNX import]
+// A model is read with protobuf (size-checked), typed with ONNX's own shape inference
+// (libonnx) where it succeeds, and lowered node by node: each ONNX op type has one
+// lowering function (src/frontends/onnx/ops_*.cpp) that reads the node's attributes with
+// the spec's defaults and creates IR nodes over tessera's ops. Inputs that ONNX passes as
+// tensors but tessera's schemas take as lists or scalars (Reshape's shape, Slice's starts,
+// ReduceSum's axes, Clip's bounds) are bound as values read at run time, or folded into
+// literals when they are constants. Values keep their ONNX names; values a lowering adds
+// get fresh names the model does not use. Initializers and Constant nodes become
+// constants; an initializer that is also a graph input (IR version < 4 style) is a
+// constant.
+
+/// A model in the IR with what tools report about it.
+struct Model {
+  std::unique_ptr<ir::Graph> graph;
+  /// ONNX names of the graph's inputs and outputs, in order (a graph output may be a value
+  /// of another name, e.g. an input passed through Identity).
+  std::vector<std::string> input_names, output_names;
+  int64_t opset = 0;
+  int64_t ir_version = 0;
+  std::string producer;
+  /// ONNX op type -> node count (sub-graphs included).
+  std::map<std::string, int64_t> op_histogram;
+  /// Elements in initializers and Constant nodes.
+  int64_t parameters = 0;
+  /// "OpType" (or "domain:OpType") of nodes tessera has no lowering for, with counts.
+  std::map<std::string, int64_t> unsupported;
+};
+
+/// Limits on untrusted model files.
+inline constexpr size_t kMaxModelBytes = size_t{2} << 30;  // protobuf's own limit
+
+/// Reads and parses a model file. Throws Error naming the file and the problem.
+onnx::ModelProto read_model(const std::filesystem::path& path);
+/// Parses model bytes.
+onnx::ModelProto parse_model(std::string_view bytes, const std::string& what = "model");
+
+/// Imports a parsed model; base_dir is where external data lives. With allow_unsupported,
+/// nodes without a lowering are skipped and listed (what `tessera inspect` wants);
+/// otherwise they are an error listing every unsupported op type.
+Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& base_dir,
+                   bool allow_unsupported = false);
+
+/// read_model + import_model.
+Model load_model(const std::filesystem::path& path, bool allow_unsupported = false);
+
+}  // namespace tessera::onnx_frontend

@@ -1,0 +1,100 @@
+// The context a lowering function works in, and the table of lowerings by ONNX op type.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <onnx/onnx_pb.h>
+
+#include "ir/graph.h"
+
+namespace tessera::onnx_frontend {
+
+/// One ONNX node being lowered: its inputs as IR values, its attributes, and helpers that
+/// create IR nodes. Errors name the node.
+class Lowerer {
+ public:
+  Lowerer(ir::Graph& g, const onnx::NodeProto& node, int64_t opset, std::vector<ir::Value*> inputs,
+          const std::filesystem::path& base_dir)
+      : g_(g), node_(node), opset_(opset), inputs_(std::move(inputs)), base_dir_(base_dir) {}
+
+  const onnx::NodeProto& node() const { return node_; }
+  int64_t opset() const { return opset_; }
+  int num_inputs() const { return static_cast<int>(inputs_.size()); }
+  int num_outputs() const { return node_.output_size(); }
+  /// Input i; an error when absent.
+  ir::Value* in(int i) const;
+  /// Input i, or null when absent (past the end or an empty name).
+  ir::Value* in_opt(int i) const;
+  /// Input i's data when it is a constant.
+  std::optional<Tensor> constant_in(int i) const;
+  /// Input i as an int list when it is a constant (for attributes that moved to inputs).
+  std::optional<std::vector<int64_t>> ints_in(int i) const;
+
+  bool has_attr(std::string_view name) const { return find(name) != nullptr; }
+  int64_t attr_int(std::string_view name, int64_t fallback) const;
+  float attr_float(std::string_view name, float fallback) const;
+  std::string attr_string(std::string_view name, std::string fallback) const;
+  std::vector<int64_t> attr_ints(std::string_view name, std::vector<int64_t> fallback) const;
+  std::vector<float> attr_floats(std::string_view name, std::vector<float> fallback) const;
+  /// A tensor attribute; an error when absent.
+  Tensor attr_tensor(std::string_view name) const;
+
+  /// Creates a node of op and returns its first output (op_n: all its n outputs).
+  ir::Value* op(std::string_view op, std::vector<ir::Input> positional,
+                std::vector<std::pair<std::string, ir::Input>> keyword = {});
+  std::vector<ir::Value*> op_n(std::string_view op, int n, std::vector<ir::Input> positional,
+                               std::vector<std::pair<std::string, ir::Input>> keyword = {});
+  /// A new constant.
+  ir::Value* constant(Tensor t);
+  /// A 0-d constant (a 0-d tensor does not change the dtype of what it meets).
+  ir::Value* scalar(double v, DType d = DType::Float32);
+  /// Input i for a Scalar argument: a literal when constant, else the value (read at run
+  /// time).
+  ir::Input scalar_in(int i) const;
+
+  /// What is known of a value's type.
+  std::optional<DType> dtype(const ir::Value* v) const { return v->type().dtype; }
+  std::optional<int64_t> rank(const ir::Value* v) const;
+  std::optional<std::vector<int64_t>> static_shape(const ir::Value* v) const {
+    return v->type().static_shape();
+  }
+  /// The rank of v, or an error saying the lowering needs it for `why`.
+  int64_t need_rank(const ir::Value* v, const char* why) const;
+  /// axis normalised to [0, rank).
+  int64_t normalize_axis(int64_t axis, int64_t rank) const;
+
+  /// Throws Error naming the node: onnx: node "name" (OpType): msg.
+  template <typename... Args>
+  [[noreturn]] void fail(const Args&... msg) const {
+    detail::throw_error<Error>(where(), msg...);
+  }
+  /// "onnx: node \"Conv_0\" (Conv): "
+  std::string where() const;
+
+ private:
+  const onnx::AttributeProto* find(std::string_view name) const;
+  const onnx::AttributeProto& need(std::string_view name, int type) const;
+
+  ir::Graph& g_;
+  const onnx::NodeProto& node_;
+  int64_t opset_;
+  std::vector<ir::Value*> inputs_;
+  const std::filesystem::path& base_dir_;
+};
+
+/// Lowers one node; returns the values of its outputs, in order (null for an output the
+/// op does not produce, e.g. Dropout's mask when not asked for).
+using LowerFn = std::function<std::vector<ir::Value*>(Lowerer&)>;
+
+/// Registers the lowering of an ONNX op type (default domain) for opsets from since_opset
+/// on; the registration with the highest since_opset at most the model's opset is used.
+void register_lowering(std::string op_type, int since_opset, LowerFn fn);
+/// The lowering for op_type at opset, or null.
+const LowerFn* find_lowering(std::string_view op_type, int64_t opset);
+
+}  // namespace tessera::onnx_frontend

@@ -1,0 +1,320 @@
+// ONNX neural-network ops: convolutions, pooling, normalisations, Gemm/MatMul, softmax.
+#include "core/factories.h"
+#include "dispatch/registration.h"
+#include "frontends/onnx/lower.h"
+
+namespace tessera::onnx_frontend {
+namespace {
+
+using ir::Value;
+using Outs = std::vector<Value*>;
+
+// A sliding window's geometry from the attributes every conv and pool op shares.
+struct Window {
+  std::vector<int64_t> kernel, strides, dilations, begin, end;
+  bool symmetric() const { return begin == end; }
+};
+
+Window window(Lowerer& cx, Value* x, std::vector<int64_t> kernel, bool transposed = false) {
+  const size_t n = kernel.size();
+  Window w;
+  w.kernel = std::move(kernel);
+  w.strides = cx.attr_ints("strides", std::vector<int64_t>(n, 1));
+  w.dilations = cx.attr_ints("dilations", std::vector<int64_t>(n, 1));
+  std::vector<int64_t> pads = cx.attr_ints("pads", std::vector<int64_t>(2 * n, 0));
+  if (w.strides.size() != n || w.dilations.size() != n || pads.size() != 2 * n) {
+    cx.fail("strides, dilations and pads must have ", n, ", ", n, " and ", 2 * n, " values");
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (w.strides[i] < 1 || w.dilations[i] < 1 || w.kernel[i] < 1) {
+      cx.fail("kernel sizes, strides and dilations must be positive");
+    }
+  }
+  const std::string auto_pad = cx.attr_string("auto_pad", "NOTSET");
+  if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    if (transposed) cx.fail("auto_pad ", auto_pad, " is not supported for ConvTranspose");
+    const auto shape = cx.static_shape(x);
+    if (!shape || shape->size() != n + 2) {
+      cx.fail("auto_pad ", auto_pad, " needs the input's spatial sizes, which are not known");
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const int64_t in = (*shape)[i + 2], s = w.strides[i];
+      const int64_t out = (in + s - 1) / s;
+      const int64_t span = (w.kernel[i] - 1) * w.dilations[i] + 1;
+      const int64_t total = std::max<int64_t>(0, (out - 1) * s + span - in);
+      const int64_t small = total / 2;
+      pads[i] = auto_pad == "SAME_UPPER" ? small : total - small;
+      pads[i + n] = total - pads[i];
+    }
+  } else if (auto_pad == "VALID") {
+    std::fill(pads.begin(), pads.end(), 0);
+  } else if (auto_pad != "NOTSET") {
+    cx.fail("unknown auto_pad '", auto_pad, "'");
+  }
+  w.begin.assign(pads.begin(), pads.begin() + static_cast<std::ptrdiff_t>(n));
+  w.end.assign(pads.begin() + static_cast<std::ptrdiff_t>(n), pads.end());
+  return w;
+}
+
+// x padded explicitly (PyTorch's pad order: last dim first) with value.
+Value* pad_spatial(Lowerer& cx, Value* x, const Window& w, double value) {
+  std::vector<int64_t> torch_pads;
+  for (size_t i = w.begin.size(); i-- > 0;) {
+    torch_pads.push_back(w.begin[i]);
+    torch_pads.push_back(w.end[i]);
+  }
+  return cx.op("pad", {x, IValue(torch_pads), IValue("constant"), IValue(value)});
+}
+
+std::vector<int64_t> kernel_of(Lowerer& cx, Value* weight) {
+  std::vector<int64_t> k = cx.attr_ints("kernel_shape", {});
+  if (!k.empty()) return k;
+  const auto shape = cx.static_shape(weight);
+  if (!shape || shape->size() < 3)
+    cx.fail("kernel_shape is missing and the weight's shape unknown");
+  return {shape->begin() + 2, shape->end()};
+}
+
+ir::Input optional_in(Lowerer& cx, int i) {
+  Value* v = cx.in_opt(i);
+  return v ? ir::Input(v) : ir::Input(IValue());
+}
+
+Outs conv(Lowerer& cx) {
+  Value* x = cx.in(0);
+  const Window w = window(cx, x, kernel_of(cx, cx.in(1)));
+  const std::vector<int64_t> zeros(w.kernel.size(), 0);
+  Value* input = w.symmetric() ? x : pad_spatial(cx, x, w, 0.0);
+  return {cx.op("convolution", {input, cx.in(1), optional_in(cx, 2), IValue(w.strides),
+                                IValue(w.symmetric() ? w.begin : zeros), IValue(w.dilations),
+                                IValue(false), IValue(zeros), IValue(cx.attr_int("group", 1))})};
+}
+
+Outs conv_transpose(Lowerer& cx) {
+  Value* x = cx.in(0);
+  Window w = window(cx, x, kernel_of(cx, cx.in(1)), /*transposed=*/true);
+  const size_t n = w.kernel.size();
+  std::vector<int64_t> out_pad = cx.attr_ints("output_padding", std::vector<int64_t>(n, 0));
+  if (out_pad.size() != n) cx.fail("output_padding must have ", n, " values");
+  const std::vector<int64_t> out_shape = cx.attr_ints("output_shape", {});
+  if (!out_shape.empty()) {
+    // Pads that give the requested output size (the spec's formula, SAME_UPPER-like split).
+    const auto shape = cx.static_shape(x);
+    if (!shape || shape->size() != n + 2) cx.fail("output_shape needs the input's sizes");
+    const size_t off = out_shape.size() == n + 2 ? 2 : 0;
+    for (size_t i = 0; i < n; ++i) {
+      const int64_t in = (*shape)[i + 2];
+      const int64_t full =
+          w.strides[i] * (in - 1) + out_pad[i] + ((w.kernel[i] - 1) * w.dilations[i] + 1);
+      const int64_t total = full - out_shape[i + off];
+      if (total < 0) cx.fail("output_shape is larger than the convolution can make");
+      const std::string auto_pad = cx.attr_string("auto_pad", "NOTSET");
+      w.begin[i] = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      w.end[i] = total - w.begin[i];
+    }
+  }
+  const std::vector<int64_t> zeros(n, 0);
+  const std::vector<int64_t> padding = w.symmetric() ? w.begin : zeros;
+  Value* y = cx.op("convolution", {x, cx.in(1), optional_in(cx, 2), IValue(w.strides),
+                                   IValue(padding), IValue(w.dilations), IValue(true),
+                                   IValue(out_pad), IValue(cx.attr_int("group", 1))});
+  if (w.symmetric()) return {y};
+  // Asymmetric pads crop the full output: begin from the start, end from the end.
+  for (size_t i = 0; i < n; ++i) {
+    if (w.begin[i] == 0 && w.end[i] == 0) continue;
+    y = cx.op("slice.Tensor",
+              {y, IValue(static_cast<int64_t>(i + 2)), IValue(w.begin[i]),
+               IValue(-w.end[i] == 0 ? std::numeric_limits<int64_t>::max() : -w.end[i])});
+  }
+  return {y};
+}
+
+Outs max_pool(Lowerer& cx) {
+  Value* x = cx.in(0);
+  const std::vector<int64_t> kernel = cx.attr_ints("kernel_shape", {});
+  if (kernel.empty()) cx.fail("kernel_shape is required");
+  const Window w = window(cx, x, kernel);
+  const bool ceil = cx.attr_int("ceil_mode", 0) != 0;
+  bool explicit_pad = !w.symmetric();
+  for (size_t i = 0; i < kernel.size(); ++i) {
+    explicit_pad = explicit_pad || w.begin[i] > ((kernel[i] - 1) * w.dilations[i] + 1) / 2;
+  }
+  const std::vector<int64_t> zeros(kernel.size(), 0);
+  Value* input = explicit_pad ? pad_spatial(cx, x, w, -INFINITY) : x;
+  const Outs out =
+      cx.op_n("max_pool", 2,
+              {input, IValue(kernel), IValue(w.strides), IValue(explicit_pad ? zeros : w.begin),
+               IValue(w.dilations), IValue(ceil)});
+  if (cx.num_outputs() < 2 || cx.node().output(1).empty()) return {out[0]};
+  // Indices: PyTorch's count within each (n, c) plane; ONNX's within the whole tensor (row-
+  // major with storage_order 0), so each plane adds its offset.
+  if (cx.attr_int("storage_order", 0) != 0) cx.fail("Indices with storage_order=1");
+  if (explicit_pad) cx.fail("Indices with pads that are asymmetric or over half the kernel");
+  const auto shape = cx.static_shape(x);
+  if (!shape) cx.fail("Indices need the input's static shape");
+  int64_t plane = 1;
+  for (size_t i = 2; i < shape->size(); ++i) plane *= (*shape)[i];
+  std::vector<int64_t> offset_shape{(*shape)[0], (*shape)[1]};
+  offset_shape.resize(shape->size(), 1);
+  const Tensor offsets = arange(0, (*shape)[0] * (*shape)[1] * plane, plane, DType::Int64);
+  return {out[0], cx.op("add.Tensor", {out[1], cx.constant(offsets.reshape(offset_shape))})};
+}
+
+Outs average_pool(Lowerer& cx) {
+  Value* x = cx.in(0);
+  const std::vector<int64_t> kernel = cx.attr_ints("kernel_shape", {});
+  if (kernel.empty()) cx.fail("kernel_shape is required");
+  const Window w = window(cx, x, kernel);
+  const bool ceil = cx.attr_int("ceil_mode", 0) != 0;
+  const bool include_pad = cx.attr_int("count_include_pad", 0) != 0;
+  bool explicit_pad = !w.symmetric();
+  for (size_t i = 0; i < kernel.size(); ++i)
+    explicit_pad = explicit_pad || w.begin[i] > kernel[i] / 2;
+  if (explicit_pad && !include_pad) {
+    cx.fail("pads that are asymmetric or over half the kernel need count_include_pad=1");
+  }
+  const std::vector<int64_t> zeros(kernel.size(), 0);
+  Value* input = explicit_pad ? pad_spatial(cx, x, w, 0.0) : x;
+  return {cx.op("avg_pool",
+                {input, IValue(kernel), IValue(w.strides), IValue(explicit_pad ? zeros : w.begin),
+                 IValue(ceil), IValue(include_pad)})};
+}
+
+Outs global_pool(Lowerer& cx, const char* op) {
+  Value* x = cx.in(0);
+  const int64_t r = cx.need_rank(x, "global pooling reduces every spatial dim");
+  std::vector<int64_t> dims;
+  for (int64_t d = 2; d < r; ++d) dims.push_back(d);
+  return {cx.op(op, {x, IValue(dims), IValue(true)})};
+}
+
+Outs batch_norm(Lowerer& cx) {
+  if (cx.attr_int("training_mode", 0) != 0) cx.fail("training_mode=1 is not supported");
+  for (int i = 1; i < cx.num_outputs(); ++i) {
+    if (!cx.node().output(i).empty()) cx.fail("the training outputs are not supported");
+  }
+  return {cx.op("batch_norm", {cx.in(0), cx.in(1), cx.in(2), cx.in(3), cx.in(4), IValue(false),
+                               IValue(double{cx.attr_float("momentum", 0.9f)}),
+                               IValue(double{cx.attr_float("epsilon", 1e-5f)})})};
+}
+
+Outs instance_norm(Lowerer& cx) {
+  return {cx.op("instance_norm",
+                {cx.in(0), cx.in(1), cx.in(2), IValue(double{cx.attr_float("epsilon", 1e-5f)})})};
+}
+
+Outs layer_norm(Lowerer& cx) {
+  Value* x = cx.in(0);
+  const int64_t r = cx.need_rank(x, "LayerNormalization normalises the dims from axis on");
+  const int64_t axis = cx.normalize_axis(cx.attr_int("axis", -1), r);
+  std::vector<int64_t> normalized;
+  const auto xs = cx.static_shape(x);
+  const auto ws = cx.static_shape(cx.in(1));
+  if (xs) {
+    normalized.assign(xs->begin() + axis, xs->end());
+  } else if (ws && static_cast<int64_t>(ws->size()) == r - axis) {
+    normalized = *ws;
+  } else {
+    cx.fail("the normalised dims are not known");
+  }
+  const double eps = cx.attr_float("epsilon", 1e-5f);
+  Outs out{cx.op("layer_norm", {x, IValue(normalized), cx.in(1), optional_in(cx, 2), IValue(eps)})};
+  if (cx.num_outputs() > 1) {
+    // Mean and InvStdDev over the normalised dims, kept as size-1 dims.
+    std::vector<int64_t> dims;
+    for (int64_t d = axis; d < r; ++d) dims.push_back(d);
+    Value* m = cx.op("mean", {x, IValue(dims), IValue(true)});
+    Value* var = cx.op("var.correction", {x, IValue(dims)},
+                       {{"correction", IValue(int64_t{0})}, {"keepdim", IValue(true)}});
+    const DType d = cx.dtype(x).value_or(DType::Float32);
+    Value* inv = cx.op("rsqrt", {cx.op("add.Tensor", {var, cx.scalar(eps, d)})});
+    out.push_back(m);
+    out.push_back(inv);
+  }
+  return out;
+}
+
+// Softmax and LogSoftmax. Before opset 13 the input is viewed as 2-d, [prod(dims before
+// axis), prod(dims from axis)], and normalised along the second dim.
+Outs softmax(Lowerer& cx, const char* op, bool coerce_2d) {
+  Value* x = cx.in(0);
+  const int64_t axis = cx.attr_int("axis", coerce_2d ? 1 : -1);
+  if (!coerce_2d) return {cx.op(op, {x, IValue(axis)})};
+  const int64_t r = cx.need_rank(x, "opsets before 13 normalise over the dims from axis on");
+  const int64_t a = cx.normalize_axis(axis, r);
+  if (a == r - 1) return {cx.op(op, {x, IValue(a)})};
+  const auto shape = cx.static_shape(x);
+  if (!shape) cx.fail("axis ", axis, " before the last dim needs the input's static shape");
+  Value* flat = cx.op("flatten.using_ints", {x, IValue(a), IValue(int64_t{-1})});
+  Value* y = cx.op(op, {flat, IValue(int64_t{-1})});
+  return {cx.op("reshape", {y, IValue(*shape)})};
+}
+
+Outs gemm(Lowerer& cx) {
+  Value* a = cx.in(0);
+  Value* b = cx.in(1);
+  Value* c = cx.in_opt(2);
+  const double alpha = cx.attr_float("alpha", 1.0f), beta = cx.attr_float("beta", 1.0f);
+  const bool ta = cx.attr_int("transA", 0) != 0, tb = cx.attr_int("transB", 0) != 0;
+  const auto c_rank = c ? cx.rank(c) : std::nullopt;
+  if (!ta && tb && alpha == 1.0 && (c == nullptr || (beta == 1.0 && c_rank == 1))) {
+    return {cx.op("linear", {a, b, c ? ir::Input(c) : ir::Input(IValue())})};
+  }
+  if (ta) a = cx.op("transpose.int", {a, IValue(int64_t{0}), IValue(int64_t{1})});
+  if (tb) b = cx.op("transpose.int", {b, IValue(int64_t{0}), IValue(int64_t{1})});
+  if (c != nullptr && beta != 0.0) {
+    return {cx.op("addmm", {c, a, b}, {{"beta", IValue(beta)}, {"alpha", IValue(alpha)}})};
+  }
+  Value* y = cx.op("matmul", {a, b});
+  if (alpha != 1.0)
+    y = cx.op("mul.Tensor", {y, cx.scalar(alpha, cx.dtype(y).value_or(DType::Float32))});
+  return {y};
+}
+
+Outs dropout(Lowerer& cx) {
+  if (cx.opset() >= 12 && cx.in_opt(2) != nullptr) {
+    const auto training = cx.constant_in(2);
+    if (!training || training->reshape({}).item().to<bool>()) {
+      cx.fail("training_mode other than a constant false is not supported");
+    }
+  }
+  Value* x = cx.in(0);
+  if (cx.num_outputs() < 2 || cx.node().output(1).empty()) return {x};  // the identity
+  // The mask keeps every element in inference: all true, x's shape.
+  Value* nan = cx.op("isnan", {x});
+  return {x, cx.op("logical_or", {nan, cx.op("logical_not", {nan})})};
+}
+
+Outs einsum(Lowerer& cx) {
+  std::vector<Value*> operands;
+  for (int i = 0; i < cx.num_inputs(); ++i) operands.push_back(cx.in(i));
+  return {cx.op("einsum", {IValue(cx.attr_string("equation", "")), operands})};
+}
+
+}  // namespace
+
+TSR_REGISTER {
+  register_lowering("Conv", 1, conv);
+  register_lowering("ConvTranspose", 1, conv_transpose);
+  register_lowering("MaxPool", 1, max_pool);
+  register_lowering("AveragePool", 1, average_pool);
+  register_lowering("GlobalAveragePool", 1, [](Lowerer& cx) { return global_pool(cx, "mean"); });
+  register_lowering("GlobalMaxPool", 1, [](Lowerer& cx) { return global_pool(cx, "amax"); });
+  register_lowering("BatchNormalization", 7, batch_norm);
+  register_lowering("InstanceNormalization", 6, instance_norm);
+  register_lowering("LayerNormalization", 17, layer_norm);
+  register_lowering("Softmax", 1, [](Lowerer& cx) { return softmax(cx, "softmax.int", true); });
+  register_lowering("Softmax", 13, [](Lowerer& cx) { return softmax(cx, "softmax.int", false); });
+  register_lowering("LogSoftmax", 1,
+                    [](Lowerer& cx) { return softmax(cx, "log_softmax.int", true); });
+  register_lowering("LogSoftmax", 13,
+                    [](Lowerer& cx) { return softmax(cx, "log_softmax.int", false); });
+  register_lowering("Gemm", 1, gemm);
+  register_lowering("MatMul", 1, [](Lowerer& cx) -> Outs {
+    return {cx.op("matmul", {cx.in(0), cx.in(1)})};
+  });
+  register_lowering("Dropout", 1, dropout);
+  register_lowering("Einsum", 12, einsum);
+}
+
+}  // namespace tessera::onnx_frontend

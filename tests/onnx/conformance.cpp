@@ -1,0 +1,273 @@
+// ONNX conformance: runs every case of Debian's libonnx-testdata (node/, simple/,
+// pytorch-converted/, pytorch-operator/) through a Session and compares each output with
+// the expected one (rtol 1e-3, atol 1e-5, NaNs where expected). Prints pass / fail /
+// unsupported counts and the cases not passing grouped by op; exits non-zero when a case
+// listed in the expected-failures file passes or an unlisted one does not.
+//
+//   tessera_onnx_conformance DATA_DIR EXPECTED_FAILURES [--write] [--filter SUBSTRING]
+//
+// --write rewrites EXPECTED_FAILURES with the cases not passing now and their reasons.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "frontends/onnx/tensor_proto.h"
+#include "runtime/session.h"
+#include "tessera.h"
+
+namespace fs = std::filesystem;
+using namespace tessera;
+
+namespace {
+
+constexpr double kRtol = 1e-3, kAtol = 1e-5;
+const char* const kSuites[] = {"node", "simple", "pytorch-converted", "pytorch-operator"};
+
+enum class Outcome { Pass, Fail, Unsupported };
+
+struct Result {
+  Outcome outcome = Outcome::Pass;
+  std::string reason;  // one line
+  std::string op;      // for grouping
+};
+
+std::string one_line(std::string s) {
+  for (char& c : s) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return s.size() > 200 ? s.substr(0, 197) + "..." : s;
+}
+
+onnx::TensorProto read_tensor(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  onnx::TensorProto t;
+  TSR_CHECK(t.ParseFromIstream(&in), "cannot parse ", p.string());
+  return t;
+}
+
+// The ops a case exercises, for grouping: its node types without Constant and Identity.
+std::string ops_of(const onnx::ModelProto& m) {
+  std::vector<std::string> ops;
+  for (const auto& n : m.graph().node()) {
+    if (n.op_type() == "Constant" || n.op_type() == "Identity") continue;
+    if (std::find(ops.begin(), ops.end(), n.op_type()) == ops.end()) ops.push_back(n.op_type());
+  }
+  if (ops.empty()) return "Constant/Identity";
+  if (ops.size() > 3) return ops[0] + "+" + ops[1] + "+" + ops[2] + "+...";
+  std::string s;
+  for (const auto& o : ops) s += (s.empty() ? "" : "+") + o;
+  return s;
+}
+
+// Why got differs from want, or "".
+std::string compare(const Tensor& got, const Tensor& want) {
+  if (got.dtype() != want.dtype()) {
+    return fmt::format("dtype {} where {} is expected", name(got.dtype()), name(want.dtype()));
+  }
+  if (!std::equal(got.sizes().begin(), got.sizes().end(), want.sizes().begin(),
+                  want.sizes().end())) {
+    std::ostringstream os;
+    os << "shape " << got.sizes() << " where " << want.sizes() << " is expected";
+    return os.str();
+  }
+  if (got.numel() == 0) return "";
+  // Complex values compare as their real and imaginary parts.
+  const auto as_doubles = [](const Tensor& t) {
+    return is_complex(t.dtype()) ? t.to(DType::Complex128).real_view().contiguous()
+                                 : t.to(DType::Float64).contiguous();
+  };
+  const Tensor gd = as_doubles(got), wd = as_doubles(want);
+  const auto* a = static_cast<const double*>(gd.data_ptr());
+  const auto* b = static_cast<const double*>(wd.data_ptr());
+  const bool exact = want.dtype() == DType::Bool || is_integral(want.dtype(), false);
+  int64_t bad = 0, first = -1;
+  for (int64_t i = 0; i < gd.numel(); ++i) {
+    bool ok;
+    if (std::isnan(b[i])) {
+      ok = std::isnan(a[i]);
+    } else if (std::isinf(b[i])) {
+      ok = a[i] == b[i];
+    } else if (exact) {
+      ok = a[i] == b[i];
+    } else {
+      ok = std::abs(a[i] - b[i]) <= kAtol + kRtol * std::abs(b[i]);
+    }
+    if (!ok) {
+      if (first < 0) first = i;
+      ++bad;
+    }
+  }
+  if (bad == 0) return "";
+  return fmt::format("{} of {} values differ; first at {}: {} where {} is expected", bad,
+                     gd.numel(), first, a[first], b[first]);
+}
+
+Result run_case(const fs::path& dir) {
+  Result r;
+  onnx::ModelProto proto;
+  try {
+    proto = onnx_frontend::read_model(dir / "model.onnx");
+  } catch (const Error& e) {
+    return {Outcome::Fail, one_line(e.what()), "?"};
+  }
+  r.op = ops_of(proto);
+  for (const auto* list : {&proto.graph().input(), &proto.graph().output()}) {
+    for (const auto& vi : *list) {
+      if (!vi.type().has_tensor_type()) {
+        return {Outcome::Unsupported, "non-tensor (sequence or optional) values", r.op};
+      }
+    }
+  }
+  std::optional<runtime::Session> session;
+  try {
+    session.emplace(onnx_frontend::import_model(proto, dir));
+  } catch (const NotImplementedError& e) {
+    return {Outcome::Unsupported, one_line(e.what()), r.op};
+  } catch (const Error& e) {
+    return {Outcome::Fail, one_line(e.what()), r.op};
+  }
+  int sets = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (!entry.is_directory() || entry.path().filename().string().rfind("test_data_set", 0) != 0) {
+      continue;
+    }
+    ++sets;
+    try {
+      std::vector<runtime::NamedTensor> inputs;
+      for (size_t i = 0; fs::exists(entry.path() / fmt::format("input_{}.pb", i)); ++i) {
+        TSR_CHECK(i < session->inputs().size(), "more input files than model inputs");
+        const auto p = entry.path() / fmt::format("input_{}.pb", i);
+        inputs.emplace_back(session->inputs()[i].name,
+                            onnx_frontend::to_tensor(read_tensor(p), dir, p.filename().string()));
+      }
+      const auto outputs = session->run(inputs);
+      for (size_t i = 0; i < outputs.size(); ++i) {
+        const auto p = entry.path() / fmt::format("output_{}.pb", i);
+        if (!fs::exists(p)) continue;
+        const Tensor want = onnx_frontend::to_tensor(read_tensor(p), dir, p.filename().string());
+        const std::string why = compare(outputs[i].second, want);
+        if (!why.empty()) {
+          return {Outcome::Fail, "output '" + outputs[i].first + "': " + why, r.op};
+        }
+      }
+    } catch (const NotImplementedError& e) {
+      return {Outcome::Unsupported, one_line(e.what()), r.op};
+    } catch (const Error& e) {
+      return {Outcome::Fail, one_line(e.what()), r.op};
+    }
+  }
+  if (sets == 0) return {Outcome::Fail, "no test_data_set folders", r.op};
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    fmt::print(stderr, "usage: {} DATA_DIR EXPECTED_FAILURES [--write] [--filter SUBSTRING]\n",
+               argv[0]);
+    return 2;
+  }
+  const fs::path data = argv[1];
+  const fs::path expected_path = argv[2];
+  bool write = false;
+  std::string filter;
+  for (int i = 3; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--write") {
+      write = true;
+    } else if (a == "--filter" && i + 1 < argc) {
+      filter = argv[++i];
+    } else {
+      fmt::print(stderr, "unknown argument '{}'\n", a);
+      return 2;
+    }
+  }
+  if (!fs::exists(data / "node")) {
+    fmt::print(stderr, "no ONNX test data under {} (install libonnx-testdata)\n", data.string());
+    return 2;
+  }
+  // Expected failures: "suite/case  reason", '#' comments.
+  std::map<std::string, std::string> expected;
+  {
+    std::ifstream in(expected_path);
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty() || line[0] == '#') continue;
+      const size_t sp = line.find(' ');
+      expected[line.substr(0, sp)] = sp == std::string::npos ? "" : line.substr(sp + 1);
+    }
+  }
+
+  std::map<std::string, Result> results;
+  std::map<std::string, std::array<int, 3>> counts;  // suite -> pass, fail, unsupported
+  for (const char* suite : kSuites) {
+    if (!fs::exists(data / suite)) continue;
+    std::vector<fs::path> cases;
+    for (const auto& e : fs::directory_iterator(data / suite)) {
+      if (fs::exists(e.path() / "model.onnx")) cases.push_back(e.path());
+    }
+    std::sort(cases.begin(), cases.end());
+    for (const fs::path& c : cases) {
+      const std::string key = std::string(suite) + "/" + c.filename().string();
+      if (!filter.empty() && key.find(filter) == std::string::npos) continue;
+      const Result r = run_case(c);
+      ++counts[suite][static_cast<size_t>(r.outcome)];
+      results[key] = r;
+    }
+  }
+
+  int pass = 0, fail = 0, unsupported = 0;
+  fmt::print("{:<20} {:>6} {:>6} {:>12}\n", "suite", "pass", "fail", "unsupported");
+  for (const auto& [suite, c] : counts) {
+    fmt::print("{:<20} {:>6} {:>6} {:>12}\n", suite, c[0], c[1], c[2]);
+    pass += c[0];
+    fail += c[1];
+    unsupported += c[2];
+  }
+  fmt::print("{:<20} {:>6} {:>6} {:>12}\n\n", "total", pass, fail, unsupported);
+
+  std::map<std::string, std::vector<std::string>> by_op;
+  for (const auto& [key, r] : results) {
+    if (r.outcome != Outcome::Pass) by_op[r.op].push_back(key);
+  }
+  fmt::print("not passing, by op:\n");
+  for (const auto& [op, keys] : by_op) {
+    fmt::print("  {} ({}):", op, keys.size());
+    for (const auto& k : keys) fmt::print(" {}", k.substr(k.find('/') + 1));
+    fmt::print("\n");
+  }
+
+  if (write) {
+    std::ofstream out(expected_path);
+    out << "# ONNX conformance cases tessera does not pass yet, with the reason for each.\n"
+           "# Written by `tessera_onnx_conformance DATA EXPECTED --write`; the conformance test\n"
+           "# fails when a case listed here passes or a case not listed fails.\n";
+    for (const auto& [key, r] : results) {
+      if (r.outcome == Outcome::Pass) continue;
+      out << key << " " << (r.outcome == Outcome::Unsupported ? "unsupported: " : "fails: ")
+          << r.reason << "\n";
+    }
+    fmt::print("\nwrote {}\n", expected_path.string());
+    return 0;
+  }
+
+  int unexpected = 0;
+  for (const auto& [key, r] : results) {
+    const bool listed = expected.contains(key);
+    if (r.outcome == Outcome::Pass && listed) {
+      fmt::print("NOW PASSES (remove it from {}): {}\n", expected_path.filename().string(), key);
+      ++unexpected;
+    } else if (r.outcome != Outcome::Pass && !listed) {
+      fmt::print("UNEXPECTED {}: {}: {}\n", r.outcome == Outcome::Fail ? "FAILURE" : "UNSUPPORTED",
+                 key, r.reason);
+      ++unexpected;
+    }
+  }
+  fmt::print("\n{} cases differ from {}\n", unexpected, expected_path.filename().string());
+  return unexpected == 0 ? 0 : 1;
+}
