@@ -19,7 +19,7 @@ build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
-	$(BUILD_DIR)/bin/tessera demo
+	$(BUILD_DIR)/bin/tessera run models/tiny_cnn.onnx
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -45,7 +45,7 @@ Tensor parse(const std::string& bytes, const std::string& what) {
   TSR_CHECK(header_len <= bytes.size() - start, "npy: ", what, " is truncated in its header");
   const std::string header = bytes.substr(start, header_len);
   std::smatch m;
-  static const std::regex descr_re(R"('descr'\s*:\s*'([<>|=])([a-z]\d+)')");
+  static const std::regex descr_re(R"('descr'\s*:\s*'([<>|=])([A-Za-z]\d*)')");
   static const std::regex order_re(R"('fortran_order'\s*:\s*(True|False))");
   static const std::regex shape_re(R"('shape'\s*:\s*\(([\d\s,]*)\))");
   TSR_CHECK(std::regex_search(header, m, descr_re), "npy: ", what, ": the header has no 'descr'");
