@@ -98,7 +98,8 @@ TEST(OnnxImport, SessionRunsLikeEagerCalls) {
   EXPECT_EQ(out[0].first, "y");
   manual_seed(1);
   const Tensor w = randn({4, 3, 3, 3});
-  const Tensor want = relu(convolution(x, w, std::nullopt, {1, 1}, {1, 1}, {1, 1}, false, {0, 0}, 1));
+  const Tensor want =
+      relu(convolution(x, w, std::nullopt, {1, 1}, {1, 1}, {1, 1}, false, {0, 0}, 1));
   const double diff = (out[0].second - want).abs().max().item<double>();
   EXPECT_LT(diff, 1e-5);
   // The batch is symbolic: another size runs too.
@@ -108,13 +109,21 @@ TEST(OnnxImport, SessionRunsLikeEagerCalls) {
 TEST(OnnxImport, InputsAreChecked) {
   const runtime::Session s(import_model(conv_relu(), "."));
   EXPECT_EQ(error_of([&] { s.run({}); }), "run: input 'x' is missing");
-  EXPECT_EQ(error_of([&] { s.run({{"z", randn({1, 3, 8, 8})}}); }),
+  EXPECT_EQ(error_of([&] {
+              s.run({{"z", randn({1, 3, 8, 8})}});
+            }),
             "run: the model has no input 'z' (its inputs: x)");
-  EXPECT_EQ(error_of([&] { s.run({{"x", randn({1, 3, 8, 8}).to(DType::Float64)}}); }),
+  EXPECT_EQ(error_of([&] {
+              s.run({{"x", randn({1, 3, 8, 8}).to(DType::Float64)}});
+            }),
             "run: input 'x' must be float32[N,3,8,8] but is float64[1,3,8,8] (dtype)");
-  EXPECT_EQ(error_of([&] { s.run({{"x", randn({3, 8, 8})}}); }),
+  EXPECT_EQ(error_of([&] {
+              s.run({{"x", randn({3, 8, 8})}});
+            }),
             "run: input 'x' must be float32[N,3,8,8] but is float32[3,8,8] (rank)");
-  EXPECT_EQ(error_of([&] { s.run({{"x", randn({1, 3, 8, 9})}}); }),
+  EXPECT_EQ(error_of([&] {
+              s.run({{"x", randn({1, 3, 8, 9})}});
+            }),
             "run: input 'x' must be float32[N,3,8,8] but is float32[1,3,8,9] (dim 3)");
 }
 
@@ -141,8 +150,9 @@ TEST(OnnxImport, BadModelsGiveClearErrors) {
   *g.add_input() = value_info("x", onnx::TensorProto::FLOAT, {"2"});
   add_node(g, "Relu", {"ghost"}, {"y"}, "r");
   *g.add_output() = value_info("y", onnx::TensorProto::FLOAT, {"2"});
-  EXPECT_EQ(error_of([&] { import_model(model_of(g), "."); }),
-            "onnx: node \"r\" (Relu): input 'ghost' is not defined by an earlier node or the graph");
+  EXPECT_EQ(
+      error_of([&] { import_model(model_of(g), "."); }),
+      "onnx: node \"r\" (Relu): input 'ghost' is not defined by an earlier node or the graph");
   // Required attributes and inputs.
   onnx::GraphProto h;
   *h.add_input() = value_info("x", onnx::TensorProto::FLOAT, {"2", "3"});

@@ -13,9 +13,9 @@ using tessera::testing::error_of;
 
 TEST(Npy, RoundTripsEveryNumpyDtype) {
   manual_seed(3);
-  for (DType d : {DType::Bool, DType::UInt8, DType::Int8, DType::Int16, DType::Int32, DType::Int64,
-                  DType::Float16, DType::Float32, DType::Float64, DType::Complex64,
-                  DType::Complex128}) {
+  for (DType d :
+       {DType::Bool, DType::UInt8, DType::Int8, DType::Int16, DType::Int32, DType::Int64,
+        DType::Float16, DType::Float32, DType::Float64, DType::Complex64, DType::Complex128}) {
     const Tensor t = (randn({2, 3, 4}) * full({}, 10.0)).to(d);
     const Tensor back = parse(serialize(t), "t");
     EXPECT_EQ(back.dtype(), d);
@@ -33,8 +33,8 @@ TEST(Npy, ReadsFortranOrder) {
   std::string header = "{'descr': '<i4', 'fortran_order': True, 'shape': (2, 3), }";
   header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
   header += '\n';
-  std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size()) +
-                      '\0' + header;
+  std::string bytes =
+      std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size()) + '\0' + header;
   for (int32_t v : {0, 3, 1, 4, 2, 5}) bytes.append(reinterpret_cast<const char*>(&v), 4);
   const Tensor t = parse(bytes, "f");
   EXPECT_TRUE(all(t.eq(arange(6, DType::Int32).view({2, 3}))).item<bool>());
@@ -52,7 +52,8 @@ TEST(Npy, BadFilesGiveClearErrors) {
             "npy: x.npy: dtype 'U8' is not supported");
   EXPECT_EQ(error_of([&] { parse(good.substr(0, 30), "x.npy"); }),
             "npy: x.npy is truncated in its header");
-  EXPECT_NE(error_of([] { load("/nonexistent/x.npy"); }).find("npy: cannot read"), std::string::npos);
+  EXPECT_NE(error_of([] { load("/nonexistent/x.npy"); }).find("npy: cannot read"),
+            std::string::npos);
 }
 
 }  // namespace
