@@ -292,6 +292,66 @@ void Graph::erase_value(Value* v) {
   std::erase_if(values_, [v](const auto& p) { return p.get() == v; });
 }
 
+IValue read_argument(const Argument& a, const Tensor& tensor, int64_t element) {
+  Tensor t = tensor;
+  if (element >= 0) {
+    TSR_CHECK(t.dim() == 1 && element < t.size(0), "argument '", a.name, "' reads element ",
+              element, " of a 1-d tensor, got shape ", TensorType::of(t).str());
+    t = t.select(0, element);
+  }
+  const SchemaType& type = a.type;
+  if (type.is_list) {
+    TSR_CHECK(t.dim() <= 1, "argument '", a.name, "' is read from a 1-d tensor, got ", t.dim(),
+              "-d");
+    if (type.kind == TypeKind::Float) {
+      const Tensor c = t.to(DType::Float64).contiguous();
+      const auto* p = static_cast<const double*>(c.data_ptr());
+      return std::vector<double>(p, p + c.numel());
+    }
+    TSR_CHECK(is_integral(t.dtype(), false), "argument '", a.name,
+              "' is read from an integer tensor, got ", name(t.dtype()));
+    const Tensor c = t.to(DType::Int64).contiguous();
+    const auto* p = static_cast<const int64_t*>(c.data_ptr());
+    return std::vector<int64_t>(p, p + c.numel());
+  }
+  TSR_CHECK(t.numel() == 1, "argument '", a.name, "' is read from a one-element tensor, got ",
+            t.numel(), " elements");
+  const Scalar s = t.reshape({}).item();
+  switch (type.kind) {
+    case TypeKind::Int:
+      return s.to<int64_t>();
+    case TypeKind::Float:
+      return s.to<double>();
+    case TypeKind::Bool:
+      return s.to<bool>();
+    default:
+      return IValue(s);
+  }
+}
+
+Stack node_arguments(const Node& n, const std::function<Tensor(const Value*)>& tensor_of) {
+  Stack stack;
+  const Schema& s = n.schema();
+  for (int i = 0; i < n.num_args(); ++i) {
+    const Argument& a = s.arguments[static_cast<size_t>(i)];
+    const std::optional<Arg>& b = n.arg(i);
+    if (!b) {
+      stack.push_back(*a.default_value);
+    } else if (b->kind == Arg::Kind::Literal) {
+      stack.push_back(b->literal);
+    } else if (b->kind == Arg::Kind::ValueList) {
+      std::vector<Tensor> list;
+      for (int k = 0; k < b->count; ++k) list.push_back(tensor_of(n.input(b->first + k)));
+      stack.emplace_back(std::move(list));
+    } else if (a.type.kind == TypeKind::Tensor) {
+      stack.emplace_back(tensor_of(n.input(b->first)));
+    } else {
+      stack.push_back(read_argument(a, tensor_of(n.input(b->first)), b->element));
+    }
+  }
+  return stack;
+}
+
 std::string arg_problem(const Schema& schema, int i, const Arg& arg,
                         const std::vector<Value*>& inputs) {
   const Argument& a = schema.arguments.at(static_cast<size_t>(i));

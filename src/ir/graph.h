@@ -1,6 +1,7 @@
 // The graph IR: values, nodes that name registered ops, graphs (see Note [Graph IR]).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -229,6 +230,16 @@ class Graph {
   std::unordered_set<std::string> reserved_;
   Node* insert_before_ = nullptr;
 };
+
+/// A non-tensor argument a read at run time from t (element `element` of a 1-d t when it is
+/// >= 0): an int[] or float[] from a 1-d tensor, an int, float, bool or Scalar from one
+/// element. Throws Error naming the argument when t cannot give it.
+IValue read_argument(const Argument& a, const Tensor& t, int64_t element = -1);
+
+/// The argument stack of n as the op's boxed call takes it: literals, the schema's
+/// defaults, and the tensors tensor_of gives for its inputs (read as arguments where the
+/// schema takes non-tensors).
+Stack node_arguments(const Node& n, const std::function<Tensor(const Value*)>& tensor_of);
 
 /// What is wrong with binding schema argument i of op to arg (reading inputs for a value's
 /// type), or an empty string when nothing is. Used when nodes are created and verified.

@@ -1,8 +1,10 @@
-// Session: plans a graph once (slots for values, argument sources, when each value dies)
-// and runs it through the dispatcher's boxed path, node by node.
+// Session: plans a graph (slots for values, argument sources, when each value dies) and
+// runs it through the dispatcher's boxed path, node by node; plans per value of the inputs
+// a model needs as constants (Note [Specialising on inputs]).
 #include "runtime/session.h"
 
 #include <map>
+#include <mutex>
 #include <unordered_map>
 
 #include "ir/verify.h"
@@ -29,84 +31,32 @@ struct Step {
   std::vector<int> release;  // slots whose last use is this step
 };
 
-// A non-tensor argument read from a tensor at run time (see Note [Graph IR]).
-IValue read_argument(const Argument& a, const Tensor& t) {
-  const SchemaType& type = a.type;
-  if (type.is_list) {
-    TSR_CHECK(t.dim() <= 1, "argument '", a.name, "' is read from a 1-d tensor, got ", t.dim(),
-              "-d");
-    if (type.kind == TypeKind::Float) {
-      const Tensor c = t.to(DType::Float64).contiguous();
-      const auto* p = static_cast<const double*>(c.data_ptr());
-      return std::vector<double>(p, p + c.numel());
-    }
-    TSR_CHECK(is_integral(t.dtype(), false), "argument '", a.name,
-              "' is read from an integer tensor, got ", name(t.dtype()));
-    const Tensor c = t.to(DType::Int64).contiguous();
-    const auto* p = static_cast<const int64_t*>(c.data_ptr());
-    return std::vector<int64_t>(p, p + c.numel());
-  }
-  TSR_CHECK(t.numel() == 1, "argument '", a.name, "' is read from a one-element tensor, got ",
-            t.numel(), " elements");
-  const Scalar s = t.reshape({}).item();
-  switch (type.kind) {
-    case TypeKind::Int:
-      return s.to<int64_t>();
-    case TypeKind::Float:
-      return s.to<double>();
-    case TypeKind::Bool:
-      return s.to<bool>();
-    default:
-      return IValue(s);
-  }
-}
-
-std::string io_list(const std::vector<IoInfo>& ios) {
-  std::string s;
-  for (const IoInfo& io : ios) s += (s.empty() ? "" : ", ") + io.name;
-  return s;
-}
-
-}  // namespace
-
-struct Session::Plan {
+// One imported graph, planned: what a run executes.
+struct Plan {
   onnx_frontend::Model model;
-  std::vector<IoInfo> inputs, outputs;
   int num_slots = 0;
   std::vector<std::pair<int, Tensor>> constants;
-  std::vector<int> input_slots, output_slots;
+  std::unordered_map<std::string, int> input_slots;  // graph inputs by name
+  std::vector<int> output_slots;
   std::vector<Step> steps;
+
+  explicit Plan(onnx_frontend::Model m);
+  std::vector<Tensor> run(const std::vector<NamedTensor>& inputs) const;
 };
 
-Session Session::load(const std::filesystem::path& path) {
-  return Session(onnx_frontend::load_model(path));
-}
-
-Session Session::from_bytes(std::string_view bytes, const std::filesystem::path& base_dir) {
-  return Session(onnx_frontend::import_model(onnx_frontend::parse_model(bytes), base_dir));
-}
-
-Session::Session(Session&&) noexcept = default;
-Session& Session::operator=(Session&&) noexcept = default;
-Session::~Session() = default;
-
-Session::Session(onnx_frontend::Model model) : plan_(std::make_unique<Plan>()) {
-  Plan& p = *plan_;
-  p.model = std::move(model);
-  const ir::Graph& g = *p.model.graph;
+Plan::Plan(onnx_frontend::Model m) : model(std::move(m)) {
+  const ir::Graph& g = *model.graph;
   ir::verify(g);
   std::unordered_map<const ir::Value*, int> slot;
   const auto slot_of = [&](const ir::Value* v) {
-    const auto [it, fresh] = slot.emplace(v, p.num_slots);
-    if (fresh) ++p.num_slots;
+    const auto [it, fresh] = slot.emplace(v, num_slots);
+    if (fresh) ++num_slots;
     return it->second;
   };
   for (size_t i = 0; i < g.inputs().size(); ++i) {
-    p.input_slots.push_back(slot_of(g.inputs()[i]));
-    p.inputs.push_back(IoInfo{p.model.input_names[i], g.inputs()[i]->type()});
+    input_slots[model.input_names[i]] = slot_of(g.inputs()[i]);
   }
-  for (const ir::Value* c : g.constants()) p.constants.emplace_back(slot_of(c), c->constant());
-  std::vector<int> last_use;
+  for (const ir::Value* c : g.constants()) constants.emplace_back(slot_of(c), c->constant());
   for (const ir::Node* n : g.nodes()) {
     Step step{n, n->op(), {}, {}, {}};
     const Schema& s = n->schema();
@@ -129,51 +79,208 @@ Session::Session(onnx_frontend::Model model) : plan_(std::make_unique<Plan>()) {
       step.args.push_back(std::move(src));
     }
     for (const ir::Value* out : n->outputs()) step.outputs.push_back(slot_of(out));
-    p.steps.push_back(std::move(step));
+    steps.push_back(std::move(step));
   }
-  for (size_t i = 0; i < g.outputs().size(); ++i) {
-    p.output_slots.push_back(slot_of(g.outputs()[i]));
-    p.outputs.push_back(IoInfo{p.model.output_names[i], g.outputs()[i]->type()});
-  }
+  for (const ir::Value* out : g.outputs()) output_slots.push_back(slot_of(out));
   // A value dies after its last reader unless it is an output or a constant.
-  last_use.assign(static_cast<size_t>(p.num_slots), -1);
-  for (size_t k = 0; k < p.steps.size(); ++k) {
-    for (const ArgSource& a : p.steps[k].args) {
+  std::vector<int> last_use(static_cast<size_t>(num_slots), -1);
+  for (size_t k = 0; k < steps.size(); ++k) {
+    for (const ArgSource& a : steps[k].args) {
       for (int s : a.slots) last_use[static_cast<size_t>(s)] = static_cast<int>(k);
     }
   }
-  for (int s : p.output_slots) last_use[static_cast<size_t>(s)] = -1;
-  for (const auto& [s, t] : p.constants) last_use[static_cast<size_t>(s)] = -1;
-  for (int s = 0; s < p.num_slots; ++s) {
+  for (int s : output_slots) last_use[static_cast<size_t>(s)] = -1;
+  for (const auto& [s, t] : constants) last_use[static_cast<size_t>(s)] = -1;
+  for (int s = 0; s < num_slots; ++s) {
     const int k = last_use[static_cast<size_t>(s)];
-    if (k >= 0) p.steps[static_cast<size_t>(k)].release.push_back(s);
+    if (k >= 0) steps[static_cast<size_t>(k)].release.push_back(s);
   }
 }
 
+// Runs with inputs already checked; inputs the plan bound as constants are ignored.
+std::vector<Tensor> Plan::run(const std::vector<NamedTensor>& inputs) const {
+  std::vector<Tensor> env(static_cast<size_t>(num_slots));
+  for (const auto& [s, t] : constants) env[static_cast<size_t>(s)] = t;
+  for (const auto& [name, t] : inputs) {
+    const auto it = input_slots.find(name);
+    if (it != input_slots.end()) env[static_cast<size_t>(it->second)] = t;
+  }
+  Stack stack;
+  for (const Step& step : steps) {
+    stack.clear();
+    try {
+      for (const ArgSource& a : step.args) {
+        switch (a.kind) {
+          case ArgSource::Kind::Literal:
+            stack.push_back(a.literal);
+            break;
+          case ArgSource::Kind::Slot:
+            stack.emplace_back(env[static_cast<size_t>(a.slots[0])]);
+            break;
+          case ArgSource::Kind::ReadSlot:
+            stack.push_back(
+                ir::read_argument(*a.arg, env[static_cast<size_t>(a.slots[0])], a.element));
+            break;
+          case ArgSource::Kind::Slots: {
+            std::vector<Tensor> list;
+            for (int s : a.slots) list.push_back(env[static_cast<size_t>(s)]);
+            stack.emplace_back(std::move(list));
+            break;
+          }
+        }
+      }
+      step.op.call_boxed(stack);
+      if (stack.size() == 1 && stack[0].is_tensor_list()) {
+        const std::vector<Tensor>& list = stack[0].to_tensor_list();
+        TSR_CHECK(list.size() == step.outputs.size(), "the op returned ", list.size(),
+                  " tensors for ", step.outputs.size(), " outputs");
+        for (size_t k = 0; k < list.size(); ++k) {
+          env[static_cast<size_t>(step.outputs[k])] = list[k];
+        }
+      } else {
+        TSR_ASSERT(stack.size() == step.outputs.size(), step.node->describe(), " returned ",
+                   stack.size(), " values");
+        for (size_t k = 0; k < stack.size(); ++k) {
+          env[static_cast<size_t>(step.outputs[k])] = stack[k].to_tensor();
+        }
+      }
+    } catch (const InternalError&) {
+      throw;
+    } catch (const Error& e) {
+      detail::throw_error<Error>("run: ", step.node->describe(), ": ", e.what());
+    }
+    for (int s : step.release) env[static_cast<size_t>(s)] = Tensor();
+  }
+  std::vector<Tensor> out;
+  for (int s : output_slots) out.push_back(env[static_cast<size_t>(s)]);
+  return out;
+}
+
+std::string io_list(const std::vector<IoInfo>& ios) {
+  std::string s;
+  for (const IoInfo& io : ios) s += (s.empty() ? "" : ", ") + io.name;
+  return s;
+}
+
+// A key of the values of the specialised inputs: dtype, shape and bytes of each.
+std::string key_of(const std::vector<std::string>& names, const std::vector<NamedTensor>& inputs) {
+  std::string key;
+  for (const std::string& n : names) {
+    for (const auto& [name, t] : inputs) {
+      if (name != n) continue;
+      const Tensor c = t.contiguous();
+      key += n + ":" + ir::TensorType::of(t).str() + ":";
+      key.append(static_cast<const char*>(c.data_ptr()), c.nbytes());
+      key += ';';
+    }
+  }
+  return key;
+}
+
+}  // namespace
+
+struct Session::State {
+  onnx::ModelProto proto;
+  std::filesystem::path base_dir;
+  std::vector<IoInfo> inputs, outputs;
+  mutable std::mutex mu;                                             // guards the two below
+  mutable std::vector<std::string> specialise;                       // graph inputs bound per value
+  mutable std::map<std::string, std::shared_ptr<const Plan>> plans;  // by key_of
+
+  // The plan for these input values: imported with the specialised inputs bound as
+  // constants, learning new ones from NeedsConstant.
+  std::shared_ptr<const Plan> plan_for(const std::vector<NamedTensor>& given) const {
+    std::lock_guard lock(mu);
+    while (true) {
+      const std::string key = key_of(specialise, given);
+      const auto it = plans.find(key);
+      if (it != plans.end()) return it->second;
+      std::map<std::string, Tensor> bound;
+      for (const std::string& n : specialise) {
+        for (const auto& [name, t] : given) {
+          if (name == n) bound.emplace(name, t);
+        }
+      }
+      try {
+        auto plan = std::make_shared<const Plan>(
+            onnx_frontend::import_model(proto, base_dir, /*allow_unsupported=*/false, bound));
+        plans.emplace(key, plan);
+        return plan;
+      } catch (const onnx_frontend::NeedsConstant& e) {
+        const bool is_input = std::any_of(inputs.begin(), inputs.end(),
+                                          [&](const IoInfo& io) { return io.name == e.value(); });
+        const bool known =
+            std::find(specialise.begin(), specialise.end(), e.value()) != specialise.end();
+        if (!is_input || known) throw;
+        specialise.push_back(e.value());
+      }
+    }
+  }
+};
+
+Session Session::load(const std::filesystem::path& path) {
+  return Session(onnx_frontend::read_model(path),
+                 path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
+}
+
+Session Session::from_bytes(std::string_view bytes, const std::filesystem::path& base_dir) {
+  return Session(onnx_frontend::parse_model(bytes), base_dir);
+}
+
+Session::Session(onnx::ModelProto proto, std::filesystem::path base_dir)
+    : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  s.proto = std::move(proto);
+  s.base_dir = std::move(base_dir);
+  const auto& g = s.proto.graph();
+  for (const auto& vi : g.input()) {
+    const bool initializer = std::any_of(g.initializer().begin(), g.initializer().end(),
+                                         [&](const auto& t) { return t.name() == vi.name(); });
+    if (!initializer) s.inputs.push_back(IoInfo{vi.name(), onnx_frontend::type_of(vi.type())});
+  }
+  for (const auto& vi : g.output()) {
+    s.outputs.push_back(IoInfo{vi.name(), onnx_frontend::type_of(vi.type())});
+  }
+  // Plan now, unless the model needs input values as constants (then the first run does).
+  try {
+    s.plans.emplace(key_of({}, {}),
+                    std::make_shared<const Plan>(onnx_frontend::import_model(s.proto, s.base_dir)));
+  } catch (const onnx_frontend::NeedsConstant& e) {
+    const bool is_input = std::any_of(s.inputs.begin(), s.inputs.end(),
+                                      [&](const IoInfo& io) { return io.name == e.value(); });
+    if (!is_input) throw;
+    s.specialise.push_back(e.value());
+  }
+}
+
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+Session::~Session() = default;
+
 const std::vector<IoInfo>& Session::inputs() const {
-  return plan_->inputs;
+  return state_->inputs;
 }
 const std::vector<IoInfo>& Session::outputs() const {
-  return plan_->outputs;
+  return state_->outputs;
 }
-const onnx_frontend::Model& Session::model() const {
-  return plan_->model;
+
+std::vector<std::string> Session::specialised_inputs() const {
+  std::lock_guard lock(state_->mu);
+  return state_->specialise;
 }
 
 std::vector<NamedTensor> Session::run(const std::vector<NamedTensor>& inputs) const {
-  const Plan& p = *plan_;
-  std::vector<Tensor> env(static_cast<size_t>(p.num_slots));
-  for (const auto& [s, t] : p.constants) env[static_cast<size_t>(s)] = t;
-  std::vector<bool> given(p.inputs.size());
+  const State& s = *state_;
+  std::vector<bool> given(s.inputs.size());
   std::map<std::string, int64_t> symbols;
   for (const auto& [name, t] : inputs) {
     size_t i = 0;
-    while (i < p.inputs.size() && p.inputs[i].name != name) ++i;
-    TSR_CHECK(i < p.inputs.size(), "run: the model has no input '", name,
-              "' (its inputs: ", io_list(p.inputs), ")");
+    while (i < s.inputs.size() && s.inputs[i].name != name) ++i;
+    TSR_CHECK(i < s.inputs.size(), "run: the model has no input '", name,
+              "' (its inputs: ", io_list(s.inputs), ")");
     TSR_CHECK(!given[i], "run: input '", name, "' is given twice");
     TSR_CHECK(t.defined(), "run: input '", name, "' is an undefined tensor");
-    const ir::TensorType& want = p.inputs[i].type;
+    const ir::TensorType& want = s.inputs[i].type;
     const auto mismatch = [&](const std::string& why) {
       detail::throw_error<Error>("run: input '", name, "' must be ", want.str(), " but is ",
                                  ir::TensorType::of(t).str(), " (", why, ")");
@@ -194,68 +301,15 @@ std::vector<NamedTensor> Session::run(const std::vector<NamedTensor>& inputs) co
       }
     }
     given[i] = true;
-    env[static_cast<size_t>(p.input_slots[i])] = t;
   }
   for (size_t i = 0; i < given.size(); ++i) {
-    TSR_CHECK(given[i], "run: input '", p.inputs[i].name, "' is missing");
+    TSR_CHECK(given[i], "run: input '", s.inputs[i].name, "' is missing");
   }
-
-  Stack stack;
-  for (const Step& step : p.steps) {
-    stack.clear();
-    try {
-      for (const ArgSource& a : step.args) {
-        switch (a.kind) {
-          case ArgSource::Kind::Literal:
-            stack.push_back(a.literal);
-            break;
-          case ArgSource::Kind::Slot:
-            stack.emplace_back(env[static_cast<size_t>(a.slots[0])]);
-            break;
-          case ArgSource::Kind::ReadSlot: {
-            const Tensor& t = env[static_cast<size_t>(a.slots[0])];
-            if (a.element < 0) {
-              stack.push_back(read_argument(*a.arg, t));
-              break;
-            }
-            TSR_CHECK(t.dim() == 1 && a.element < t.size(0), "argument '", a.arg->name,
-                      "' reads element ", a.element, " of a 1-d tensor, got shape ",
-                      ir::TensorType::of(t).str());
-            stack.push_back(read_argument(*a.arg, t.select(0, a.element)));
-            break;
-          }
-          case ArgSource::Kind::Slots: {
-            std::vector<Tensor> list;
-            for (int s : a.slots) list.push_back(env[static_cast<size_t>(s)]);
-            stack.emplace_back(std::move(list));
-            break;
-          }
-        }
-      }
-      step.op.call_boxed(stack);
-      if (stack.size() == 1 && stack[0].is_tensor_list()) {
-        const std::vector<Tensor>& list = stack[0].to_tensor_list();
-        TSR_CHECK(list.size() == step.outputs.size(), "the op returned ", list.size(),
-                  " tensors for ", step.outputs.size(), " outputs");
-        for (size_t k = 0; k < list.size(); ++k)
-          env[static_cast<size_t>(step.outputs[k])] = list[k];
-      } else {
-        TSR_ASSERT(stack.size() == step.outputs.size(), step.node->describe(), " returned ",
-                   stack.size(), " values");
-        for (size_t k = 0; k < stack.size(); ++k) {
-          env[static_cast<size_t>(step.outputs[k])] = stack[k].to_tensor();
-        }
-      }
-    } catch (const InternalError&) {
-      throw;
-    } catch (const Error& e) {
-      detail::throw_error<Error>("run: ", step.node->describe(), ": ", e.what());
-    }
-    for (int s : step.release) env[static_cast<size_t>(s)] = Tensor();
-  }
+  const std::shared_ptr<const Plan> plan = s.plan_for(inputs);
+  const std::vector<Tensor> values = plan->run(inputs);
   std::vector<NamedTensor> out;
-  for (size_t i = 0; i < p.output_slots.size(); ++i) {
-    out.emplace_back(p.outputs[i].name, env[static_cast<size_t>(p.output_slots[i])]);
+  for (size_t i = 0; i < values.size(); ++i) {
+    out.emplace_back(plan->model.output_names[i], values[i]);
   }
   return out;
 }

@@ -12,6 +12,15 @@
 
 namespace tessera::runtime {
 
+// Note [Specialising on inputs]
+// Some ONNX graphs take, as graph inputs, values that tessera's lowerings need as constants
+// (Resize's scales, Unsqueeze's axes, Pad's pads, OneHot's depth when they are inputs
+// rather than initializers). Importing such a model throws NeedsConstant naming the input;
+// the Session then plans the model once per distinct value of those inputs (the first run
+// with new values imports the model with them bound as constants, later runs with the
+// same values reuse that plan). Models whose graph inputs are all data, the usual case,
+// have one plan made at load.
+
 /// A named tensor going into or out of a session.
 using NamedTensor = std::pair<std::string, Tensor>;
 
@@ -29,14 +38,15 @@ class Session {
   static Session load(const std::filesystem::path& path);
   /// Loads an ONNX model from bytes (external data under base_dir).
   static Session from_bytes(std::string_view bytes, const std::filesystem::path& base_dir = ".");
-  explicit Session(onnx_frontend::Model model);
+  Session(onnx::ModelProto proto, std::filesystem::path base_dir);
   Session(Session&&) noexcept;
   Session& operator=(Session&&) noexcept;
   ~Session();
 
   const std::vector<IoInfo>& inputs() const;
   const std::vector<IoInfo>& outputs() const;
-  const onnx_frontend::Model& model() const;
+  /// Graph inputs the session plans per value (see Note [Specialising on inputs]).
+  std::vector<std::string> specialised_inputs() const;
 
   /// Runs the model. Every input is given by name; each is checked against the model's
   /// declared dtype and shape (a symbolic dim takes one size per run). Returns the
@@ -44,8 +54,8 @@ class Session {
   std::vector<NamedTensor> run(const std::vector<NamedTensor>& inputs) const;
 
  private:
-  struct Plan;
-  std::unique_ptr<Plan> plan_;
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace tessera::runtime

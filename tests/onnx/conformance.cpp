@@ -125,7 +125,7 @@ Result run_case(const fs::path& dir) {
   }
   std::optional<runtime::Session> session;
   try {
-    session.emplace(onnx_frontend::import_model(proto, dir));
+    session.emplace(proto, dir);
   } catch (const NotImplementedError& e) {
     return {Outcome::Unsupported, one_line(e.what()), r.op};
   } catch (const Error& e) {

@@ -90,7 +90,7 @@ TEST(OnnxImport, LowersNodesToTesseraOps) {
 }
 
 TEST(OnnxImport, SessionRunsLikeEagerCalls) {
-  const runtime::Session s(import_model(conv_relu(), "."));
+  const runtime::Session s(conv_relu(), ".");
   manual_seed(2);
   const Tensor x = randn({2, 3, 8, 8});
   const auto out = s.run({{"x", x}});
@@ -107,7 +107,7 @@ TEST(OnnxImport, SessionRunsLikeEagerCalls) {
 }
 
 TEST(OnnxImport, InputsAreChecked) {
-  const runtime::Session s(import_model(conv_relu(), "."));
+  const runtime::Session s(conv_relu(), ".");
   EXPECT_EQ(error_of([&] { s.run({}); }), "run: input 'x' is missing");
   EXPECT_EQ(error_of([&] {
               s.run({{"z", randn({1, 3, 8, 8})}});

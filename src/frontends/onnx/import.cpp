@@ -34,6 +34,8 @@ std::string symbol_of(const std::string& p) {
   return s;
 }
 
+}  // namespace
+
 ir::TensorType type_of(const onnx::TypeProto& t) {
   ir::TensorType out;
   if (!t.has_tensor_type()) return out;
@@ -54,6 +56,8 @@ ir::TensorType type_of(const onnx::TypeProto& t) {
   }
   return out;
 }
+
+namespace {
 
 std::string op_key(const onnx::NodeProto& n) {
   const bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
@@ -110,6 +114,24 @@ std::optional<std::vector<int64_t>> Lowerer::ints_in(int i) const {
   const Tensor c = t->to(DType::Int64).contiguous();
   const auto* p = static_cast<const int64_t*>(c.data_ptr());
   return std::vector<int64_t>(p, p + c.numel());
+}
+
+Tensor Lowerer::need_constant(int i, const char* what) const {
+  if (auto t = constant_in(i)) return *t;
+  ir::Value* v = in(i);
+  throw NeedsConstant(where() + what + " ('" + v->name() + "') must be known before the run",
+                      v->name());
+}
+
+std::vector<int64_t> Lowerer::need_ints(int i, const char* what) const {
+  need_constant(i, what);
+  return *ints_in(i);
+}
+
+std::vector<double> Lowerer::need_floats(int i, const char* what) const {
+  const Tensor c = need_constant(i, what).to(DType::Float64).contiguous();
+  const auto* p = static_cast<const double*>(c.data_ptr());
+  return std::vector<double>(p, p + c.numel());
 }
 
 const onnx::AttributeProto* Lowerer::find(std::string_view name) const {
@@ -178,7 +200,31 @@ std::vector<ir::Value*> Lowerer::op_n(std::string_view op, int n, std::vector<ir
     fail(e.what());
   }
   created->set_name(node_.name());
-  return created->outputs();
+  const auto& ins = created->inputs();
+  if (ins.empty() ||
+      !std::all_of(ins.begin(), ins.end(), [](const ir::Value* v) { return v->is_constant(); })) {
+    return created->outputs();
+  }
+  // Every input is a constant: run the op now and keep its results as constants (shape
+  // arithmetic on static shapes folds away this way).
+  Stack stack = ir::node_arguments(*created, [](const ir::Value* v) { return v->constant(); });
+  try {
+    created->op().call_boxed(stack);
+  } catch (const Error& e) {
+    fail(e.what());
+  }
+  std::vector<Tensor> results;
+  if (stack.size() == 1 && stack[0].is_tensor_list()) {
+    results = stack[0].to_tensor_list();
+  } else {
+    for (const IValue& v : stack) results.push_back(v.to_tensor());
+  }
+  if (static_cast<int>(results.size()) != n) fail("the op returned ", results.size(), " results");
+  g_.erase(created);
+  std::vector<ir::Value*> out;
+  for (int i = 0; i < n; ++i)
+    out.push_back(g_.add_constant(names[static_cast<size_t>(i)], results[static_cast<size_t>(i)]));
+  return out;
 }
 
 ir::Value* Lowerer::op(std::string_view op, std::vector<ir::Input> positional,
@@ -247,7 +293,7 @@ onnx::ModelProto read_model(const std::filesystem::path& path) {
 }
 
 Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& base_dir,
-                   bool allow_unsupported) {
+                   bool allow_unsupported, const std::map<std::string, Tensor>& bound) {
   Model model;
   model.ir_version = proto.ir_version();
   model.producer = proto.producer_name();
@@ -309,8 +355,14 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
     symbols[t.name()] = v;
     named.insert(v);
   }
+  for (const auto& [name, data] : bound) {
+    TSR_CHECK(!symbols.contains(name), "onnx: bound input '", name, "' is an initializer");
+    ir::Value* v = g.add_constant(name, data);
+    symbols[name] = v;
+    named.insert(v);
+  }
   for (const auto& vi : gp.input()) {
-    if (symbols.contains(vi.name())) continue;  // an initializer: a constant
+    if (symbols.contains(vi.name())) continue;  // an initializer or bound: a constant
     TSR_CHECK(!vi.name().empty(), "onnx: a graph input has no name");
     TSR_CHECK(vi.type().has_tensor_type(), "onnx: graph input '", vi.name(),
               "' is not a tensor; tessera runs tensor inputs");

@@ -43,6 +43,21 @@ struct Model {
   std::map<std::string, int64_t> unsupported;
 };
 
+/// Thrown when a lowering needs the data of a value known only at run time (e.g. Resize's
+/// scales given as a graph input); value() names it. See Note [Specialising on inputs].
+class NeedsConstant : public NotImplementedError {
+ public:
+  NeedsConstant(std::string msg, std::string value)
+      : NotImplementedError(std::move(msg)), value_(std::move(value)) {}
+  const std::string& value() const { return value_; }
+
+ private:
+  std::string value_;
+};
+
+/// The IR type of an ONNX value's type (dtype unknown for types tessera lacks).
+ir::TensorType type_of(const onnx::TypeProto& t);
+
 /// Limits on untrusted model files.
 inline constexpr size_t kMaxModelBytes = size_t{2} << 30;  // protobuf's own limit
 
@@ -53,9 +68,10 @@ onnx::ModelProto parse_model(std::string_view bytes, const std::string& what = "
 
 /// Imports a parsed model; base_dir is where external data lives. With allow_unsupported,
 /// nodes without a lowering are skipped and listed (what `tessera inspect` wants);
-/// otherwise they are an error listing every unsupported op type.
+/// otherwise they are an error listing every unsupported op type. Graph inputs named in
+/// bound become constants holding the given data.
 Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& base_dir,
-                   bool allow_unsupported = false);
+                   bool allow_unsupported = false, const std::map<std::string, Tensor>& bound = {});
 
 /// read_model + import_model.
 Model load_model(const std::filesystem::path& path, bool allow_unsupported = false);

@@ -34,6 +34,11 @@ class Lowerer {
   std::optional<Tensor> constant_in(int i) const;
   /// Input i as an int list when it is a constant (for attributes that moved to inputs).
   std::optional<std::vector<int64_t>> ints_in(int i) const;
+  /// Input i's data, which the lowering needs now: throws NeedsConstant naming the value
+  /// when it is known only at run time (a Session then specialises on it).
+  Tensor need_constant(int i, const char* what) const;
+  std::vector<int64_t> need_ints(int i, const char* what) const;
+  std::vector<double> need_floats(int i, const char* what) const;
 
   bool has_attr(std::string_view name) const { return find(name) != nullptr; }
   int64_t attr_int(std::string_view name, int64_t fallback) const;

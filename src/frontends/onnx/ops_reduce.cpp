@@ -23,14 +23,11 @@ std::optional<Reduction> reduction(Lowerer& cx, int64_t axes_input_since) {
     r.axes = cx.attr_ints("axes", {});
   } else if (cx.in_opt(1) != nullptr) {
     const auto v = cx.ints_in(1);
-    if (!v) {
-      if (cx.attr_int("noop_with_empty_axes", 0) != 0) {
-        cx.fail("axes computed at run time with noop_with_empty_axes=1 are not supported");
-      }
-      r.dynamic_axes = cx.in(1);
+    if (!v && cx.attr_int("noop_with_empty_axes", 0) == 0) {
+      r.dynamic_axes = cx.in(1);  // read at run time
       return r;
     }
-    r.axes = *v;
+    r.axes = v ? *v : cx.need_ints(1, "axes");
   }
   if (r.axes.empty() && cx.attr_int("noop_with_empty_axes", 0) != 0) return std::nullopt;
   return r;
@@ -44,8 +41,7 @@ ir::Input axes_arg(const Reduction& r) {
 
 // Every axis, when the reduction names none (for ops whose schema needs the list).
 std::vector<int64_t> all_axes(Lowerer& cx, Value* x, const Reduction& r) {
-  if (r.dynamic_axes != nullptr) cx.fail("axes computed at run time are not supported");
-  std::vector<int64_t> axes = r.axes;
+  std::vector<int64_t> axes = r.dynamic_axes ? cx.need_ints(1, "axes") : r.axes;
   if (!axes.empty()) return axes;
   const int64_t rank = cx.need_rank(x, "reducing every axis names each");
   for (int64_t d = 0; d < rank; ++d) axes.push_back(d);

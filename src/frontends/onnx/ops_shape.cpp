@@ -32,9 +32,7 @@ std::optional<std::vector<int64_t>> axes_of(Lowerer& cx, int input, int64_t inpu
     return cx.attr_ints("axes", {});
   }
   if (cx.in_opt(input) == nullptr) return std::nullopt;
-  const auto v = cx.ints_in(input);
-  if (!v) cx.fail("axes computed at run time are not supported");
-  return v;
+  return cx.need_ints(input, "axes");
 }
 
 Outs constant(Lowerer& cx) {
@@ -296,10 +294,12 @@ Outs size(Lowerer& cx) {
 }
 
 Outs constant_of_shape(Lowerer& cx) {
-  const auto shape = cx.ints_in(0);
-  if (!shape) cx.fail("a shape computed at run time is not supported yet");
   Tensor value = cx.has_attr("value") ? cx.attr_tensor("value") : zeros({1}, DType::Float32);
   if (value.numel() != 1) cx.fail("value must hold one element");
+  const auto shape = cx.ints_in(0);
+  if (!shape) {  // the value, broadcast to a shape read at run time
+    return {cx.op("expand", {cx.constant(value.reshape({})), cx.in(0)})};
+  }
   for (int64_t d : *shape) {
     if (d < 0) cx.fail("negative dim ", d, " in the shape");
   }
@@ -307,16 +307,16 @@ Outs constant_of_shape(Lowerer& cx) {
 }
 
 Outs range(Lowerer& cx) {
-  const auto s = cx.constant_in(0), l = cx.constant_in(1), d = cx.constant_in(2);
-  if (!s || !l || !d) cx.fail("start, limit and delta computed at run time are not supported");
-  const Scalar start = s->reshape({}).item(), limit = l->reshape({}).item(),
-               delta = d->reshape({}).item();
+  const Tensor s = cx.need_constant(0, "start"), l = cx.need_constant(1, "limit"),
+               d = cx.need_constant(2, "delta");
+  const Scalar start = s.reshape({}).item(), limit = l.reshape({}).item(),
+               delta = d.reshape({}).item();
   if (delta.to<double>() == 0) cx.fail("delta is 0");
   // ceil((limit - start) / delta) elements, as the spec defines (possibly none).
   const double n = std::ceil((limit.to<double>() - start.to<double>()) / delta.to<double>());
   if (n > static_cast<double>(int64_t{1} << 34)) cx.fail("the range holds too many elements");
-  if (n <= 0) return {cx.constant(empty({0}, s->dtype()))};
-  return {cx.constant(arange(start, limit, delta, s->dtype()))};
+  if (n <= 0) return {cx.constant(empty({0}, s.dtype()))};
+  return {cx.constant(arange(start, limit, delta, s.dtype()))};
 }
 
 Outs top_k(Lowerer& cx) {
@@ -332,14 +332,13 @@ Outs cum_sum(Lowerer& cx) {
   Value* x = cx.in(0);
   const bool reverse = cx.attr_int("reverse", 0) != 0;
   const bool exclusive = cx.attr_int("exclusive", 0) != 0;
-  const ir::Input axis = cx.scalar_in(1);
+  const ir::Input axis =
+      reverse ? ir::Input(IValue(cx.need_constant(1, "axis").reshape({}).item())) : cx.scalar_in(1);
   ir::Input dim = axis;
   ir::Input dims = IValue();
   if (const auto* lit = std::get_if<IValue>(&axis)) {
     dim = IValue(lit->to_scalar().to<int64_t>());
     dims = IValue(std::vector<int64_t>{lit->to_scalar().to<int64_t>()});
-  } else if (reverse) {
-    cx.fail("reverse with an axis computed at run time is not supported");
   }
   Value* in = reverse ? cx.op("flip", {x, dims}) : x;
   Value* y = cx.op("cumsum", {in, dim}, {{"dtype", cx.dtype(x) ? IValue(*cx.dtype(x)) : IValue()}});
@@ -383,13 +382,8 @@ Outs pad(Lowerer& cx) {
     pads = cx.attr_ints("pads", {});
     value = cx.attr_float("value", 0.0f);
   } else {
-    pads = cx.ints_in(1);
-    if (!pads) cx.fail("pads computed at run time are not supported");
-    if (cx.in_opt(2)) {
-      const auto v = cx.constant_in(2);
-      if (!v) cx.fail("a constant_value computed at run time is not supported");
-      value = v->reshape({}).item().to<double>();
-    }
+    pads = cx.need_ints(1, "pads");
+    if (cx.in_opt(2)) value = cx.need_constant(2, "constant_value").reshape({}).item().to<double>();
   }
   if (mode == "edge") mode = "replicate";
   if (mode != "constant" && mode != "reflect" && mode != "replicate") {
