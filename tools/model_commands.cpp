@@ -2,10 +2,14 @@
 #include "model_commands.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 
+#include "core/allocator.h"
 #include "npy.h"
 #include "runtime/session.h"
 #include "tessera.h"
@@ -19,12 +23,15 @@ double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
-// Random data for an input nobody gave: symbolic and unknown dims are 1.
-Tensor random_input(const runtime::IoInfo& io) {
+// Random data for an input nobody gave: a symbolic or unknown first dim is `batch`, other
+// such dims are 1.
+Tensor random_input(const runtime::IoInfo& io, int64_t batch = 1) {
   TSR_CHECK(io.type.shape.has_value(), "run: input '", io.name,
             "' has an unknown rank; give it with --input ", io.name, "=FILE.npy");
   std::vector<int64_t> shape;
-  for (const ir::Dim& d : *io.type.shape) shape.push_back(d.is_static() ? d.size : 1);
+  for (const ir::Dim& d : *io.type.shape) {
+    shape.push_back(d.is_static() ? d.size : shape.empty() ? batch : 1);
+  }
   const DType dtype = io.type.dtype.value_or(DType::Float32);
   if (dtype == DType::Bool) return rand(shape) > full({}, 0.5);
   if (is_integral(dtype, false)) return (rand(shape) * full({}, 10.0)).to(dtype);
@@ -95,6 +102,86 @@ int run_model(const RunArgs& args) {
       npy::save(path, t);
       fmt::print("wrote {}\n", path.string());
     }
+  }
+  return 0;
+}
+
+int bench_model(const BenchArgs& args) {
+  TSR_CHECK(args.iterations >= 1, "bench: --iterations must be at least 1");
+  TSR_CHECK(args.batch >= 1, "bench: --batch must be at least 1");
+  if (args.threads) {
+    TSR_CHECK(*args.threads >= 1, "bench: --threads must be at least 1, got ", *args.threads);
+    set_num_threads(*args.threads);
+  }
+  cpu_allocator().reset_peak();
+  const auto t0 = Clock::now();
+  const runtime::Session session = runtime::Session::load(args.model);
+  const double load_ms = ms_since(t0);
+  manual_seed(0);
+  std::vector<runtime::NamedTensor> inputs;
+  for (const runtime::IoInfo& io : session.inputs()) {
+    inputs.emplace_back(io.name, random_input(io, args.batch));
+  }
+  const auto t1 = Clock::now();
+  session.run(inputs);
+  const double first_ms = ms_since(t1);
+  const int warmup = std::clamp(args.iterations / 10, 1, 10);
+  for (int i = 0; i < warmup; ++i) session.run(inputs);
+  std::vector<double> ms;
+  for (int i = 0; i < args.iterations; ++i) {
+    const auto t = Clock::now();
+    session.run(inputs);
+    ms.push_back(ms_since(t));
+  }
+  std::vector<double> sorted = ms;
+  std::sort(sorted.begin(), sorted.end());
+  // Nearest-rank percentiles.
+  const auto pct = [&](double p) {
+    const auto k = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+    return sorted[std::clamp<size_t>(k, 1, sorted.size()) - 1];
+  };
+  double total = 0;
+  for (double m : ms) total += m;
+  const double mean_ms = total / static_cast<double>(ms.size());
+  const double throughput = static_cast<double>(args.batch) * 1000.0 / mean_ms;
+  const size_t peak = cpu_allocator().peak_bytes();
+  const int threads = get_num_threads();
+  if (args.json) {
+    const nlohmann::json j = {{"model", args.model},
+                              {"threads", threads},
+                              {"batch", args.batch},
+                              {"iterations", args.iterations},
+                              {"load_ms", load_ms},
+                              {"first_run_ms", first_ms},
+                              {"latency_ms",
+                               {{"p50", pct(50)},
+                                {"p90", pct(90)},
+                                {"p99", pct(99)},
+                                {"mean", mean_ms},
+                                {"min", sorted.front()}}},
+                              {"throughput_per_s", throughput},
+                              {"peak_memory_bytes", peak}};
+    fmt::print("{}\n", j.dump());
+    return 0;
+  }
+  fmt::print("model        {}\n", args.model);
+  fmt::print("threads {}, batch {}, {} iterations after {} warm-up\n", threads, args.batch,
+             args.iterations, warmup);
+  fmt::print("load         {:.2f} ms\n", load_ms);
+  fmt::print("first run    {:.2f} ms\n", first_ms);
+  fmt::print(
+      "latency      p50 {:.3f} ms  p90 {:.3f} ms  p99 {:.3f} ms  (mean {:.3f}, min {:.3f})\n",
+      pct(50), pct(90), pct(99), mean_ms, sorted.front());
+  fmt::print("throughput   {:.1f} samples/s\n", throughput);
+  fmt::print("peak memory  {:.1f} MiB (tessera's allocator: weights and activations)\n",
+             static_cast<double>(peak) / (1 << 20));
+  if (args.profile) {
+    Profiler prof;
+    {
+      LayerScope scope(prof);
+      session.run(inputs);
+    }
+    fmt::print("\none more run, per op:\n{}", prof.table());
   }
   return 0;
 }

@@ -19,6 +19,19 @@ struct RunArgs {
 /// name, dtype, shape and summary, and the latency. Returns the exit status.
 int run_model(const RunArgs& args);
 
+struct BenchArgs {
+  std::string model;
+  std::optional<int> threads;
+  int64_t batch = 1;
+  int iterations = 50;
+  bool json = false;
+  bool profile = false;
+};
+
+/// Times a model: load, first run, then `iterations` runs after a warm-up; prints latency
+/// p50/p90/p99, throughput and peak memory (as one JSON object with --json).
+int bench_model(const BenchArgs& args);
+
 /// Prints a model's opset, inputs and outputs, op histogram, parameter count and the ops
 /// tessera cannot run. Returns the exit status (0 even when some ops are unsupported).
 int inspect_model(const std::string& path);

@@ -165,10 +165,22 @@ int main(int argc, char** argv) {
       "inspect", "print a model's opset, inputs, outputs, ops, parameters, unsupported ops");
   std::string inspect_path;
   inspect_cmd->add_option("model", inspect_path, "ONNX model file")->required();
+  auto* bench_model_cmd = app.add_subcommand(
+      "bench", "time a model: load, first run, latency percentiles, throughput, peak memory");
+  cli::BenchArgs margs;
+  bench_model_cmd->add_option("model", margs.model, "ONNX model file")->required();
+  bench_model_cmd->add_option("--threads", margs.threads, "intra-op threads (default: all cores)");
+  bench_model_cmd->add_option("--batch", margs.batch, "size of a symbolic first dim")
+      ->capture_default_str();
+  bench_model_cmd->add_option("--iterations", margs.iterations, "timed runs")
+      ->capture_default_str();
+  bench_model_cmd->add_flag("--json", margs.json, "print one JSON object");
+  bench_model_cmd->add_flag("--profile", margs.profile, "time each op in one more run");
   CLI11_PARSE(app, argc, argv);
   try {
     if (run_cmd->parsed()) return cli::run_model(rargs);
     if (inspect_cmd->parsed()) return cli::inspect_model(inspect_path);
+    if (bench_model_cmd->parsed()) return cli::bench_model(margs);
     if (ops->parsed()) return list_ops(as_json);
     if (demo_cmd->parsed()) return demo(profile);
     if (bench_cmd->parsed()) return bench_ops(bargs);

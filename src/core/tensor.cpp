@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <mutex>
 #include <numeric>
+#include <unordered_map>
 
 namespace tessera {
 
@@ -19,6 +21,24 @@ StorageImpl::StorageImpl(void* data, size_t nbytes, Device device,
       device_(device),
       allocator_(nullptr),
       deleter_(std::move(deleter)) {}
+
+struct StorageImpl::Derived {
+  std::mutex mu;
+  std::unordered_map<std::string, std::shared_ptr<void>> data;
+};
+
+void StorageImpl::freeze() {
+  if (!derived_) derived_ = std::make_unique<Derived>();
+}
+
+std::shared_ptr<void> StorageImpl::derived(const std::string& key,
+                                           const std::function<std::shared_ptr<void>()>& make) {
+  TSR_ASSERT(derived_ != nullptr, "derived data of storage that is not frozen");
+  std::lock_guard lock(derived_->mu);
+  auto& slot = derived_->data[key];
+  if (!slot) slot = make();
+  return slot;
+}
 
 StorageImpl::~StorageImpl() {
   if (allocator_) {

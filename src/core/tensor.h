@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -31,7 +32,23 @@ class StorageImpl final : public RefCounted {
   size_t nbytes() const { return nbytes_; }
   Device device() const { return device_; }
 
+  // Note [Frozen storage]
+  // A graph's constants never change while a Session holds them, so the Session freezes
+  // their storage. A backend may then keep data derived from the bytes (a weight reordered
+  // into the layout a oneDNN primitive wants) with the storage, made once and freed with
+  // it: derived() returns it, calling make() the first time a key is asked for. Nothing
+  // may write to frozen storage (graph nodes never write to their inputs).
+
+  /// Marks the bytes as never changing again.
+  void freeze();
+  bool frozen() const { return derived_ != nullptr; }
+  /// The data derived from frozen bytes under key (made by make() on first use).
+  std::shared_ptr<void> derived(const std::string& key,
+                                const std::function<std::shared_ptr<void>()>& make);
+
  private:
+  struct Derived;
+  std::unique_ptr<Derived> derived_;  // set by freeze()
   void* data_;
   size_t nbytes_;
   Device device_;

@@ -56,7 +56,10 @@ Plan::Plan(onnx_frontend::Model m) : model(std::move(m)) {
   for (size_t i = 0; i < g.inputs().size(); ++i) {
     input_slots[model.input_names[i]] = slot_of(g.inputs()[i]);
   }
-  for (const ir::Value* c : g.constants()) constants.emplace_back(slot_of(c), c->constant());
+  for (const ir::Value* c : g.constants()) {
+    c->constant().storage()->freeze();  // see Note [Frozen storage]
+    constants.emplace_back(slot_of(c), c->constant());
+  }
   for (const ir::Node* n : g.nodes()) {
     Step step{n, n->op(), {}, {}, {}};
     const Schema& s = n->schema();
@@ -198,7 +201,7 @@ struct Session::State {
       std::map<std::string, Tensor> bound;
       for (const std::string& n : specialise) {
         for (const auto& [name, t] : given) {
-          if (name == n) bound.emplace(name, t);
+          if (name == n) bound.emplace(name, t.clone());  // frozen below: the caller's stays free
         }
       }
       try {

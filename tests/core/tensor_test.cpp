@@ -218,3 +218,29 @@ TEST(Printing, Float8AndUndefined) {
 
 }  // namespace
 }  // namespace tessera
+
+namespace tessera {
+namespace {
+
+// Note [Frozen storage]: data derived from frozen bytes is made once per key and kept.
+TEST(FrozenStorage, DerivedDataIsMadeOncePerKey) {
+  const Tensor t = arange(4, DType::Float32);
+  EXPECT_FALSE(t.storage()->frozen());
+  t.storage()->freeze();
+  EXPECT_TRUE(t.storage()->frozen());
+  int made = 0;
+  const auto make = [&] {
+    ++made;
+    return std::static_pointer_cast<void>(std::make_shared<int>(made));
+  };
+  const auto a = t.storage()->derived("packed", make);
+  const auto b = t.storage()->derived("packed", make);
+  const auto c = t.storage()->derived("other", make);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  EXPECT_EQ(made, 2);
+  EXPECT_EQ(*std::static_pointer_cast<int>(c), 2);
+}
+
+}  // namespace
+}  // namespace tessera

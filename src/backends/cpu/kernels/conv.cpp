@@ -6,6 +6,8 @@
 // reordered into and out of oneDNN's blocked layouts around each call, by reorders made
 // with the primitive, into buffers from tessera's allocator. Other dtypes and
 // cases go to the reference kernel.
+#include <fmt/format.h>
+
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
@@ -204,7 +206,24 @@ Tensor conv_kernel(const Tensor& input, const Tensor& weight, const std::optiona
     return out;
   };
   dnnl::memory src_mem = to_primitive(cp.user_src, cp.src, cp.src_in, x.data_ptr());
-  dnnl::memory w_mem = to_primitive(cp.user_weights, cp.weights, cp.weights_in, w.data_ptr());
+  // Frozen weights (a Session's constants) are reordered once and kept with their storage
+  // (Note [Frozen storage]); others on every call.
+  dnnl::memory w_mem;
+  if (cp.weights_in && w.storage()->frozen() && w.storage_offset() == 0) {
+    const auto packed = std::static_pointer_cast<Tensor>(w.storage()->derived(
+        fmt::format("onednn.conv.weights@{}", static_cast<const void*>(&cp)), [&] {
+          auto t = std::make_shared<Tensor>(
+              empty({static_cast<int64_t>(cp.weights.get_size())}, DType::UInt8));
+          dnnl::memory from(cp.user_weights, cpu_engine(), w.data_ptr());
+          dnnl::memory to(cp.weights, cpu_engine(), t->data_ptr());
+          cp.weights_in->execute(stream, {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
+          stream.wait();
+          return std::static_pointer_cast<void>(t);
+        }));
+    w_mem = dnnl::memory(cp.weights, cpu_engine(), packed->data_ptr());
+  } else {
+    w_mem = to_primitive(cp.user_weights, cp.weights, cp.weights_in, w.data_ptr());
+  }
   dnnl::memory user_dst(cp.user_dst, cpu_engine(), result.data_ptr());
   dnnl::memory dst_mem = cp.dst_out ? buffer(cp.dst) : user_dst;
   std::unordered_map<int, dnnl::memory> args{
