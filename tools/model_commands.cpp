@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <map>
 
 #include "core/allocator.h"
 #include "npy.h"
@@ -175,13 +177,33 @@ int bench_model(const BenchArgs& args) {
   fmt::print("throughput   {:.1f} samples/s\n", throughput);
   fmt::print("peak memory  {:.1f} MiB (tessera's allocator: weights and activations)\n",
              static_cast<double>(peak) / (1 << 20));
-  if (args.profile) {
-    Profiler prof;
-    {
-      LayerScope scope(prof);
-      session.run(inputs);
+  if (args.profile || !args.trace.empty()) {
+    std::vector<runtime::NodeTiming> timings;
+    session.run(inputs, &timings);
+    if (!args.trace.empty()) {
+      std::ofstream(args.trace) << runtime::chrome_trace(timings);
+      fmt::print("wrote {}\n", args.trace);
     }
-    fmt::print("\none more run, per op:\n{}", prof.table());
+    if (args.profile) {
+      std::map<std::string, std::pair<int, double>> by_op;
+      for (const auto& t : timings) {
+        by_op[t.op].first += 1;
+        by_op[t.op].second += t.duration_us;
+      }
+      std::vector<std::pair<std::string, std::pair<int, double>>> rows(by_op.begin(), by_op.end());
+      std::sort(rows.begin(), rows.end(),
+                [](const auto& a, const auto& b) { return a.second.second > b.second.second; });
+      fmt::print("\none more run, per op:\n{:<28} {:>6} {:>12}\n", "op", "nodes", "total us");
+      for (const auto& [op, v] : rows)
+        fmt::print("{:<28} {:>6} {:>12.1f}\n", op, v.first, v.second);
+      std::sort(timings.begin(), timings.end(),
+                [](const auto& a, const auto& b) { return a.duration_us > b.duration_us; });
+      fmt::print("\nslowest nodes:\n");
+      for (size_t i = 0; i < std::min<size_t>(12, timings.size()); ++i) {
+        fmt::print("{:<40} {:<24} {:>10.1f} us\n", timings[i].node, timings[i].op,
+                   timings[i].duration_us);
+      }
+    }
   }
   return 0;
 }

@@ -26,6 +26,7 @@ struct BenchArgs {
   int iterations = 50;
   bool json = false;
   bool profile = false;
+  std::string trace;  // write a Chrome trace of one run here
 };
 
 /// Times a model: load, first run, then `iterations` runs after a warm-up; prints latency

@@ -175,7 +175,10 @@ int main(int argc, char** argv) {
   bench_model_cmd->add_option("--iterations", margs.iterations, "timed runs")
       ->capture_default_str();
   bench_model_cmd->add_flag("--json", margs.json, "print one JSON object");
-  bench_model_cmd->add_flag("--profile", margs.profile, "time each op in one more run");
+  bench_model_cmd->add_flag("--profile", margs.profile,
+                            "time each node in one more run: totals per op, slowest nodes");
+  bench_model_cmd->add_option("--trace", margs.trace,
+                              "write one run's node timings as Chrome trace JSON");
   CLI11_PARSE(app, argc, argv);
   try {
     if (run_cmd->parsed()) return cli::run_model(rargs);

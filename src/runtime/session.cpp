@@ -3,6 +3,9 @@
 // a model needs as constants (Note [Specialising on inputs]).
 #include "runtime/session.h"
 
+#include <nlohmann/json.hpp>
+
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -41,7 +44,8 @@ struct Plan {
   std::vector<Step> steps;
 
   explicit Plan(onnx_frontend::Model m);
-  std::vector<Tensor> run(const std::vector<NamedTensor>& inputs) const;
+  std::vector<Tensor> run(const std::vector<NamedTensor>& inputs,
+                          std::vector<NodeTiming>* profile) const;
 };
 
 Plan::Plan(onnx_frontend::Model m) : model(std::move(m)) {
@@ -101,7 +105,13 @@ Plan::Plan(onnx_frontend::Model m) : model(std::move(m)) {
 }
 
 // Runs with inputs already checked; inputs the plan bound as constants are ignored.
-std::vector<Tensor> Plan::run(const std::vector<NamedTensor>& inputs) const {
+std::vector<Tensor> Plan::run(const std::vector<NamedTensor>& inputs,
+                              std::vector<NodeTiming>* profile) const {
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  const auto us = [t0](Clock::time_point t) {
+    return std::chrono::duration<double, std::micro>(t - t0).count();
+  };
   std::vector<Tensor> env(static_cast<size_t>(num_slots));
   for (const auto& [s, t] : constants) env[static_cast<size_t>(s)] = t;
   for (const auto& [name, t] : inputs) {
@@ -111,6 +121,7 @@ std::vector<Tensor> Plan::run(const std::vector<NamedTensor>& inputs) const {
   Stack stack;
   for (const Step& step : steps) {
     stack.clear();
+    const auto start = profile ? Clock::now() : Clock::time_point();
     try {
       for (const ArgSource& a : step.args) {
         switch (a.kind) {
@@ -153,6 +164,12 @@ std::vector<Tensor> Plan::run(const std::vector<NamedTensor>& inputs) const {
       detail::throw_error<Error>("run: ", step.node->describe(), ": ", e.what());
     }
     for (int s : step.release) env[static_cast<size_t>(s)] = Tensor();
+    if (profile) {
+      const auto end = Clock::now();
+      profile->push_back(
+          NodeTiming{step.node->name().empty() ? step.node->describe() : step.node->name(),
+                     step.op.name(), us(start), us(end) - us(start)});
+    }
   }
   std::vector<Tensor> out;
   for (int s : output_slots) out.push_back(env[static_cast<size_t>(s)]);
@@ -272,7 +289,23 @@ std::vector<std::string> Session::specialised_inputs() const {
   return state_->specialise;
 }
 
-std::vector<NamedTensor> Session::run(const std::vector<NamedTensor>& inputs) const {
+std::string chrome_trace(const std::vector<NodeTiming>& timings) {
+  nlohmann::json events = nlohmann::json::array();
+  for (const NodeTiming& t : timings) {
+    events.push_back({{"name", t.node},
+                      {"cat", t.op},
+                      {"ph", "X"},
+                      {"ts", t.start_us},
+                      {"dur", t.duration_us},
+                      {"pid", 0},
+                      {"tid", 0},
+                      {"args", {{"op", t.op}}}});
+  }
+  return nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}.dump();
+}
+
+std::vector<NamedTensor> Session::run(const std::vector<NamedTensor>& inputs,
+                                      std::vector<NodeTiming>* profile) const {
   const State& s = *state_;
   std::vector<bool> given(s.inputs.size());
   std::map<std::string, int64_t> symbols;
@@ -309,7 +342,7 @@ std::vector<NamedTensor> Session::run(const std::vector<NamedTensor>& inputs) co
     TSR_CHECK(given[i], "run: input '", s.inputs[i].name, "' is missing");
   }
   const std::shared_ptr<const Plan> plan = s.plan_for(inputs);
-  const std::vector<Tensor> values = plan->run(inputs);
+  const std::vector<Tensor> values = plan->run(inputs, profile);
   std::vector<NamedTensor> out;
   for (size_t i = 0; i < values.size(); ++i) {
     out.emplace_back(plan->model.output_names[i], values[i]);

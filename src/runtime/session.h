@@ -30,6 +30,14 @@ struct IoInfo {
   ir::TensorType type;
 };
 
+/// One node's execution in a profiled run.
+struct NodeTiming {
+  std::string node;  // the node's source name (its ONNX name), or its description
+  std::string op;    // the tessera op
+  double start_us;   // from the start of the run
+  double duration_us;
+};
+
 /// A loaded model ready to run. run() is const and keeps its per-call state on its own
 /// stack, so one Session may serve concurrent calls.
 class Session {
@@ -51,11 +59,16 @@ class Session {
   /// Runs the model. Every input is given by name; each is checked against the model's
   /// declared dtype and shape (a symbolic dim takes one size per run). Returns the
   /// outputs in the model's order. Errors name the input, or the node that failed.
-  std::vector<NamedTensor> run(const std::vector<NamedTensor>& inputs) const;
+  /// With profile, appends each node's timing (see write_chrome_trace).
+  std::vector<NamedTensor> run(const std::vector<NamedTensor>& inputs,
+                               std::vector<NodeTiming>* profile = nullptr) const;
 
  private:
   struct State;
   std::unique_ptr<State> state_;
 };
+
+/// Node timings as Chrome's trace-event JSON (chrome://tracing, Perfetto).
+std::string chrome_trace(const std::vector<NodeTiming>& timings);
 
 }  // namespace tessera::runtime

@@ -845,6 +845,18 @@ TEST(CpuConvolution, MatchesReference) {
       {{2, 4, 20}, {5, 4, 5}, {3}, {2}, {1}, 1, true},
       {{1, 2, 5, 6, 6}, {3, 2, 2, 3, 3}, {1}, {1}, {1}, 1, true},
       {{1, 3, 17, 17}, {8, 3, 7, 7}, {2}, {3}, {1}, 1, true},
+      // Depthwise on NCHW (conv_direct.cpp): strides 1 and 2, dilation, padding beyond the
+      // kernel's reach, planes narrower and wider than a vector, non-square kernels; a
+      // stride of 3 goes to oneDNN.
+      {{2, 5, 7, 7}, {5, 1, 3, 3}, {1}, {1}, {1}, 5, true},
+      {{1, 3, 40, 37}, {3, 1, 3, 3}, {2}, {1}, {1}, 3, true},
+      {{1, 4, 19, 33}, {4, 1, 5, 3}, {1, 2}, {2, 1}, {2, 1}, 4, false},
+      {{1, 2, 9, 70}, {2, 1, 3, 3}, {2, 1}, {3}, {1}, 2, true},
+      {{1, 3, 15, 15}, {3, 1, 3, 3}, {3}, {1}, {1}, 3, true},
+      // Pointwise as one sgemm per image: 1-, 2- and 3-d, with and without bias.
+      {{3, 16, 9, 11}, {24, 16, 1, 1}, {1}, {0}, {1}, 1, true},
+      {{2, 7, 30}, {5, 7, 1}, {1}, {0}, {1}, 1, false},
+      {{1, 4, 3, 5, 6}, {6, 4, 1, 1, 1}, {1}, {0}, {1}, 1, true},
   };
   int i = 0;
   for (const Case& c : cases) {

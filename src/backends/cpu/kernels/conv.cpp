@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "backends/cpu/kernels/conv_direct.h"
+#include "backends/cpu/kernels/sgemm.h"
 #include "core/parallel.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
@@ -131,6 +133,55 @@ const ConvPrimitive& conv_primitive(const Tensor& x, const Tensor& w, bool bias,
   return *slot;
 }
 
+// Note [Convolutions without blocked layouts]
+// oneDNN's fastest kernels want activations in blocked layouts (nChw8c on AVX2), so each
+// call through it reorders its input in and its output out. Two kinds of convolution skip
+// that on NCHW directly, where a benchmark showed them faster (mobilenet_v2: its 1x1 and
+// depthwise convolutions, bench/RESULTS.md):
+// - pointwise (1x1 kernels, stride 1, no padding, one group): per image, the [out, in]
+//   weight matrix times the [in, H*W] input is the [out, H*W] output, one sgemm with the
+//   bias accumulated into;
+// - depthwise 2-d (one input and one output channel per group): conv_direct.cpp.
+std::optional<Tensor> direct_conv(const Tensor& x, const Tensor& w, const Tensor& bias,
+                                  const Shape& out, const std::vector<int64_t>& s,
+                                  const std::vector<int64_t>& p, const std::vector<int64_t>& d,
+                                  int64_t groups) {
+  const int64_t nd = x.dim() - 2, n = x.size(0), cin = x.size(1), cout = w.size(0);
+  bool pointwise = groups == 1;
+  int64_t plane = 1;
+  for (int64_t i = 0; i < nd; ++i) {
+    const auto j = static_cast<size_t>(i);
+    pointwise = pointwise && w.size(2 + i) == 1 && s[j] == 1 && p[j] == 0;
+    plane *= x.size(2 + i);
+  }
+  const auto* bp = bias.defined() ? static_cast<const float*>(bias.data_ptr()) : nullptr;
+  if (pointwise) {
+    Tensor y = empty(out, DType::Float32);
+    auto* yp = static_cast<float*>(y.data_ptr());
+    const auto* xp = static_cast<const float*>(x.data_ptr());
+    const Operand a{static_cast<const float*>(w.data_ptr()), 'N', cin};
+    for (int64_t b = 0; b < n; ++b) {
+      float* c = yp + b * cout * plane;
+      if (bp) {
+        for (int64_t o = 0; o < cout; ++o) std::fill(c + o * plane, c + (o + 1) * plane, bp[o]);
+      }
+      sgemm(cout, plane, cin, a, Operand{xp + b * cin * plane, 'N', plane}, c, 1.0f,
+            bp ? 1.0f : 0.0f);
+    }
+    return y;
+  }
+  if (nd == 2 && groups == cin && cout == cin && w.size(1) == 1 && s[1] <= 2) {
+    Tensor y = empty(out, DType::Float32);
+    const Window2d g{x.size(2), x.size(3), out[2], out[3], w.size(2), w.size(3),
+                     s[0],      s[1],      p[0],   p[1],   d[0],      d[1]};
+    depthwise_conv2d(static_cast<const float*>(x.data_ptr()),
+                     static_cast<const float*>(w.data_ptr()), bp, static_cast<float*>(y.data_ptr()),
+                     n * cin, cin, g);
+    return y;
+  }
+  return std::nullopt;
+}
+
 Tensor conv_kernel(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
                    IntArrayRef stride, IntArrayRef padding, IntArrayRef dilation, bool transposed,
                    IntArrayRef output_padding, int64_t groups) {
@@ -185,6 +236,12 @@ Tensor conv_kernel(const Tensor& input, const Tensor& weight, const std::optiona
                          transposed, output_padding, groups);
   }
   const Tensor x = input.contiguous(), w = weight.contiguous();
+  if (!transposed) {
+    if (auto y =
+            direct_conv(x, w, has_bias ? bias->contiguous() : Tensor(), out, s, p, d, groups)) {
+      return *y;
+    }
+  }
   const ConvPrimitive& cp =
       conv_primitive(x, w, has_bias, out, s, p, d, groups, transposed, op_pad);
   Tensor result = empty(out, TensorOptions(DType::Float32, input.device()));

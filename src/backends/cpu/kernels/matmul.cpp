@@ -9,43 +9,18 @@
 #include <algorithm>
 #include <optional>
 
+#include "backends/cpu/kernels/sgemm.h"
 #include "core/parallel.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
 
 namespace tessera::cpu {
-namespace {
-
-using MatmulSig = Tensor(const Tensor&, const Tensor&);
-
-// A matrix as sgemm sees it: row-major data with a leading dimension, maybe transposed.
-struct Operand {
-  const float* data;
-  char trans;
-  int64_t ld;
-};
-
-// The last two dims of m ([rows, cols] with strides s) as an sgemm operand: rows of
-// contiguous elements ('N'), or columns of them ('T', a transposed view); nullopt when
-// neither. data is m's first matrix; batch offsets are added by the caller.
-std::optional<Operand> as_operand(const Tensor& m) {
-  const int64_t rows = m.size(-2), cols = m.size(-1), s0 = m.stride(-2), s1 = m.stride(-1);
-  const auto* data = static_cast<const float*>(m.data_ptr());
-  if ((s1 == 1 || cols == 1) && (s0 >= cols || rows == 1)) {
-    return Operand{data, 'N', std::max<int64_t>({s0, cols, 1})};
-  }
-  if ((s0 == 1 || rows == 1) && (s1 >= rows || cols == 1)) {
-    return Operand{data, 'T', std::max<int64_t>({s1, rows, 1})};
-  }
-  return std::nullopt;
-}
 
 // Multiply-adds below which an sgemm runs on one thread (4M: about 80 us on one core here).
 constexpr int64_t kSmallGemm = int64_t{1} << 22;
 
-// C[m, n] (contiguous) = alpha A[m, k] B[k, n] + beta C (C is not read when beta is 0).
 void sgemm(int64_t m, int64_t n, int64_t k, const Operand& a, const Operand& b, float* c,
-           float alpha = 1.0f, float beta = 0.0f) {
+           float alpha, float beta) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     for (int64_t i = 0; i < m * n; ++i) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
@@ -62,6 +37,25 @@ void sgemm(int64_t m, int64_t n, int64_t k, const Operand& a, const Operand& b, 
       dnnl_sgemm(a.trans, b.trans, m, n, k, alpha, a.data, a.ld, b.data, b.ld, beta, c, n);
   if (one) omp_set_num_threads(threads);
   TSR_ASSERT(st == dnnl_success, "dnnl_sgemm failed with status ", static_cast<int>(st));
+}
+
+namespace {
+
+using MatmulSig = Tensor(const Tensor&, const Tensor&);
+
+// The last two dims of m ([rows, cols] with strides s) as an sgemm operand: rows of
+// contiguous elements ('N'), or columns of them ('T', a transposed view); nullopt when
+// neither. data is m's first matrix; batch offsets are added by the caller.
+std::optional<Operand> as_operand(const Tensor& m) {
+  const int64_t rows = m.size(-2), cols = m.size(-1), s0 = m.stride(-2), s1 = m.stride(-1);
+  const auto* data = static_cast<const float*>(m.data_ptr());
+  if ((s1 == 1 || cols == 1) && (s0 >= cols || rows == 1)) {
+    return Operand{data, 'N', std::max<int64_t>({s0, cols, 1})};
+  }
+  if ((s0 == 1 || rows == 1) && (s1 >= rows || cols == 1)) {
+    return Operand{data, 'T', std::max<int64_t>({s1, rows, 1})};
+  }
+  return std::nullopt;
 }
 
 // [..., M, K] x [..., K, N] with broadcast batch dims, each matrix an sgemm operand; batches
