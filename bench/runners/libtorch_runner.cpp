@@ -82,7 +82,8 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   BINARY(logical_xor)
   BINARY(bitwise_and)
   BINARY(bitwise_or)
-  BINARY(bitwise_xor) BINARY(bitwise_left_shift) BINARY(bitwise_right_shift) BINARY(prelu)
+  BINARY(bitwise_xor)
+  BINARY(bitwise_left_shift) BINARY(bitwise_right_shift) BINARY(prelu)
 #undef BINARY
       if (op == "lerp") return [x] { return at::lerp(x[0], x[1], x[2]); };
   if (op == "lerp_scalar") {
@@ -103,13 +104,13 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   UNARY(log10)
   UNARY(log1p)
   UNARY(sqrt)
-  UNARY(rsqrt) UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan) UNARY(asin) UNARY(acos)
-      UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh) UNARY(asinh) UNARY(acosh) UNARY(atanh)
-          UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu) UNARY(selu) UNARY(mish)
-              UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac) UNARY(floor) UNARY(ceil) UNARY(round)
-                  UNARY(trunc) UNARY(relu) UNARY(logical_not) UNARY(bitwise_not) UNARY(isnan)
-                      UNARY(isinf) UNARY(isfinite) UNARY(hardtanh) UNARY(leaky_relu) UNARY(elu)
-                          UNARY(celu) UNARY(softplus)
+  UNARY(rsqrt)
+  UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan) UNARY(asin) UNARY(acos) UNARY(atan) UNARY(sinh)
+      UNARY(cosh) UNARY(tanh) UNARY(asinh) UNARY(acosh) UNARY(atanh) UNARY(sigmoid) UNARY(erf)
+          UNARY(erfc) UNARY(silu) UNARY(selu) UNARY(mish) UNARY(hardsigmoid) UNARY(hardswish)
+              UNARY(frac) UNARY(floor) UNARY(ceil) UNARY(round) UNARY(trunc) UNARY(relu)
+                  UNARY(logical_not) UNARY(bitwise_not) UNARY(isnan) UNARY(isinf) UNARY(isfinite)
+                      UNARY(hardtanh) UNARY(leaky_relu) UNARY(elu) UNARY(celu) UNARY(softplus)
 #undef UNARY
       // torch.nn.functional.softsign is composite: x / (1 + |x|).
       if (op == "softsign") return [x] { return x[0] / (at::abs(x[0]) + 1); };
@@ -240,6 +241,15 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
             t = p.value("transposed", false), op_ = ints("output_padding"),
             g = p.value("groups", int64_t{1})] {
       return at::convolution(x[0], x[1], x[2], s, pd, d, t, op_, g);
+    };
+  if (op == "convolution_activation")  // the convolution, then the activation
+    return [x, s = ints("stride"), pd = ints("padding"), d = ints("dilation"),
+            g = p.value("groups", int64_t{1}), act = p.value("activation", std::string("relu")),
+            ap = p.value("params", std::vector<double>{})] {
+      const at::Tensor y = at::convolution(x[0], x[1], x[2], s, pd, d, false, {0}, g);
+      if (act == "clamp") return at::clamp(y, ap.at(0), ap.at(1));
+      if (act == "leaky_relu") return at::leaky_relu(y, ap.at(0));
+      return at::relu(y);
     };
   if (op == "max_pool" || op == "avg_pool") {
     const auto k = ints("kernel_size");

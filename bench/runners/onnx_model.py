@@ -129,6 +129,18 @@ def node(op, ins, out, params, rank, initializers, shape=()):
         if params.get("transposed"):
             return helper.make_node("ConvTranspose", ins, [out], output_padding=params["output_padding"], **attrs)
         return helper.make_node("Conv", ins, [out], **attrs)
+    if op == "convolution_activation":  # Conv, then the activation (ONNX Runtime fuses them)
+        pads = list(params["padding"]) * 2
+        conv = helper.make_node("Conv", ins, [f"{out}_conv"], strides=params["stride"], pads=pads,
+                                dilations=params["dilation"], group=params.get("groups", 1))
+        act, ap = params.get("activation", "relu"), params.get("params", [])
+        if act == "clamp":
+            for name, v in (("lo", ap[0]), ("hi", ap[1])):
+                initializers.append(helper.make_tensor(f"{out}_{name}", TensorProto.FLOAT, [], [v]))
+            return [conv, helper.make_node("Clip", [f"{out}_conv", f"{out}_lo", f"{out}_hi"], [out])]
+        if act == "leaky_relu":
+            return [conv, helper.make_node("LeakyRelu", [f"{out}_conv"], [out], alpha=ap[0])]
+        return [conv, helper.make_node("Relu", [f"{out}_conv"], [out])]
     if op in ("max_pool", "avg_pool"):
         k = params["kernel_size"]
         attrs = dict(kernel_shape=k, strides=params.get("stride") or k, pads=list(params.get("padding", [0] * len(k))) * 2,

@@ -83,6 +83,13 @@ def make_op(op, x, p):
     if op == "convolution":
         args = (p["stride"], p["padding"], p["dilation"], p.get("transposed", False), p["output_padding"], p.get("groups", 1))
         return lambda: torch.convolution(x[0], x[1], x[2], *args)
+    if op == "convolution_activation":  # the convolution, then the activation
+        args = (p["stride"], p["padding"], p["dilation"], False, [0], p.get("groups", 1))
+        act, ap = p.get("activation", "relu"), p.get("params", [])
+        post = {"clamp": lambda y: torch.clamp(y, ap[0], ap[1]) if act == "clamp" else None,
+                "leaky_relu": lambda y: F.leaky_relu(y, ap[0]) if act == "leaky_relu" else None,
+                "relu": torch.relu}[act]
+        return lambda: post(torch.convolution(x[0], x[1], x[2], *args))
     if op in ("max_pool", "avg_pool"):
         k = p["kernel_size"]
         f = getattr(F, f"{op}{len(k)}d")

@@ -75,6 +75,19 @@ struct ArgTraits<OptionalIntArrayRef> {
   }
   static IValue box(OptionalIntArrayRef x) { return x ? IValue(x->vec()) : IValue(); }
 };
+/// float[] as a copy: a list of ints is accepted for it too.
+template <>
+struct ArgTraits<std::vector<double>> {
+  static constexpr SchemaType type{TypeKind::Float, true, false, -1};
+  static std::vector<double> read(const IValue& v) {
+    if (v.is_int_list()) {
+      const auto& l = v.to_int_list();
+      return std::vector<double>(l.begin(), l.end());
+    }
+    return v.to_double_list();
+  }
+  static IValue box(const std::vector<double>& x) { return IValue(x); }
+};
 /// float[]? as a copy: a list of ints is accepted for it too.
 template <>
 struct ArgTraits<std::optional<std::vector<double>>> {

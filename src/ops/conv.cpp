@@ -14,6 +14,14 @@ TSR_OP(convolution,
        "convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] "
        "dilation, bool transposed, int[] output_padding, int groups) -> Tensor",
        OpOptions{.dispatch_dtype_args = {0, 1}})
+// A convolution with its activation applied to the output, what the graph optimiser fuses
+// (passes/fuse_conv_activation.cpp) so a backend can apply it while the output is in cache
+// (oneDNN post-ops on the cpu). activation: relu, clamp (params [min, max]) or leaky_relu
+// (params [negative_slope]).
+TSR_OP(convolution_activation,
+       "convolution_activation(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] "
+       "padding, int[] dilation, int groups, str activation, float[] params=[]) -> Tensor",
+       OpOptions{.dispatch_dtype_args = {0, 1}})
 }  // namespace ops
 using namespace ops;
 
@@ -211,7 +219,36 @@ Tensor conv_nd(const Tensor& input, const Tensor& weight, const std::optional<Te
 
 }  // namespace
 
+// The definition: the convolution, then the activation.
+Tensor convolution_activation_kernel(const Tensor& input, const Tensor& weight,
+                                     const std::optional<Tensor>& bias, IntArrayRef stride,
+                                     IntArrayRef padding, IntArrayRef dilation, int64_t groups,
+                                     std::string_view activation,
+                                     const std::vector<double>& params) {
+  const auto want = [&](size_t n) {
+    TSR_CHECK(params.size() == n, "convolution_activation: ", activation, " takes ", n,
+              " params, got ", params.size());
+  };
+  if (activation == "relu") {
+    want(0);
+  } else if (activation == "clamp") {
+    want(2);
+  } else if (activation == "leaky_relu") {
+    want(1);
+  } else {
+    detail::throw_error<Error>(
+        "convolution_activation: activation must be relu, clamp or leaky_relu, not '", activation,
+        "'");
+  }
+  const Tensor y = convolution(input, weight, bias, stride, padding, dilation, false, {0}, groups);
+  if (activation == "relu") return relu(y);
+  if (activation == "clamp") return clamp(y, params[0], params[1]);
+  return leaky_relu(y, params[0]);
+}
+
 TSR_REGISTER {
+  Dispatcher::get().impl(convolution_activation_op(), kBackendReference, std::nullopt,
+                         KernelFunction::from_unboxed(&convolution_activation_kernel));
   // Integers accumulate in double (exact up to 2^53) and truncate.
   impl_for(convolution_op(), kBackendReference,
            dtypes_of<DTypeCategory::Integer, DTypeCategory::Floating, DTypeCategory::Complex>{},

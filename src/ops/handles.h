@@ -55,6 +55,7 @@ OperatorHandle imag_op();
 OperatorHandle angle_op();
 // conv.cpp
 OperatorHandle convolution_op();
+OperatorHandle convolution_activation_op();
 // dropout.cpp
 OperatorHandle dropout_op();
 // indexing.cpp

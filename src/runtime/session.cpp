@@ -43,14 +43,15 @@ struct Plan {
   std::vector<int> output_slots;
   std::vector<Step> steps;
 
-  explicit Plan(onnx_frontend::Model m);
+  Plan(onnx_frontend::Model m, passes::Level level);
   std::vector<Tensor> run(const std::vector<NamedTensor>& inputs,
                           std::vector<NodeTiming>* profile) const;
 };
 
-Plan::Plan(onnx_frontend::Model m) : model(std::move(m)) {
+Plan::Plan(onnx_frontend::Model m, passes::Level level) : model(std::move(m)) {
+  ir::verify(*model.graph);
+  passes::optimize(*model.graph, level);
   const ir::Graph& g = *model.graph;
-  ir::verify(g);
   std::unordered_map<const ir::Value*, int> slot;
   const auto slot_of = [&](const ir::Value* v) {
     const auto [it, fresh] = slot.emplace(v, num_slots);
@@ -202,6 +203,7 @@ std::string key_of(const std::vector<std::string>& names, const std::vector<Name
 struct Session::State {
   onnx::ModelProto proto;
   std::filesystem::path base_dir;
+  passes::Level level = passes::Level::All;
   std::vector<IoInfo> inputs, outputs;
   mutable std::mutex mu;                                             // guards the two below
   mutable std::vector<std::string> specialise;                       // graph inputs bound per value
@@ -223,7 +225,8 @@ struct Session::State {
       }
       try {
         auto plan = std::make_shared<const Plan>(
-            onnx_frontend::import_model(proto, base_dir, /*allow_unsupported=*/false, bound));
+            onnx_frontend::import_model(proto, base_dir, /*allow_unsupported=*/false, bound),
+            level);
         plans.emplace(key, plan);
         return plan;
       } catch (const onnx_frontend::NeedsConstant& e) {
@@ -238,20 +241,23 @@ struct Session::State {
   }
 };
 
-Session Session::load(const std::filesystem::path& path) {
+Session Session::load(const std::filesystem::path& path, passes::Level level) {
   return Session(onnx_frontend::read_model(path),
-                 path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
+                 path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path(),
+                 level);
 }
 
-Session Session::from_bytes(std::string_view bytes, const std::filesystem::path& base_dir) {
-  return Session(onnx_frontend::parse_model(bytes), base_dir);
+Session Session::from_bytes(std::string_view bytes, const std::filesystem::path& base_dir,
+                            passes::Level level) {
+  return Session(onnx_frontend::parse_model(bytes), base_dir, level);
 }
 
-Session::Session(onnx::ModelProto proto, std::filesystem::path base_dir)
+Session::Session(onnx::ModelProto proto, std::filesystem::path base_dir, passes::Level level)
     : state_(std::make_unique<State>()) {
   State& s = *state_;
   s.proto = std::move(proto);
   s.base_dir = std::move(base_dir);
+  s.level = level;
   const auto& g = s.proto.graph();
   for (const auto& vi : g.input()) {
     const bool initializer = std::any_of(g.initializer().begin(), g.initializer().end(),
@@ -263,8 +269,8 @@ Session::Session(onnx::ModelProto proto, std::filesystem::path base_dir)
   }
   // Plan now, unless the model needs input values as constants (then the first run does).
   try {
-    s.plans.emplace(key_of({}, {}),
-                    std::make_shared<const Plan>(onnx_frontend::import_model(s.proto, s.base_dir)));
+    s.plans.emplace(key_of({}, {}), std::make_shared<const Plan>(
+                                        onnx_frontend::import_model(s.proto, s.base_dir), s.level));
   } catch (const onnx_frontend::NeedsConstant& e) {
     const bool is_input = std::any_of(s.inputs.begin(), s.inputs.end(),
                                       [&](const IoInfo& io) { return io.name == e.value(); });

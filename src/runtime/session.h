@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "frontends/onnx/import.h"
+#include "passes/passes.h"
 
 namespace tessera::runtime {
 
@@ -43,10 +44,13 @@ struct NodeTiming {
 class Session {
  public:
   /// Loads an ONNX model file (external data beside it).
-  static Session load(const std::filesystem::path& path);
+  /// Graphs are optimised at `level` (passes/passes.h) once, when planned.
+  static Session load(const std::filesystem::path& path, passes::Level level = passes::Level::All);
   /// Loads an ONNX model from bytes (external data under base_dir).
-  static Session from_bytes(std::string_view bytes, const std::filesystem::path& base_dir = ".");
-  Session(onnx::ModelProto proto, std::filesystem::path base_dir);
+  static Session from_bytes(std::string_view bytes, const std::filesystem::path& base_dir = ".",
+                            passes::Level level = passes::Level::All);
+  Session(onnx::ModelProto proto, std::filesystem::path base_dir,
+          passes::Level level = passes::Level::All);
   Session(Session&&) noexcept;
   Session& operator=(Session&&) noexcept;
   ~Session();

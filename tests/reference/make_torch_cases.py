@@ -815,6 +815,27 @@ def gen_conv_pool(cases):
             convt = lambda x, w, b: fn(x, w, b, st, pd, op_, gr, dl)  # noqa: E731
             cases.add("convolution", args, {},
                       lambda: in_double(convt, x, w, b) if d == "bfloat16" else convt(x, w, b), f"{d}/transposed{nd}d")
+        # convolution_activation (the graph optimiser's fused op): PyTorch's convolution, then
+        # the activation. Pointwise, depthwise and dense kernels take different cpu paths.
+        if d in ("float32", "float64"):
+            ga = Gen(1150 if d == "float32" else 1151)  # its own stream: the cases after keep theirs
+            for xs, ws, st, pd, gr in [([2, 4, 6, 6], [5, 4, 1, 1], 1, 0, 1), ([1, 4, 9, 9], [4, 1, 3, 3], 2, 1, 4),
+                                       ([1, 3, 7, 7], [4, 3, 3, 3], 1, 1, 1), ([2, 4, 10], [3, 4, 3], 1, 1, 1)]:
+                x, jx = make_input(ga.values(d, xs, "small"), "contiguous")
+                w, jw = make_input(ga.values(d, ws, "small"), "contiguous")
+                b, jb = make_input(ga.values(d, [ws[0]], "small"), "contiguous")
+                fn = {1: F_.conv1d, 2: F_.conv2d}[len(xs) - 2]
+                for act, params, post in [("relu", [], torch.relu),
+                                          ("clamp", [-0.05, 0.05], lambda y: torch.clamp(y, -0.05, 0.05)),
+                                          ("leaky_relu", [0.1], lambda y: F_.leaky_relu(y, 0.1))]:
+                    conv = lambda x, w, b: fn(x, w, b, st, pd, 1, gr)  # noqa: E731
+                    cases.add("convolution_activation",
+                              [jx, jw, jb, ints(st), ints(pd), ints(1), {"int": gr}, {"str": act}, {"floats": params}],
+                              {}, lambda: post(conv(x, w, b)), f"{d}/{len(xs) - 2}d/{act}")
+            cases.add("convolution_activation",
+                      [jx, jw, jb, ints(1), ints(1), ints(1), {"int": 1}, {"str": "tanh"}, {"floats": []}], {},
+                      lambda: (_ for _ in ()).throw(RuntimeError("activation must be relu, clamp or leaky_relu")),
+                      f"{d}/unknown_activation")
         x, jx = make_input(g.values(d, [1, 3, 5, 5], "small"), "contiguous")
         w, jw = make_input(g.values(d, [2, 4, 3, 3], "small"), "contiguous")
         cases.add("convolution", [jx, jw, {"none": True}, ints(1), ints(0), ints(1), {"bool": False}, ints(0), {"int": 1}],

@@ -8,6 +8,7 @@
 // cases go to the reference kernel.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
@@ -25,6 +26,27 @@ namespace {
 
 using ConvSigExact = Tensor(const Tensor&, const Tensor&, const std::optional<Tensor>&, IntArrayRef,
                             IntArrayRef, IntArrayRef, bool, IntArrayRef, int64_t);
+
+// An activation applied to a convolution's output (convolution_activation): none, or
+// max(min(y, hi), lo) (relu: lo 0; clamp), or leaky_relu (y < 0: slope * y).
+struct Activation {
+  enum class Kind : uint8_t { None, Clamp, Leaky };
+  Kind kind = Kind::None;
+  float lo = 0, hi = 0, slope = 0;
+  std::string key() const {
+    return kind == Kind::None
+               ? ""
+               : fmt::format("/act{}:{},{},{}", static_cast<int>(kind), lo, hi, slope);
+  }
+  // y[0, n) in place.
+  void apply(float* y, int64_t n) const {
+    if (kind == Kind::Clamp) {
+      for (int64_t i = 0; i < n; ++i) y[i] = std::min(std::max(y[i], lo), hi);
+    } else if (kind == Kind::Leaky) {
+      for (int64_t i = 0; i < n; ++i) y[i] = y[i] < 0 ? y[i] * slope : y[i];
+    }
+  }
+};
 
 dnnl::engine& cpu_engine() {
   static dnnl::engine e(dnnl::engine::kind::cpu, 0);
@@ -69,7 +91,7 @@ std::optional<dnnl::reorder> reorder_between(const dnnl::memory::desc& from,
 const ConvPrimitive& conv_primitive(const Tensor& x, const Tensor& w, bool bias, IntArrayRef out,
                                     const std::vector<int64_t>& s, const std::vector<int64_t>& p,
                                     const std::vector<int64_t>& d, int64_t groups, bool transposed,
-                                    const std::vector<int64_t>& out_pad) {
+                                    const std::vector<int64_t>& out_pad, const Activation& act) {
   std::string key;
   for (IntArrayRef v : {x.sizes(), w.sizes(), out, IntArrayRef(s), IntArrayRef(p), IntArrayRef(d),
                         IntArrayRef(out_pad)}) {
@@ -78,7 +100,7 @@ const ConvPrimitive& conv_primitive(const Tensor& x, const Tensor& w, bool bias,
   }
   key += std::to_string(groups) + (bias ? "b" : "") + (transposed ? "t" : "");
   // oneDNN fixes a primitive's thread count when it creates it.
-  key += "/" + std::to_string(get_num_threads());
+  key += "/" + std::to_string(get_num_threads()) + act.key();
   static std::mutex mu;
   static std::unordered_map<std::string, std::unique_ptr<ConvPrimitive>> cache;
   std::lock_guard lock(mu);
@@ -127,7 +149,18 @@ const ConvPrimitive& conv_primitive(const Tensor& x, const Tensor& w, bool bias,
     const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference,
                                                dnnl::algorithm::convolution_direct, src_md, w_any,
                                                bias_md, dst_md, strides, dil, pads, pad_r);
-    const dnnl::convolution_forward::primitive_desc pd(desc, cpu_engine());
+    // The activation as a post-op: applied while the output is still in cache.
+    dnnl::primitive_attr attr;
+    if (act.kind != Activation::Kind::None) {
+      dnnl::post_ops ops;
+      if (act.kind == Activation::Kind::Clamp) {
+        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, act.lo, act.hi);
+      } else {
+        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, act.slope, 0.0f);
+      }
+      attr.set_post_ops(ops);
+    }
+    const dnnl::convolution_forward::primitive_desc pd(desc, attr, cpu_engine());
     slot = make(pd, dnnl::convolution_forward(pd));
   }
   return *slot;
@@ -145,7 +178,7 @@ const ConvPrimitive& conv_primitive(const Tensor& x, const Tensor& w, bool bias,
 std::optional<Tensor> direct_conv(const Tensor& x, const Tensor& w, const Tensor& bias,
                                   const Shape& out, const std::vector<int64_t>& s,
                                   const std::vector<int64_t>& p, const std::vector<int64_t>& d,
-                                  int64_t groups) {
+                                  int64_t groups, const Activation& act) {
   const int64_t nd = x.dim() - 2, n = x.size(0), cin = x.size(1), cout = w.size(0);
   bool pointwise = groups == 1;
   int64_t plane = 1;
@@ -168,33 +201,40 @@ std::optional<Tensor> direct_conv(const Tensor& x, const Tensor& w, const Tensor
       sgemm(cout, plane, cin, a, Operand{xp + b * cin * plane, 'N', plane}, c, 1.0f,
             bp ? 1.0f : 0.0f);
     }
+    if (act.kind != Activation::Kind::None) {
+      parallel_for(0, y.numel(), kGrainSize,
+                   [&](int64_t i0, int64_t i1) { act.apply(yp + i0, i1 - i0); });
+    }
     return y;
   }
   if (nd == 2 && groups == cin && cout == cin && w.size(1) == 1 && s[1] <= 2) {
     Tensor y = empty(out, DType::Float32);
     const Window2d g{x.size(2), x.size(3), out[2], out[3], w.size(2), w.size(3),
                      s[0],      s[1],      p[0],   p[1],   d[0],      d[1]};
+    // Clamps are applied in registers; a leaky slope after.
+    const bool clamp = act.kind == Activation::Kind::Clamp;
+    auto* yp = static_cast<float*>(y.data_ptr());
     depthwise_conv2d(static_cast<const float*>(x.data_ptr()),
-                     static_cast<const float*>(w.data_ptr()), bp, static_cast<float*>(y.data_ptr()),
-                     n * cin, cin, g);
+                     static_cast<const float*>(w.data_ptr()), bp, yp, n * cin, cin, g,
+                     clamp ? act.lo : -INFINITY, clamp ? act.hi : INFINITY);
+    if (act.kind == Activation::Kind::Leaky) act.apply(yp, y.numel());
     return y;
   }
   return std::nullopt;
 }
 
-Tensor conv_kernel(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
-                   IntArrayRef stride, IntArrayRef padding, IntArrayRef dilation, bool transposed,
-                   IntArrayRef output_padding, int64_t groups) {
-  static const auto op = ops::convolution_op().typed<ConvSigExact>();
+// A float32 convolution with its activation, or nullopt for the cases the reference kernel
+// takes (other dtypes, geometries oneDNN cannot run, and every error).
+std::optional<Tensor> run_conv(const Tensor& input, const Tensor& weight,
+                               const std::optional<Tensor>& bias, IntArrayRef stride,
+                               IntArrayRef padding, IntArrayRef dilation, bool transposed,
+                               IntArrayRef output_padding, int64_t groups, const Activation& act) {
   const int64_t nd = input.dim() - 2;
   const bool has_bias = bias && bias->defined();
   const bool covered = input.dtype() == DType::Float32 && weight.dtype() == DType::Float32 &&
                        nd >= 1 && nd <= 3 && weight.dim() == input.dim() && groups >= 1 &&
                        input.numel() > 0 && (!has_bias || bias->dtype() == DType::Float32);
-  if (!covered) {
-    return op.redispatch(kBackendReference, input, weight, bias, stride, padding, dilation,
-                         transposed, output_padding, groups);
-  }
+  if (!covered) return std::nullopt;
   // The reference kernel checks every argument and gives the output shape; its errors are
   // the op's. Here only the geometry is recomputed.
   const auto expand = [nd](IntArrayRef v, int64_t fallback) {
@@ -231,19 +271,16 @@ Tensor conv_kernel(const Tensor& input, const Tensor& weight, const std::optiona
       out.push_back(valid ? (padded - span) / s[j] + 1 : 0);
     }
   }
-  if (!valid || (has_bias && bias->numel() != out_channels)) {
-    return op.redispatch(kBackendReference, input, weight, bias, stride, padding, dilation,
-                         transposed, output_padding, groups);
-  }
+  if (!valid || (has_bias && bias->numel() != out_channels)) return std::nullopt;
   const Tensor x = input.contiguous(), w = weight.contiguous();
   if (!transposed) {
-    if (auto y =
-            direct_conv(x, w, has_bias ? bias->contiguous() : Tensor(), out, s, p, d, groups)) {
+    if (auto y = direct_conv(x, w, has_bias ? bias->contiguous() : Tensor(), out, s, p, d, groups,
+                             act)) {
       return *y;
     }
   }
   const ConvPrimitive& cp =
-      conv_primitive(x, w, has_bias, out, s, p, d, groups, transposed, op_pad);
+      conv_primitive(x, w, has_bias, out, s, p, d, groups, transposed, op_pad, act);
   Tensor result = empty(out, TensorOptions(DType::Float32, input.device()));
   dnnl::stream stream(cpu_engine());
   // Buffers for the primitive's layouts come from tessera's allocator (its cache of large
@@ -296,11 +333,53 @@ Tensor conv_kernel(const Tensor& input, const Tensor& weight, const std::optiona
   return result;
 }
 
+Tensor conv_kernel(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+                   IntArrayRef stride, IntArrayRef padding, IntArrayRef dilation, bool transposed,
+                   IntArrayRef output_padding, int64_t groups) {
+  if (auto y = run_conv(input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                        groups, Activation{})) {
+    return *y;
+  }
+  static const auto op = ops::convolution_op().typed<ConvSigExact>();
+  return op.redispatch(kBackendReference, input, weight, bias, stride, padding, dilation,
+                       transposed, output_padding, groups);
+}
+
+using ConvActSig = Tensor(const Tensor&, const Tensor&, const std::optional<Tensor>&, IntArrayRef,
+                          IntArrayRef, IntArrayRef, int64_t, std::string_view,
+                          const std::vector<double>&);
+
+Tensor conv_activation_kernel(const Tensor& input, const Tensor& weight,
+                              const std::optional<Tensor>& bias, IntArrayRef stride,
+                              IntArrayRef padding, IntArrayRef dilation, int64_t groups,
+                              std::string_view activation, const std::vector<double>& params) {
+  Activation act;
+  if (activation == "relu" && params.empty()) {
+    act = {Activation::Kind::Clamp, 0.0f, INFINITY, 0.0f};
+  } else if (activation == "clamp" && params.size() == 2) {
+    act = {Activation::Kind::Clamp, static_cast<float>(params[0]), static_cast<float>(params[1]),
+           0.0f};
+  } else if (activation == "leaky_relu" && params.size() == 1) {
+    act = {Activation::Kind::Leaky, 0.0f, 0.0f, static_cast<float>(params[0])};
+  }
+  if (act.kind != Activation::Kind::None) {
+    if (auto y =
+            run_conv(input, weight, bias, stride, padding, dilation, false, {0}, groups, act)) {
+      return *y;
+    }
+  }
+  static const auto op = ops::convolution_activation_op().typed<ConvActSig>();
+  return op.redispatch(kBackendReference, input, weight, bias, stride, padding, dilation, groups,
+                       activation, params);
+}
+
 }  // namespace
 
 TSR_REGISTER {
   Dispatcher::get().impl(ops::convolution_op(), kBackendCPU, DType::Float32,
                          KernelFunction::from_unboxed(&conv_kernel));
+  Dispatcher::get().impl(ops::convolution_activation_op(), kBackendCPU, DType::Float32,
+                         KernelFunction::from_unboxed(&conv_activation_kernel));
 }
 
 }  // namespace tessera::cpu

@@ -46,7 +46,8 @@ HWY_INLINE void StorePart(D d, hn::Vec<D> v, float* p, int64_t n) {
 // S: the column stride (1 or 2); K: the kernel's width and height when 3 (0: any).
 template <int R, int V, int S, int K, class D>
 HWY_INLINE void Block(D d, const float* padded, int64_t wp, const float* k, hn::Vec<D> bias,
-                      float* out, int64_t i, int64_t j, const Window2d& g) {
+                      hn::Vec<D> lo, hn::Vec<D> hi, float* out, int64_t i, int64_t j,
+                      const Window2d& g) {
   const int64_t kh = K ? K : g.kh, kw = K ? K : g.kw;
   const auto lanes = static_cast<int64_t>(hn::Lanes(d));
   hn::Vec<D> acc[R][V];
@@ -67,6 +68,7 @@ HWY_INLINE void Block(D d, const float* padded, int64_t wp, const float* k, hn::
   for (int r = 0; r < R; ++r) {
     float* row = out + (i + r) * g.ow;
     for (int v = 0; v < V; ++v) {
+      acc[r][v] = hn::Min(hn::Max(acc[r][v], lo), hi);
       const int64_t col = j + v * lanes;
       if (col + lanes <= g.ow) {
         hn::StoreU(acc[r][v], d, row + col);
@@ -79,7 +81,7 @@ HWY_INLINE void Block(D d, const float* padded, int64_t wp, const float* k, hn::
 
 template <int S, int K>
 void DepthwiseFor(const float* x, const float* weight, const float* bias, float* out, int64_t p0,
-                  int64_t p1, int64_t channels, const Window2d& g) {
+                  int64_t p1, int64_t channels, const Window2d& g, float lo, float hi) {
   const hn::ScalableTag<float> d;
   const auto lanes = static_cast<int64_t>(hn::Lanes(d));
   const int64_t vecs = (g.ow + lanes - 1) / lanes;  // vectors per output row
@@ -102,40 +104,43 @@ void DepthwiseFor(const float* x, const float* weight, const float* bias, float*
     const float* k = weight + c * g.kh * g.kw;
     float* o = out + p * g.oh * g.ow;
     const auto b = hn::Set(d, bias ? bias[c] : 0.0f);
+    const auto vlo = hn::Set(d, lo), vhi = hn::Set(d, hi);
     int64_t i = 0;
     for (; i + rows <= g.oh; i += rows) {
       for (int64_t blk = 0; blk < blocks; ++blk) {
         const int64_t j = blk * cols * lanes;
         const int64_t v = std::min(cols, vecs - blk * cols);
         if (rows == 4) {
-          Block<4, 1, S, K>(d, padded.data(), wp, k, b, o, i, j, g);
+          Block<4, 1, S, K>(d, padded.data(), wp, k, b, vlo, vhi, o, i, j, g);
         } else if (rows == 2) {
-          Block<2, 2, S, K>(d, padded.data(), wp, k, b, o, i, j, g);
+          Block<2, 2, S, K>(d, padded.data(), wp, k, b, vlo, vhi, o, i, j, g);
         } else if (v == 4) {
-          Block<1, 4, S, K>(d, padded.data(), wp, k, b, o, i, j, g);
+          Block<1, 4, S, K>(d, padded.data(), wp, k, b, vlo, vhi, o, i, j, g);
         } else if (v == 3) {
-          Block<1, 3, S, K>(d, padded.data(), wp, k, b, o, i, j, g);
+          Block<1, 3, S, K>(d, padded.data(), wp, k, b, vlo, vhi, o, i, j, g);
         } else if (v == 2) {
-          Block<1, 2, S, K>(d, padded.data(), wp, k, b, o, i, j, g);
+          Block<1, 2, S, K>(d, padded.data(), wp, k, b, vlo, vhi, o, i, j, g);
         } else {
-          Block<1, 1, S, K>(d, padded.data(), wp, k, b, o, i, j, g);
+          Block<1, 1, S, K>(d, padded.data(), wp, k, b, vlo, vhi, o, i, j, g);
         }
       }
     }
     for (; i < g.oh; ++i) {  // rows left over from blocks of several rows
       for (int64_t j = 0; j < g.ow; j += lanes)
-        Block<1, 1, S, K>(d, padded.data(), wp, k, b, o, i, j, g);
+        Block<1, 1, S, K>(d, padded.data(), wp, k, b, vlo, vhi, o, i, j, g);
     }
   }
 }
 
 void DepthwisePlanes(const float* x, const float* weight, const float* bias, float* out, int64_t p0,
-                     int64_t p1, int64_t channels, const Window2d& g) {
+                     int64_t p1, int64_t channels, const Window2d& g, float lo, float hi) {
   const bool k3 = g.kh == 3 && g.kw == 3;
   if (g.sw == 1) {
-    (k3 ? DepthwiseFor<1, 3> : DepthwiseFor<1, 0>)(x, weight, bias, out, p0, p1, channels, g);
+    (k3 ? DepthwiseFor<1, 3> : DepthwiseFor<1, 0>)(x, weight, bias, out, p0, p1, channels, g, lo,
+                                                   hi);
   } else {
-    (k3 ? DepthwiseFor<2, 3> : DepthwiseFor<2, 0>)(x, weight, bias, out, p0, p1, channels, g);
+    (k3 ? DepthwiseFor<2, 3> : DepthwiseFor<2, 0>)(x, weight, bias, out, p0, p1, channels, g, lo,
+                                                   hi);
   }
 }
 
@@ -148,10 +153,10 @@ namespace tessera::cpu {
 HWY_EXPORT(DepthwisePlanes);
 
 void depthwise_conv2d(const float* x, const float* weight, const float* bias, float* out,
-                      int64_t planes, int64_t channels, const Window2d& g) {
+                      int64_t planes, int64_t channels, const Window2d& g, float lo, float hi) {
   const int64_t work = std::max<int64_t>(1, g.oh * g.ow * g.kh * g.kw);
   parallel_for(0, planes, std::max<int64_t>(1, kGrainSize / work), [&](int64_t p0, int64_t p1) {
-    HWY_DYNAMIC_DISPATCH(DepthwisePlanes)(x, weight, bias, out, p0, p1, channels, g);
+    HWY_DYNAMIC_DISPATCH(DepthwisePlanes)(x, weight, bias, out, p0, p1, channels, g, lo, hi);
   });
 }
 

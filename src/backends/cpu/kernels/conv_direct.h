@@ -14,9 +14,9 @@ struct Window2d {
 };
 
 /// Depthwise convolution of contiguous float32 planes: out plane p = bias[p % channels] +
-/// the window of kernel plane (p % channels) over input plane p (zero padding). Planes are
-/// split over the intra-op threads.
+/// the window of kernel plane (p % channels) over input plane p (zero padding), clamped to
+/// [lo, hi]. Column strides 1 and 2. Planes are split over the intra-op threads.
 void depthwise_conv2d(const float* x, const float* weight, const float* bias, float* out,
-                      int64_t planes, int64_t channels, const Window2d& g);
+                      int64_t planes, int64_t channels, const Window2d& g, float lo, float hi);
 
 }  // namespace tessera::cpu

@@ -1,0 +1,24 @@
+// The optimisation levels: which passes run, in which order.
+#include "ir/verify.h"
+#include "passes/passes.h"
+
+namespace tessera::passes {
+
+Level parse_level(std::string_view s) {
+  if (s == "none") return Level::None;
+  if (s == "basic") return Level::Basic;
+  if (s == "all") return Level::All;
+  detail::throw_error<Error>("optimize: level must be none, basic or all, not '", s, "'");
+}
+
+void optimize(ir::Graph& g, Level level) {
+  if (level == Level::None) return;
+  eliminate_dead_code(g);
+  if (level == Level::All) {
+    fuse_conv_activation(g);
+    eliminate_dead_code(g);
+  }
+  ir::verify(g);
+}
+
+}  // namespace tessera::passes
