@@ -117,7 +117,8 @@ int bench_model(const BenchArgs& args) {
   }
   cpu_allocator().reset_peak();
   const auto t0 = Clock::now();
-  const runtime::Session session = runtime::Session::load(args.model);
+  const runtime::Session session =
+      runtime::Session::load(args.model, passes::parse_level(args.level));
   const double load_ms = ms_since(t0);
   manual_seed(0);
   std::vector<runtime::NamedTensor> inputs;

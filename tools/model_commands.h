@@ -27,6 +27,7 @@ struct BenchArgs {
   bool json = false;
   bool profile = false;
   std::string trace;  // write a Chrome trace of one run here
+  std::string level = "all";
 };
 
 /// Times a model: load, first run, then `iterations` runs after a warm-up; prints latency

@@ -175,6 +175,8 @@ int main(int argc, char** argv) {
   bench_model_cmd->add_option("--iterations", margs.iterations, "timed runs")
       ->capture_default_str();
   bench_model_cmd->add_flag("--json", margs.json, "print one JSON object");
+  bench_model_cmd->add_option("--level", margs.level, "optimisation level: none, basic or all")
+      ->capture_default_str();
   bench_model_cmd->add_flag("--profile", margs.profile,
                             "time each node in one more run: totals per op, slowest nodes");
   bench_model_cmd->add_option("--trace", margs.trace,

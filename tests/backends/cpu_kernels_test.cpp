@@ -671,6 +671,17 @@ TEST_P(CpuKernels, PoolsMatchReference) {
     expect_same<AvgSig>(ops::avg_pool_op(), what + " divisor", x, k, s, p, false, true,
                         std::optional<int64_t>(3));
   }
+  // Rows wider than a vector (the float32 kernel's vector path), strides 1 and 2.
+  const Tensor wide =
+      div(round(mul(random(2 * 13 * 45, dt, 43), full({}, 0.2, dt))), full({}, 2.0, dt))
+          .view({2, 13, 45});
+  for (const auto& [k, s, p] : std::vector<std::tuple<Shape, Shape, Shape>>{
+           {{3, 3}, {2, 2}, {1, 1}}, {{3, 3}, {1, 1}, {1, 1}}, {{2, 3}, {2, 1}, {0, 1}}}) {
+    const auto [cv, ci] = max_typed.call(wide, k, s, p, {1}, false);
+    const auto [rv, ri] = max_typed.redispatch(kBackendReference, wide, k, s, p, {1}, false);
+    EXPECT_EQ(testing::compare_tensors(cv, rv), "") << "wide max_pool " << k << s << p;
+    EXPECT_EQ(testing::compare_tensors(ci, ri), "") << "wide max_pool indices " << k << s << p;
+  }
   expect_same<AvgSig>(ops::avg_pool_op(), "ceil_mode (reference)", x, IntArrayRef({2, 2}),
                       IntArrayRef({2, 2}), IntArrayRef({0}), true, true, std::optional<int64_t>());
   for (const Shape& out : std::vector<Shape>{{1, 1}, {4, 5}, {9, 11}, {2, 3}}) {

@@ -144,6 +144,110 @@ void DepthwisePlanes(const float* x, const float* weight, const float* bias, flo
   }
 }
 
+// One output of a max pool, its window clipped to the plane: the first maximum, a NaN
+// over any number. Returns the flat index in the plane.
+HWY_INLINE int64_t WindowMax(const float* plane, int64_t i, int64_t j, const Window2d& g,
+                             float& value) {
+  int64_t at = -1;
+  float m = 0;
+  for (int64_t a = 0; a < g.kh; ++a) {
+    const int64_t r = i * g.sh - g.ph + a * g.dh;
+    if (r < 0 || r >= g.h) continue;
+    for (int64_t t = 0; t < g.kw; ++t) {
+      const int64_t c = j * g.sw - g.pw + t * g.dw;
+      if (c < 0 || c >= g.w) continue;
+      const float v = plane[r * g.w + c];
+      if (at < 0 || v > m || (v != v && m == m)) {
+        m = v;
+        at = r * g.w + c;
+      }
+    }
+  }
+  value = m;
+  return at;
+}
+
+template <int S>
+void MaxPoolFor(const float* x, float* values, int64_t* indices, int64_t p0, int64_t p1,
+                const Window2d& g) {
+  const hn::ScalableTag<float> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  const auto lanes = static_cast<int64_t>(hn::Lanes(d));
+  // Interior columns: every tap's column inside the row.
+  const int64_t jlo = std::min(g.ow, (g.pw + S - 1) / S);
+  const int64_t last = g.w - 1 - (g.kw - 1) * g.dw + g.pw;  // j * S <= last
+  int64_t jhi = last < 0 ? 0 : std::min(g.ow, last / S + 1);
+  // Stride 2 loads pairs: the last pair of a row must not read past the plane.
+  jhi = std::max(jlo, jhi);
+  HWY_ALIGN int32_t taps[hn::MaxLanes(d)];
+  for (int64_t p = p0; p < p1; ++p) {
+    const float* plane = x + p * g.h * g.w;
+    float* v = values + p * g.oh * g.ow;
+    int64_t* ix = indices + p * g.oh * g.ow;
+    for (int64_t i = 0; i < g.oh; ++i) {
+      const int64_t r0 = i * g.sh - g.ph;
+      int64_t a0 = 0;  // the first kernel row inside the plane
+      while (a0 < g.kh && r0 + a0 * g.dh < 0) ++a0;
+      for (int64_t j = 0; j < std::min(jlo, g.ow); ++j) {
+        ix[i * g.ow + j] = WindowMax(plane, i, j, g, v[i * g.ow + j]);
+      }
+      int64_t j = jlo;
+      for (; j + lanes <= jhi; j += lanes) {
+        if constexpr (S == 2) {
+          const int64_t reach =
+              (r0 + (g.kh - 1) * g.dh) * g.w + 2 * (j + lanes) - g.pw + (g.kw - 1) * g.dw;
+          if (reach > g.h * g.w) break;
+        }
+        auto m = hn::Set(d, 0.0f);
+        auto tap = hn::Set(di, -1);
+        bool first = true;
+        for (int64_t a = a0; a < g.kh; ++a) {
+          const int64_t r = r0 + a * g.dh;
+          if (r >= g.h) break;
+          const float* in = plane + r * g.w + j * S - g.pw;
+          for (int64_t t = 0; t < g.kw; ++t) {
+            const auto x_ = Load<S>(d, in + t * g.dw);
+            const auto id = hn::Set(di, static_cast<int32_t>(a * g.kw + t));
+            if (first) {
+              m = x_;
+              tap = id;
+              first = false;
+              continue;
+            }
+            // Later taps win when greater, or NaN over a number (the first NaN).
+            const auto win = hn::Or(hn::Gt(x_, m), hn::AndNot(hn::IsNaN(m), hn::IsNaN(x_)));
+            m = hn::IfThenElse(win, x_, m);
+            tap = hn::IfThenElse(hn::RebindMask(di, win), id, tap);
+          }
+        }
+        hn::StoreU(m, d, v + i * g.ow + j);
+        hn::Store(tap, di, taps);
+        for (int64_t k = 0; k < lanes; ++k) {
+          const int64_t a = taps[k] / g.kw, t = taps[k] % g.kw;
+          ix[i * g.ow + j + k] = (r0 + a * g.dh) * g.w + (j + k) * S - g.pw + t * g.dw;
+        }
+      }
+      for (; j < g.ow; ++j) ix[i * g.ow + j] = WindowMax(plane, i, j, g, v[i * g.ow + j]);
+    }
+  }
+}
+
+void MaxPoolPlanes(const float* x, float* values, int64_t* indices, int64_t p0, int64_t p1,
+                   const Window2d& g) {
+  if (g.sw == 1) {
+    MaxPoolFor<1>(x, values, indices, p0, p1, g);
+  } else if (g.sw == 2) {
+    MaxPoolFor<2>(x, values, indices, p0, p1, g);
+  } else {
+    for (int64_t p = p0; p < p1; ++p) {
+      for (int64_t k = 0; k < g.oh * g.ow; ++k) {
+        indices[p * g.oh * g.ow + k] =
+            WindowMax(x + p * g.h * g.w, k / g.ow, k % g.ow, g, values[p * g.oh * g.ow + k]);
+      }
+    }
+  }
+}
+
 }  // namespace tessera::cpu::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -151,6 +255,15 @@ HWY_AFTER_NAMESPACE();
 namespace tessera::cpu {
 
 HWY_EXPORT(DepthwisePlanes);
+HWY_EXPORT(MaxPoolPlanes);
+
+void max_pool2d(const float* x, float* values, int64_t* indices, int64_t planes,
+                const Window2d& g) {
+  const int64_t work = std::max<int64_t>(1, g.oh * g.ow * g.kh * g.kw);
+  parallel_for(0, planes, std::max<int64_t>(1, kGrainSize / work), [&](int64_t p0, int64_t p1) {
+    HWY_DYNAMIC_DISPATCH(MaxPoolPlanes)(x, values, indices, p0, p1, g);
+  });
+}
 
 void depthwise_conv2d(const float* x, const float* weight, const float* bias, float* out,
                       int64_t planes, int64_t channels, const Window2d& g, float lo, float hi) {

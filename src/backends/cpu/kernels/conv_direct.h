@@ -1,5 +1,6 @@
-// Convolutions the cpu backend computes without oneDNN's blocked layouts (and so without
-// reordering activations in and out of them): depthwise, directly on NCHW planes.
+// Window kernels on NCHW planes that the cpu backend computes without oneDNN's blocked
+// layouts (and so without reordering activations in and out of them): depthwise
+// convolution and 2-d max pooling.
 #pragma once
 
 #include <cstdint>
@@ -18,5 +19,11 @@ struct Window2d {
 /// [lo, hi]. Column strides 1 and 2. Planes are split over the intra-op threads.
 void depthwise_conv2d(const float* x, const float* weight, const float* bias, float* out,
                       int64_t planes, int64_t channels, const Window2d& g, float lo, float hi);
+
+/// 2-d max pooling of contiguous float32 planes with the flat index (h * w + col) of each
+/// maximum: the first in row-major order, a NaN over any number (the reference's choice).
+/// Windows are clipped to the plane (padding takes no part); column strides 1 and 2 are
+/// vectorised. Planes are split over the intra-op threads.
+void max_pool2d(const float* x, float* values, int64_t* indices, int64_t planes, const Window2d& g);
 
 }  // namespace tessera::cpu

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "api/functions.h"
+#include "backends/cpu/kernels/conv_direct.h"
 #include "core/parallel.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
@@ -117,6 +118,12 @@ std::tuple<Tensor, Tensor> max_pool_kernel(const Tensor& self, IntArrayRef kerne
   }
   Tensor values = empty(g->out_shape, TensorOptions(dtype_of<T>, self.device()));
   Tensor indices = empty(g->out_shape, TensorOptions(DType::Int64, self.device()));
+  if constexpr (std::is_same_v<T, float>) {  // vectorised (conv_direct.cpp)
+    const Window2d w{g->h, g->w, g->oh, g->ow, g->kh, g->kw, g->sh, g->sw, g->ph, g->pw, 1, 1};
+    max_pool2d(static_cast<const float*>(self.data_ptr()), static_cast<float*>(values.data_ptr()),
+               static_cast<int64_t*>(indices.data_ptr()), g->planes, w);
+    return {values, indices};
+  }
   const T* in = static_cast<const T*>(self.data_ptr());
   T* v = static_cast<T*>(values.data_ptr());
   auto* ix = static_cast<int64_t*>(indices.data_ptr());
