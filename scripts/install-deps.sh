@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build ccache g++ make pkg-config git
+  # libFuzzer (the importer's fuzz target)
+  clang
   # core libraries
   libhwy-dev libsleef-dev libdnnl-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libprotobuf-dev protobuf-compiler libonnx-dev

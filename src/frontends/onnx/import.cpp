@@ -7,6 +7,12 @@
 #include <unordered_set>
 
 #include <onnx/shape_inference/implementation.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
 
 #include "core/factories.h"
 #include "frontends/onnx/lower.h"
@@ -62,6 +68,72 @@ namespace {
 std::string op_key(const onnx::NodeProto& n) {
   const bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
   return default_domain ? n.op_type() : n.domain() + ":" + n.op_type();
+}
+
+// Note [Isolated shape inference]
+// Types come from ONNX's own shape inference (libonnx: each op's inference function), where
+// it succeeds; it rejects some valid models, and it is not hardened against malformed ones:
+// the importer's fuzzer made it crash (a segfault inside libonnx 1.12). Model files are
+// untrusted, so it runs in a forked child that writes the typed graph's value infos back
+// through a pipe; a child that crashes, fails or takes over 10 s leaves the model untyped
+// (lowerings that need a rank or a static shape then say so).
+std::optional<onnx::GraphProto> infer_types(const onnx::ModelProto& proto) {
+  int fds[2];
+  if (pipe(fds) != 0) return std::nullopt;
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return std::nullopt;
+  }
+  if (pid == 0) {  // the child: infer, send the value infos, and leave without cleanup
+    close(fds[0]);
+    std::string out;
+    try {
+      onnx::ModelProto typed = proto;
+      onnx::shape_inference::InferShapes(typed);
+      onnx::GraphProto types;
+      *types.mutable_input() = typed.graph().input();
+      *types.mutable_value_info() = typed.graph().value_info();
+      *types.mutable_output() = typed.graph().output();
+      types.SerializeToString(&out);
+    } catch (...) {
+    }
+    for (size_t at = 0; at < out.size();) {
+      const ssize_t n = write(fds[1], out.data() + at, out.size() - at);
+      if (n <= 0) break;
+      at += static_cast<size_t>(n);
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string in;
+  char buf[1 << 16];
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool timed_out = false;
+  while (true) {
+    pollfd p{fds[0], POLLIN, 0};
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    if (left <= 0 || poll(&p, 1, static_cast<int>(left)) <= 0) {
+      timed_out = true;
+      break;
+    }
+    const ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    in.append(buf, static_cast<size_t>(n));
+  }
+  close(fds[0]);
+  if (timed_out) kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || in.empty()) {
+    return std::nullopt;
+  }
+  onnx::GraphProto types;
+  if (!types.ParseFromString(in)) return std::nullopt;
+  return types;
 }
 
 }  // namespace
@@ -304,16 +376,9 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
                "onnx: the model imports no ai.onnx opset (only other domains)");
   const onnx::GraphProto& gp = proto.graph();
 
-  // Types from ONNX's shape inference, where it succeeds (it rejects some valid models).
   std::unordered_map<std::string, ir::TensorType> types;
-  {
-    onnx::ModelProto typed = proto;
-    try {
-      onnx::shape_inference::InferShapes(typed);
-    } catch (const std::exception&) {
-    }
-    const auto& tg = typed.graph();
-    for (const auto* list : {&tg.input(), &tg.value_info(), &tg.output()}) {
+  if (const auto typed = infer_types(proto)) {
+    for (const auto* list : {&typed->input(), &typed->value_info(), &typed->output()}) {
       for (const auto& vi : *list) types[vi.name()] = type_of(vi.type());
     }
   }
