@@ -2,9 +2,11 @@
 // (checked as text), run, and bad models and bad inputs that must end in clear errors.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "frontends/onnx/import.h"
 #include "frontends/onnx/tensor_proto.h"
@@ -104,6 +106,48 @@ TEST(OnnxImport, SessionRunsLikeEagerCalls) {
   EXPECT_LT(diff, 1e-5);
   // The batch is symbolic: another size runs too.
   EXPECT_EQ(s.run({{"x", randn({5, 3, 8, 8})}})[0].second.size(0), 5);
+}
+
+TEST(OnnxImport, ConcurrentRunsOfOneSession) {
+  const runtime::Session s(conv_relu(), ".");
+  manual_seed(3);
+  std::vector<Tensor> xs;
+  for (int i = 0; i < 4; ++i) xs.push_back(randn({i + 1, 3, 8, 8}));
+  std::vector<Tensor> want;
+  for (const Tensor& x : xs) want.push_back(s.run({{"x", x}})[0].second);
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < 20; ++k) {
+        const int i = (t + k) % 4;
+        const Tensor y = s.run({{"x", xs[static_cast<size_t>(i)]}})[0].second;
+        if (!all(y.eq(want[static_cast<size_t>(i)])).item<bool>()) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+// A graph input that a lowering needs as a constant (Unsqueeze's axes): the session plans
+// the model per value of it (Note [Specialising on inputs]).
+TEST(OnnxImport, SessionsSpecialiseOnInputsNeededAsConstants) {
+  onnx::GraphProto g;
+  *g.add_input() = value_info("x", onnx::TensorProto::FLOAT, {"2", "3"});
+  *g.add_input() = value_info("axes", onnx::TensorProto::INT64, {"1"});
+  add_node(g, "Unsqueeze", {"x", "axes"}, {"y"}, "u");
+  *g.add_output() = value_info("y", onnx::TensorProto::FLOAT, {});
+  const runtime::Session s(model_of(g), ".");
+  EXPECT_EQ(s.specialised_inputs(), std::vector<std::string>{"axes"});
+  const Tensor x = randn({2, 3});
+  const Tensor a0 = full({1}, 0, DType::Int64), a2 = full({1}, -1, DType::Int64);
+  EXPECT_EQ(s.run({{"x", x}, {"axes", a0}})[0].second.sizes().vec(),
+            (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(s.run({{"x", x}, {"axes", a2}})[0].second.sizes().vec(),
+            (std::vector<int64_t>{2, 3, 1}));
+  EXPECT_EQ(s.run({{"x", x}, {"axes", a0}})[0].second.sizes().vec(),
+            (std::vector<int64_t>{1, 2, 3}));
 }
 
 TEST(OnnxImport, InputsAreChecked) {
