@@ -868,6 +868,8 @@ TEST(CpuConvolution, MatchesReference) {
       {{3, 16, 9, 11}, {24, 16, 1, 1}, {1}, {0}, {1}, 1, true},
       {{2, 7, 30}, {5, 7, 1}, {1}, {0}, {1}, 1, false},
       {{1, 4, 3, 5, 6}, {6, 4, 1, 1, 1}, {1}, {0}, {1}, 1, true},
+      // Few input channels, wide planes: blocks of columns over the threads.
+      {{2, 16, 48, 50}, {24, 16, 1, 1}, {1}, {0}, {1}, 1, true},
   };
   int i = 0;
   for (const Case& c : cases) {
@@ -877,6 +879,29 @@ TEST(CpuConvolution, MatchesReference) {
     expect_same<Sig>(ops::convolution_op(), "case " + std::to_string(i++), x, w, b,
                      IntArrayRef(c.stride), IntArrayRef(c.padding), IntArrayRef(c.dilation), false,
                      IntArrayRef({0}), c.groups);
+  }
+  // convolution_activation: each cpu path (oneDNN with a post-op, pointwise in blocks,
+  // pointwise whole, depthwise clamped in registers) against the reference.
+  using ActSig =
+      Tensor(const Tensor&, const Tensor&, const std::optional<Tensor>&, IntArrayRef, IntArrayRef,
+             IntArrayRef, int64_t, std::string_view, const std::vector<double>&);
+  const Case act_cases[] = {
+      {{1, 3, 17, 17}, {8, 3, 3, 3}, {1}, {1}, {1}, 1, true},
+      {{2, 16, 48, 50}, {24, 16, 1, 1}, {1}, {0}, {1}, 1, true},
+      {{1, 96, 9, 9}, {24, 96, 1, 1}, {1}, {0}, {1}, 1, false},
+      {{1, 6, 20, 21}, {6, 1, 3, 3}, {2}, {1}, {1}, 6, true},
+  };
+  for (const Case& c : act_cases) {
+    const Tensor x = small(c.x, 70 + i), w = small(c.w, 80 + i);
+    const std::optional<Tensor> b =
+        c.bias ? std::optional<Tensor>(small({c.w[0]}, 90 + i)) : std::nullopt;
+    for (const auto& [act, params] : std::vector<std::pair<std::string, std::vector<double>>>{
+             {"relu", {}}, {"clamp", {-0.01, 0.02}}, {"leaky_relu", {0.2}}}) {
+      expect_same<ActSig>(ops::convolution_activation_op(), act + " case " + std::to_string(i), x,
+                          w, b, IntArrayRef(c.stride), IntArrayRef(c.padding),
+                          IntArrayRef(c.dilation), c.groups, std::string_view(act), params);
+    }
+    ++i;
   }
   // Transposed (oneDNN's deconvolution): weights [in, out / groups, ...], output_padding up
   // to the padding; beyond it, the reference.

@@ -193,6 +193,26 @@ std::optional<Tensor> direct_conv(const Tensor& x, const Tensor& w, const Tensor
     auto* yp = static_cast<float*>(y.data_ptr());
     const auto* xp = static_cast<const float*>(x.data_ptr());
     const Operand a{static_cast<const float*>(w.data_ptr()), 'N', cin};
+    // Few input channels make the product memory-bound: then blocks of 1024 columns each
+    // get their bias, product and activation while in cache, split over the threads.
+    constexpr int64_t kCols = 1024;
+    if (cin <= 64 && plane >= 2 * kCols) {
+      const int64_t per_image = (plane + kCols - 1) / kCols;
+      parallel_for(0, n * per_image, 1, [&](int64_t k0, int64_t k1) {
+        for (int64_t k = k0; k < k1; ++k) {
+          const int64_t b = k / per_image, j0 = (k % per_image) * kCols;
+          const int64_t nc = std::min(kCols, plane - j0);
+          float* c = yp + b * cout * plane + j0;
+          if (bp) {
+            for (int64_t o = 0; o < cout; ++o) std::fill(c + o * plane, c + o * plane + nc, bp[o]);
+          }
+          sgemm(cout, nc, cin, a, Operand{xp + b * cin * plane + j0, 'N', plane}, c, 1.0f,
+                bp ? 1.0f : 0.0f, plane);
+          for (int64_t o = 0; o < cout; ++o) act.apply(c + o * plane, nc);
+        }
+      });
+      return y;
+    }
     for (int64_t b = 0; b < n; ++b) {
       float* c = yp + b * cout * plane;
       if (bp) {

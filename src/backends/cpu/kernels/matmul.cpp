@@ -20,10 +20,13 @@ namespace tessera::cpu {
 constexpr int64_t kSmallGemm = int64_t{1} << 22;
 
 void sgemm(int64_t m, int64_t n, int64_t k, const Operand& a, const Operand& b, float* c,
-           float alpha, float beta) {
+           float alpha, float beta, int64_t ldc) {
   if (m == 0 || n == 0) return;
+  if (ldc == 0) ldc = n;
   if (k == 0) {
-    for (int64_t i = 0; i < m * n; ++i) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+    }
     return;
   }
   // A small product (a vector times a matrix, say: tens of microseconds) runs on this
@@ -34,7 +37,7 @@ void sgemm(int64_t m, int64_t n, int64_t k, const Operand& a, const Operand& b, 
   const bool one = threads > 1 && m * n * k < kSmallGemm;
   if (one) omp_set_num_threads(1);
   const dnnl_status_t st =
-      dnnl_sgemm(a.trans, b.trans, m, n, k, alpha, a.data, a.ld, b.data, b.ld, beta, c, n);
+      dnnl_sgemm(a.trans, b.trans, m, n, k, alpha, a.data, a.ld, b.data, b.ld, beta, c, ldc);
   if (one) omp_set_num_threads(threads);
   TSR_ASSERT(st == dnnl_success, "dnnl_sgemm failed with status ", static_cast<int>(st));
 }
