@@ -11,7 +11,11 @@
 #include <fstream>
 #include <map>
 
+#include <onnx/checker.h>
 #include "core/allocator.h"
+
+#include "frontends/onnx/export.h"
+#include "ir/text.h"
 #include "npy.h"
 #include "runtime/session.h"
 #include "tessera.h"
@@ -206,6 +210,30 @@ int bench_model(const BenchArgs& args) {
       }
     }
   }
+  return 0;
+}
+
+int optimize_model(const OptimizeArgs& args) {
+  const passes::Level level = passes::parse_level(args.level);
+  onnx_frontend::Model m = onnx_frontend::load_model(args.model);
+  const size_t before = m.graph->num_nodes();
+  passes::optimize(*m.graph, level);
+  if (args.print) fmt::print("{}", ir::print(*m.graph));
+  const onnx::ModelProto out = onnx_frontend::export_model(*m.graph, m.input_names, m.output_names);
+  try {
+    onnx::checker::check_model(out);
+  } catch (const std::exception& e) {
+    detail::throw_error<InternalError>("optimize: the exported model fails the onnx checker: ",
+                                       e.what());
+  }
+  std::string bytes;
+  TSR_CHECK(out.SerializeToString(&bytes), "optimize: serialising the model failed");
+  std::ofstream f(args.out, std::ios::binary);
+  TSR_CHECK(f.good(), "optimize: cannot write '", args.out, "'");
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  TSR_CHECK(f.good(), "optimize: writing '", args.out, "' failed");
+  fmt::print("{}: {} IR nodes -> {} at level {}; wrote {} ({} ONNX nodes)\n", args.model, before,
+             m.graph->num_nodes(), args.level, args.out, out.graph().node_size());
   return 0;
 }
 

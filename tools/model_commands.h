@@ -34,6 +34,17 @@ struct BenchArgs {
 /// p50/p90/p99, throughput and peak memory (as one JSON object with --json).
 int bench_model(const BenchArgs& args);
 
+struct OptimizeArgs {
+  std::string model;
+  std::string out;
+  std::string level = "all";
+  bool print = false;
+};
+
+/// Imports a model, optimises it at the level, and writes it back as ONNX (checked by the
+/// onnx checker); with print, also prints the optimised IR as text.
+int optimize_model(const OptimizeArgs& args);
+
 /// Prints a model's opset, inputs and outputs, op histogram, parameter count and the ops
 /// tessera cannot run. Returns the exit status (0 even when some ops are unsupported).
 int inspect_model(const std::string& path);

@@ -181,11 +181,18 @@ int main(int argc, char** argv) {
                             "time each node in one more run: totals per op, slowest nodes");
   bench_model_cmd->add_option("--trace", margs.trace,
                               "write one run's node timings as Chrome trace JSON");
+  auto* optimize_cmd = app.add_subcommand("optimize", "optimise a model and write it back as ONNX");
+  cli::OptimizeArgs oargs;
+  optimize_cmd->add_option("model", oargs.model, "ONNX model file")->required();
+  optimize_cmd->add_option("-o,--output", oargs.out, "the optimised ONNX model")->required();
+  optimize_cmd->add_option("--level", oargs.level, "none, basic or all")->capture_default_str();
+  optimize_cmd->add_flag("--print", oargs.print, "print the optimised graph as IR text");
   CLI11_PARSE(app, argc, argv);
   try {
     if (run_cmd->parsed()) return cli::run_model(rargs);
     if (inspect_cmd->parsed()) return cli::inspect_model(inspect_path);
     if (bench_model_cmd->parsed()) return cli::bench_model(margs);
+    if (optimize_cmd->parsed()) return cli::optimize_model(oargs);
     if (ops->parsed()) return list_ops(as_json);
     if (demo_cmd->parsed()) return demo(profile);
     if (bench_cmd->parsed()) return bench_ops(bargs);

@@ -13,6 +13,7 @@ import sys
 import tempfile
 
 import numpy as np
+import onnx
 import torch
 import torchvision
 
@@ -72,6 +73,22 @@ def main():
         ok = got.shape == want.shape and diff <= 1e-4 * scale
         print(f"{name}: max |diff| {diff:.3g}, max |reference| {scale:.3g}, "
               f"ratio {diff / scale:.3g} -> {'ok' if ok else 'FAIL'}")
+        failed += not ok
+        # Optimised and exported back to ONNX: the file passes the onnx checker and runs
+        # to the same outputs.
+        opt = os.path.join(work, name + "_optimized.onnx")
+        r = subprocess.run([args.tessera, "optimize", path, "-o", opt], capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"{name}: tessera optimize failed:\n{r.stdout}{r.stderr}")
+            failed += 1
+            continue
+        onnx.checker.check_model(onnx.load(opt))
+        r = subprocess.run([args.tessera, "run", opt, "--input",
+                            "input=" + os.path.join(work, name + "_input.npy"),
+                            "--output-dir", out_dir + "_opt"], capture_output=True, text=True)
+        got2 = np.load(os.path.join(out_dir + "_opt", "output.npy")) if r.returncode == 0 else None
+        ok = got2 is not None and float(np.abs(got2 - want).max()) <= 1e-4 * scale
+        print(f"{name} optimised and exported: {'ok' if ok else 'FAIL: ' + r.stdout + r.stderr}")
         failed += not ok
     sys.exit(1 if failed else 0)
 

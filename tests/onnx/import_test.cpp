@@ -8,6 +8,9 @@
 #include <random>
 #include <thread>
 
+#include <onnx/checker.h>
+
+#include "frontends/onnx/export.h"
 #include "frontends/onnx/import.h"
 #include "frontends/onnx/tensor_proto.h"
 #include "ir/text.h"
@@ -148,6 +151,22 @@ TEST(OnnxImport, SessionsSpecialiseOnInputsNeededAsConstants) {
             (std::vector<int64_t>{2, 3, 1}));
   EXPECT_EQ(s.run({{"x", x}, {"axes", a0}})[0].second.sizes().vec(),
             (std::vector<int64_t>{1, 2, 3}));
+}
+
+// import -> optimise -> export -> import: the exported model passes the onnx checker and
+// computes what the original does.
+TEST(OnnxImport, ExportRoundTrips) {
+  Model m = import_model(conv_relu(), ".");
+  passes::optimize(*m.graph, passes::Level::All);
+  const onnx::ModelProto out = export_model(*m.graph, m.input_names, m.output_names);
+  EXPECT_NO_THROW(onnx::checker::check_model(out));
+  std::string bytes;
+  ASSERT_TRUE(out.SerializeToString(&bytes));
+  const runtime::Session a(conv_relu(), "."), b = runtime::Session::from_bytes(bytes);
+  manual_seed(5);
+  const Tensor x = randn({2, 3, 8, 8});
+  EXPECT_TRUE(all(a.run({{"x", x}})[0].second.eq(b.run({{"x", x}})[0].second)).item<bool>());
+  EXPECT_EQ(b.outputs()[0].name, "y");
 }
 
 TEST(OnnxImport, InputsAreChecked) {

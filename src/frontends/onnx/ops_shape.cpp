@@ -85,6 +85,7 @@ Outs flatten(Lowerer& cx) {
   }
   Value* tail = a == r ? cx.op("unsqueeze", {x, IValue(r)})
                        : cx.op("flatten.using_ints", {x, IValue(a), IValue(int64_t{-1})});
+  if (a == 1) return {tail};
   return {cx.op("flatten.using_ints", {tail, IValue(int64_t{0}), IValue(a - 1)})};
 }
 

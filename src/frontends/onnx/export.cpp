@@ -1,0 +1,565 @@
+// IR graphs to ONNX (opset 17): one exporter per tessera op, the inverse of the lowerings.
+#include "frontends/onnx/export.h"
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "core/factories.h"
+#include "frontends/onnx/tensor_proto.h"
+
+namespace tessera::onnx_frontend {
+namespace {
+
+constexpr int64_t kOpset = 17;
+
+// Writes ONNX nodes into a graph, naming values and making initializers.
+class Exporter {
+ public:
+  explicit Exporter(onnx::GraphProto& g) : g_(g) {}
+
+  // The ONNX name of an IR value.
+  std::string name(const ir::Value* v) {
+    const auto it = names_.find(v);
+    if (it != names_.end()) return it->second;
+    return names_[v] = claim(v->name());
+  }
+  void set_name(const ir::Value* v, const std::string& n) { names_[v] = claim(n); }
+
+  // A name no value has yet, from base.
+  std::string fresh(const std::string& base) {
+    std::string n = base;
+    for (int i = 1; used_.contains(n); ++i) n = base + "_" + std::to_string(i);
+    return claim(n);
+  }
+
+  std::string initializer(const Tensor& t, const std::string& base) {
+    const std::string n = fresh(base);
+    *g_.add_initializer() = to_proto(t, n);
+    return n;
+  }
+  std::string ints(const std::vector<int64_t>& v, const std::string& base) {
+    Tensor t = empty({static_cast<int64_t>(v.size())}, DType::Int64);
+    std::copy(v.begin(), v.end(), static_cast<int64_t*>(t.data_ptr()));
+    return initializer(t, base);
+  }
+  std::string scalar(double v, DType d, const std::string& base) {
+    return initializer(full({}, v, d), base);
+  }
+
+  onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& in,
+                        const std::vector<std::string>& out, const std::string& node_name) {
+    onnx::NodeProto* n = g_.add_node();
+    n->set_op_type(op);
+    if (!node_name.empty()) n->set_name(fresh_node(node_name));
+    for (const auto& i : in) n->add_input(i);
+    for (const auto& o : out) n->add_output(o);
+    return n;
+  }
+
+  static void attr(onnx::NodeProto* n, const std::string& k, int64_t v) {
+    auto* a = n->add_attribute();
+    a->set_name(k);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(v);
+  }
+  static void attr(onnx::NodeProto* n, const std::string& k, float v) {
+    auto* a = n->add_attribute();
+    a->set_name(k);
+    a->set_type(onnx::AttributeProto::FLOAT);
+    a->set_f(v);
+  }
+  static void attr(onnx::NodeProto* n, const std::string& k, const std::vector<int64_t>& v) {
+    auto* a = n->add_attribute();
+    a->set_name(k);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (int64_t x : v) a->add_ints(x);
+  }
+  static void attr(onnx::NodeProto* n, const std::string& k, const std::string& v) {
+    auto* a = n->add_attribute();
+    a->set_name(k);
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(v);
+  }
+
+ private:
+  std::string claim(const std::string& n) {
+    std::string s = n;
+    for (int i = 1; used_.contains(s); ++i) s = n + "_" + std::to_string(i);
+    used_.insert(s);
+    return s;
+  }
+  std::string fresh_node(const std::string& n) {
+    std::string s = n;
+    for (int i = 1; node_names_.contains(s); ++i) s = n + "_" + std::to_string(i);
+    node_names_.insert(s);
+    return s;
+  }
+
+  onnx::GraphProto& g_;
+  std::unordered_map<const ir::Value*, std::string> names_;
+  std::set<std::string> used_, node_names_;
+};
+
+// One node being exported: its literals, inputs and outputs as ONNX names.
+struct Site {
+  Exporter& ex;
+  const ir::Node& n;
+
+  [[noreturn]] void fail(const std::string& why) const {
+    detail::throw_error<Error>("export: ", n.describe(), ": ", why);
+  }
+  const ir::Arg* arg(const char* a) const {
+    const int i = n.schema().find_argument(a);
+    TSR_ASSERT(i >= 0, "no argument ", a, " in ", n.op().name());
+    const std::optional<ir::Arg>& b = n.arg(i);
+    return b ? &*b : nullptr;
+  }
+  // The literal of argument a (the schema's default when unbound); an error when it is read
+  // from a value at run time.
+  IValue lit(const char* a) const {
+    const ir::Arg* b = arg(a);
+    if (!b)
+      return *n.schema().arguments[static_cast<size_t>(n.schema().find_argument(a))].default_value;
+    if (b->kind != ir::Arg::Kind::Literal)
+      fail(std::string("argument '") + a + "' is read at run time");
+    return b->literal;
+  }
+  // The ONNX name of a tensor argument, or "" when it is None.
+  std::string in(const char* a) const {
+    const ir::Arg* b = arg(a);
+    if (!b || b->kind == ir::Arg::Kind::Literal) return "";
+    return ex.name(n.input(b->first));
+  }
+  std::vector<std::string> in_list(const char* a) const {
+    const ir::Arg* b = arg(a);
+    std::vector<std::string> out;
+    for (int k = 0; b && k < b->count; ++k) out.push_back(ex.name(n.input(b->first + k)));
+    return out;
+  }
+  const ir::Value* value(const char* a) const {
+    const ir::Arg* b = arg(a);
+    return b && b->kind == ir::Arg::Kind::Value ? n.input(b->first) : nullptr;
+  }
+  std::string out(int i = 0) const { return ex.name(n.output(i)); }
+  onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& ins,
+                        const std::vector<std::string>& outs = {}) const {
+    return ex.node(op, ins, outs.empty() ? std::vector<std::string>{out()} : outs, n.name());
+  }
+  std::string tmp(const char* what) const { return ex.fresh(out() + "_" + what); }
+  DType dtype_of(const char* a) const {
+    const ir::Value* v = value(a);
+    return v && v->type().dtype ? *v->type().dtype : DType::Float32;
+  }
+  std::optional<int64_t> rank_of(const char* a) const {
+    const ir::Value* v = value(a);
+    if (!v || !v->type().shape) return std::nullopt;
+    return static_cast<int64_t>(v->type().shape->size());
+  }
+};
+
+using ExportFn = std::function<void(const Site&)>;
+
+std::vector<int64_t> ints_of(const IValue& v) {
+  return v.to_int_list();
+}
+
+// [b1, b2, ..., e1, e2, ...] from symmetric per-dim padding.
+std::vector<int64_t> onnx_pads(const std::vector<int64_t>& p, size_t n) {
+  std::vector<int64_t> out;
+  for (size_t i = 0; i < n; ++i) out.push_back(p.size() == 1 ? p[0] : p[i]);
+  for (size_t i = 0; i < n; ++i) out.push_back(p.size() == 1 ? p[0] : p[i]);
+  return out;
+}
+std::vector<int64_t> per_dim(const std::vector<int64_t>& v, size_t n) {
+  std::vector<int64_t> out;
+  for (size_t i = 0; i < n; ++i) out.push_back(v.size() == 1 ? v[0] : v[i]);
+  return out;
+}
+
+void conv(const Site& s, const std::string& out) {
+  const auto k = s.value("weight")->type().static_shape();
+  if (!k) s.fail("the weight's shape is not static");
+  const size_t nd = k->size() - 2;
+  std::vector<std::string> ins{s.in("input"), s.in("weight")};
+  if (!s.in("bias").empty()) ins.push_back(s.in("bias"));
+  const bool transposed = s.n.op().name() == "convolution" && s.lit("transposed").to_bool();
+  auto* n = s.ex.node(transposed ? "ConvTranspose" : "Conv", ins, {out}, s.n.name());
+  Exporter::attr(n, "strides", per_dim(ints_of(s.lit("stride")), nd));
+  Exporter::attr(n, "pads", onnx_pads(ints_of(s.lit("padding")), nd));
+  Exporter::attr(n, "dilations", per_dim(ints_of(s.lit("dilation")), nd));
+  Exporter::attr(n, "group", s.lit("groups").to_int());
+  Exporter::attr(n, "kernel_shape", std::vector<int64_t>(k->begin() + 2, k->end()));
+  if (transposed) {
+    Exporter::attr(n, "output_padding", per_dim(ints_of(s.lit("output_padding")), nd));
+  }
+}
+
+void clip(const Site& s, const std::string& x, double lo, double hi, const std::string& out) {
+  const DType d = s.dtype_of(s.n.op().name() == "convolution_activation" ? "input" : "self");
+  std::vector<std::string> ins{x, std::isinf(lo) ? "" : s.ex.scalar(lo, d, out + "_min")};
+  if (!std::isinf(hi)) ins.push_back(s.ex.scalar(hi, d, out + "_max"));
+  s.ex.node("Clip", ins, {out}, s.n.name());
+}
+
+void reduce(const Site& s, const std::string& op, bool axes_as_input) {
+  const IValue dims = s.lit("dim");
+  const bool keep = s.lit("keepdim").to_bool();
+  std::vector<std::string> ins{s.in("self")};
+  const bool all = dims.is_none() || dims.to_int_list().empty();
+  if (!all && axes_as_input) ins.push_back(s.ex.ints(dims.to_int_list(), s.out() + "_axes"));
+  auto* n = s.node(op, ins);
+  if (!all && !axes_as_input) Exporter::attr(n, "axes", dims.to_int_list());
+  Exporter::attr(n, "keepdims", int64_t{keep});
+}
+
+const std::map<std::string, ExportFn>& exporters() {
+  static const std::map<std::string, ExportFn> table = [] {
+    std::map<std::string, ExportFn> t;
+    for (const auto& [op, onnx_op] :
+         std::vector<std::pair<const char*, const char*>>{{"relu", "Relu"},
+                                                          {"sigmoid", "Sigmoid"},
+                                                          {"tanh", "Tanh"},
+                                                          {"exp", "Exp"},
+                                                          {"log", "Log"},
+                                                          {"sqrt", "Sqrt"},
+                                                          {"neg", "Neg"},
+                                                          {"abs", "Abs"},
+                                                          {"reciprocal", "Reciprocal"},
+                                                          {"floor", "Floor"},
+                                                          {"ceil", "Ceil"},
+                                                          {"erf", "Erf"},
+                                                          {"sin", "Sin"},
+                                                          {"cos", "Cos"},
+                                                          {"logical_not", "Not"},
+                                                          {"isnan", "IsNaN"},
+                                                          {"sign", "Sign"},
+                                                          {"softsign", "Softsign"},
+                                                          {"hardswish", "HardSwish"},
+                                                          {"clone", "Identity"}}) {
+      const std::string o = onnx_op;
+      t[op] = [o](const Site& s) { s.node(o, {s.in("self")}); };
+    }
+    for (const auto& [op, onnx_op] :
+         std::vector<std::pair<const char*, const char*>>{{"mul.Tensor", "Mul"},
+                                                          {"pow.Tensor_Tensor", "Pow"},
+                                                          {"maximum", "Max"},
+                                                          {"minimum", "Min"},
+                                                          {"eq.Tensor", "Equal"},
+                                                          {"gt.Tensor", "Greater"},
+                                                          {"lt.Tensor", "Less"},
+                                                          {"ge.Tensor", "GreaterOrEqual"},
+                                                          {"le.Tensor", "LessOrEqual"},
+                                                          {"logical_and", "And"},
+                                                          {"logical_or", "Or"},
+                                                          {"logical_xor", "Xor"}}) {
+      const std::string o = onnx_op;
+      const bool pow = o == "Pow";
+      t[op] = [o, pow](const Site& s) {
+        s.node(o, {s.in("self"), s.in(pow ? "exponent" : "other")});
+      };
+    }
+    for (const char* op : {"add.Tensor", "sub.Tensor"}) {
+      const std::string o = op[0] == 'a' ? "Add" : "Sub";
+      t[op] = [o](const Site& s) {
+        if (s.lit("alpha").to_scalar().to<double>() != 1.0) s.fail("alpha other than 1");
+        s.node(o, {s.in("self"), s.in("other")});
+      };
+    }
+    t["div.Tensor_mode"] = [](const Site& s) {
+      const IValue mode = s.lit("rounding_mode");
+      const DType d = s.dtype_of("self");
+      if (!mode.is_none() && !(mode.to_string() == "trunc" && is_integral(d, false))) {
+        s.fail("rounding mode " + mode.to_string() + " of " + std::string(name(d)));
+      }
+      s.node("Div", {s.in("self"), s.in("other")});
+    };
+    t["remainder.Tensor"] = [](const Site& s) {
+      Exporter::attr(s.node("Mod", {s.in("self"), s.in("other")}), "fmod", int64_t{0});
+    };
+    t["fmod.Tensor"] = [](const Site& s) {
+      Exporter::attr(s.node("Mod", {s.in("self"), s.in("other")}), "fmod", int64_t{1});
+    };
+    t["where.self"] = [](const Site& s) {
+      s.node("Where", {s.in("condition"), s.in("self"), s.in("other")});
+    };
+    t["matmul"] = [](const Site& s) { s.node("MatMul", {s.in("self"), s.in("other")}); };
+    t["linear"] = [](const Site& s) {
+      if (s.rank_of("input") == 2) {
+        std::vector<std::string> ins{s.in("input"), s.in("weight")};
+        if (!s.in("bias").empty()) ins.push_back(s.in("bias"));
+        Exporter::attr(s.node("Gemm", ins), "transB", int64_t{1});
+        return;
+      }
+      const std::string wt = s.tmp("weight_t");
+      Exporter::attr(s.ex.node("Transpose", {s.in("weight")}, {wt}, s.n.name()), "perm",
+                     std::vector<int64_t>{1, 0});
+      if (s.in("bias").empty()) {
+        s.node("MatMul", {s.in("input"), wt});
+        return;
+      }
+      const std::string mm = s.tmp("matmul");
+      s.ex.node("MatMul", {s.in("input"), wt}, {mm}, s.n.name());
+      s.node("Add", {mm, s.in("bias")});
+    };
+    t["addmm"] = [](const Site& s) {
+      auto* n = s.node("Gemm", {s.in("mat1"), s.in("mat2"), s.in("self")});
+      Exporter::attr(n, "alpha", static_cast<float>(s.lit("alpha").to_scalar().to<double>()));
+      Exporter::attr(n, "beta", static_cast<float>(s.lit("beta").to_scalar().to<double>()));
+    };
+    t["convolution"] = [](const Site& s) { conv(s, s.out()); };
+    t["convolution_activation"] = [](const Site& s) {
+      const std::string y = s.tmp("conv");
+      conv(s, y);
+      const std::string act = s.lit("activation").to_string();
+      const std::vector<double> p = s.lit("params").to_double_list();
+      if (act == "relu") {
+        s.ex.node("Relu", {y}, {s.out()}, s.n.name());
+      } else if (act == "clamp") {
+        clip(s, y, p.at(0), p.at(1), s.out());
+      } else if (act == "leaky_relu") {
+        Exporter::attr(s.ex.node("LeakyRelu", {y}, {s.out()}, s.n.name()), "alpha",
+                       static_cast<float>(p.at(0)));
+      } else {
+        s.fail("activation " + act);
+      }
+    };
+    t["clamp"] = [](const Site& s) {
+      const IValue lo = s.lit("min"), hi = s.lit("max");
+      clip(s, s.in("self"), lo.is_none() ? -INFINITY : lo.to_scalar().to<double>(),
+           hi.is_none() ? INFINITY : hi.to_scalar().to<double>(), s.out());
+    };
+    t["hardtanh"] = [](const Site& s) {
+      clip(s, s.in("self"), s.lit("min_val").to_scalar().to<double>(),
+           s.lit("max_val").to_scalar().to<double>(), s.out());
+    };
+    t["leaky_relu"] = [](const Site& s) {
+      Exporter::attr(s.node("LeakyRelu", {s.in("self")}), "alpha",
+                     static_cast<float>(s.lit("negative_slope").to_scalar().to<double>()));
+    };
+    t["max_pool"] = [](const Site& s) {
+      if (!s.n.output(1)->uses().empty()) s.fail("the indices output is used");
+      const std::vector<int64_t> k = ints_of(s.lit("kernel_size"));
+      std::vector<int64_t> st = ints_of(s.lit("stride"));
+      if (st.empty()) st = k;
+      auto* n = s.ex.node("MaxPool", {s.in("self")}, {s.out(0)}, s.n.name());
+      Exporter::attr(n, "kernel_shape", k);
+      Exporter::attr(n, "strides", per_dim(st, k.size()));
+      Exporter::attr(n, "pads", onnx_pads(ints_of(s.lit("padding")), k.size()));
+      Exporter::attr(n, "dilations", per_dim(ints_of(s.lit("dilation")), k.size()));
+      Exporter::attr(n, "ceil_mode", int64_t{s.lit("ceil_mode").to_bool()});
+    };
+    t["avg_pool"] = [](const Site& s) {
+      if (!s.lit("divisor_override").is_none()) s.fail("divisor_override");
+      const std::vector<int64_t> k = ints_of(s.lit("kernel_size"));
+      std::vector<int64_t> st = ints_of(s.lit("stride"));
+      if (st.empty()) st = k;
+      auto* n = s.node("AveragePool", {s.in("self")});
+      Exporter::attr(n, "kernel_shape", k);
+      Exporter::attr(n, "strides", per_dim(st, k.size()));
+      Exporter::attr(n, "pads", onnx_pads(ints_of(s.lit("padding")), k.size()));
+      Exporter::attr(n, "ceil_mode", int64_t{s.lit("ceil_mode").to_bool()});
+      Exporter::attr(n, "count_include_pad", int64_t{s.lit("count_include_pad").to_bool()});
+    };
+    t["mean"] = [](const Site& s) {
+      if (!s.lit("dtype").is_none() && s.lit("dtype").to_dtype() != s.dtype_of("self")) {
+        s.fail("a dtype other than the input's");
+      }
+      reduce(s, "ReduceMean", false);
+    };
+    t["sum"] = [](const Site& s) {
+      if (!s.lit("dtype").is_none() && s.lit("dtype").to_dtype() != s.dtype_of("self")) {
+        s.fail("a dtype other than the input's");
+      }
+      reduce(s, "ReduceSum", true);
+    };
+    t["amax"] = [](const Site& s) { reduce(s, "ReduceMax", false); };
+    t["amin"] = [](const Site& s) { reduce(s, "ReduceMin", false); };
+    for (const char* op : {"softmax.int", "log_softmax.int"}) {
+      const std::string o = op[0] == 's' ? "Softmax" : "LogSoftmax";
+      t[op] = [o](const Site& s) {
+        if (!s.lit("dtype").is_none()) s.fail("a dtype");
+        Exporter::attr(s.node(o, {s.in("self")}), "axis", s.lit("dim").to_int());
+      };
+    }
+    t["reshape"] = [](const Site& s) {
+      const std::string shape =
+          s.value("shape") ? s.in("shape") : s.ex.ints(ints_of(s.lit("shape")), s.out() + "_shape");
+      Exporter::attr(s.node("Reshape", {s.in("self"), shape}), "allowzero", int64_t{1});
+    };
+    t["flatten.using_ints"] = [](const Site& s) {
+      const int64_t start = s.lit("start_dim").to_int(), end = s.lit("end_dim").to_int();
+      if (start == 1 && end == -1) {
+        Exporter::attr(s.node("Flatten", {s.in("self")}), "axis", int64_t{1});
+        return;
+      }
+      if (start == end) {  // nothing to flatten
+        s.node("Identity", {s.in("self")});
+        return;
+      }
+      const auto shape = s.n.output()->type().static_shape();
+      if (!shape) s.fail("a flatten other than flatten(1) needs the output's static shape");
+      Exporter::attr(s.node("Reshape", {s.in("self"), s.ex.ints(*shape, s.out() + "_shape")}),
+                     "allowzero", int64_t{1});
+    };
+    t["permute"] = [](const Site& s) {
+      Exporter::attr(s.node("Transpose", {s.in("self")}), "perm", ints_of(s.lit("dims")));
+    };
+    t["transpose.int"] = [](const Site& s) {
+      const auto r = s.rank_of("self");
+      if (!r) s.fail("the input's rank is unknown");
+      std::vector<int64_t> perm;
+      for (int64_t d = 0; d < *r; ++d) perm.push_back(d);
+      const auto norm = [&](int64_t d) { return d < 0 ? d + *r : d; };
+      std::swap(perm[static_cast<size_t>(norm(s.lit("dim0").to_int()))],
+                perm[static_cast<size_t>(norm(s.lit("dim1").to_int()))]);
+      Exporter::attr(s.node("Transpose", {s.in("self")}), "perm", perm);
+    };
+    t["unsqueeze"] = [](const Site& s) {
+      s.node("Unsqueeze", {s.in("self"), s.ex.ints({s.lit("dim").to_int()}, s.out() + "_axes")});
+    };
+    t["squeeze.dim"] = [](const Site& s) {
+      s.node("Squeeze", {s.in("self"), s.ex.ints({s.lit("dim").to_int()}, s.out() + "_axes")});
+    };
+    t["squeeze"] = [](const Site& s) { s.node("Squeeze", {s.in("self")}); };
+    t["cat"] = [](const Site& s) {
+      Exporter::attr(s.node("Concat", s.in_list("tensors")), "axis", s.lit("dim").to_int());
+    };
+    t["slice.Tensor"] = [](const Site& s) {
+      const IValue start = s.lit("start"), end = s.lit("end");
+      const int64_t step = s.lit("step").to_int();
+      const int64_t big = std::numeric_limits<int64_t>::max();
+      const int64_t b = start.is_none() ? (step > 0 ? 0 : big) : start.to_int();
+      const int64_t e =
+          end.is_none() ? (step > 0 ? big : std::numeric_limits<int64_t>::min()) : end.to_int();
+      const std::string o = s.out();
+      s.node("Slice",
+             {s.in("self"), s.ex.ints({b}, o + "_starts"), s.ex.ints({e}, o + "_ends"),
+              s.ex.ints({s.lit("dim").to_int()}, o + "_axes"), s.ex.ints({step}, o + "_steps")});
+    };
+    t["index_select"] = [](const Site& s) {
+      Exporter::attr(s.node("Gather", {s.in("self"), s.in("index")}), "axis",
+                     s.lit("dim").to_int());
+    };
+    t["gather"] = [](const Site& s) {
+      Exporter::attr(s.node("GatherElements", {s.in("self"), s.in("index")}), "axis",
+                     s.lit("dim").to_int());
+    };
+    t["embedding"] = [](const Site& s) {
+      Exporter::attr(s.node("Gather", {s.in("weight"), s.in("indices")}), "axis", int64_t{0});
+    };
+    t["batch_norm"] = [](const Site& s) {
+      if (s.lit("training").to_bool()) s.fail("training");
+      auto* n = s.node("BatchNormalization", {s.in("input"), s.in("weight"), s.in("bias"),
+                                              s.in("running_mean"), s.in("running_var")});
+      Exporter::attr(n, "epsilon", static_cast<float>(s.lit("eps").to_double()));
+      Exporter::attr(n, "momentum", static_cast<float>(s.lit("momentum").to_double()));
+    };
+    t["layer_norm"] = [](const Site& s) {
+      std::vector<std::string> ins{s.in("input"), s.in("weight")};
+      if (ins[1].empty()) s.fail("no weight");
+      if (!s.in("bias").empty()) ins.push_back(s.in("bias"));
+      auto* n = s.node("LayerNormalization", ins);
+      Exporter::attr(n, "axis", -static_cast<int64_t>(ints_of(s.lit("normalized_shape")).size()));
+      Exporter::attr(n, "epsilon", static_cast<float>(s.lit("eps").to_double()));
+    };
+    t["cast"] = [](const Site& s) {
+      Exporter::attr(s.node("Cast", {s.in("self")}), "to",
+                     int64_t{onnx_type_of(s.lit("dtype").to_dtype())});
+    };
+    t["dropout"] = [](const Site& s) {
+      if (s.lit("train").to_bool()) s.fail("training dropout");
+      s.node("Identity", {s.in("input")});
+    };
+    t["einsum"] = [](const Site& s) {
+      Exporter::attr(s.node("Einsum", s.in_list("tensors")), "equation",
+                     s.lit("equation").to_string());
+    };
+    t["expand"] = [](const Site& s) {
+      std::vector<int64_t> size = ints_of(s.lit("size"));
+      if (std::find(size.begin(), size.end(), -1) != size.end()) {
+        const auto out = s.n.output()->type().static_shape();
+        if (!out) s.fail("-1 in the size needs the output's static shape");
+        size = *out;
+      }
+      s.node("Expand", {s.in("self"), s.ex.ints(size, s.out() + "_shape")});
+    };
+    t["gelu"] = [](const Site& s) {  // opset 17 has no Gelu: x * (1 + erf(x / sqrt 2)) / 2
+      if (s.lit("approximate").to_string() != "none") s.fail("the tanh approximation");
+      const DType d = s.dtype_of("self");
+      const std::string x = s.in("self"), o = s.out();
+      const std::string a = s.tmp("scaled"), e = s.tmp("erf"), p = s.tmp("plus1"),
+                        h = s.tmp("half");
+      s.ex.node("Mul", {x, s.ex.scalar(M_SQRT1_2, d, o + "_rsqrt2")}, {a}, s.n.name());
+      s.ex.node("Erf", {a}, {e}, s.n.name());
+      s.ex.node("Add", {e, s.ex.scalar(1.0, d, o + "_one")}, {p}, s.n.name());
+      s.ex.node("Mul", {x, s.ex.scalar(0.5, d, o + "_half")}, {h}, s.n.name());
+      s.ex.node("Mul", {h, p}, {o}, s.n.name());
+    };
+    return t;
+  }();
+  return table;
+}
+
+onnx::ValueInfoProto value_info(const std::string& name, const ir::TensorType& t) {
+  onnx::ValueInfoProto v;
+  v.set_name(name);
+  auto* tt = v.mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(t.dtype ? onnx_type_of(*t.dtype) : onnx::TensorProto::UNDEFINED);
+  if (t.shape) {
+    auto* shape = tt->mutable_shape();
+    for (const ir::Dim& d : *t.shape) {
+      auto* dim = shape->add_dim();
+      if (d.is_static()) dim->set_dim_value(d.size);
+      if (d.is_symbol()) dim->set_dim_param(d.symbol);
+    }
+  }
+  return v;
+}
+
+}  // namespace
+
+onnx::ModelProto export_model(const ir::Graph& g, const std::vector<std::string>& input_names,
+                              const std::vector<std::string>& output_names) {
+  TSR_CHECK(input_names.size() == g.inputs().size() && output_names.size() == g.outputs().size(),
+            "export: ", input_names.size(), " input and ", output_names.size(),
+            " output names for a graph of ", g.inputs().size(), " and ", g.outputs().size());
+  std::set<std::string> missing;
+  for (const ir::Node* n : g.nodes()) {
+    if (!exporters().contains(n->op().name())) missing.insert(n->op().name());
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    detail::throw_error<NotImplementedError>("export: no ONNX exporter for ", list);
+  }
+  onnx::ModelProto model;
+  model.set_ir_version(8);
+  model.set_producer_name("tessera");
+  model.add_opset_import()->set_version(kOpset);
+  onnx::GraphProto& gp = *model.mutable_graph();
+  gp.set_name(g.name());
+  Exporter ex(gp);
+  for (size_t i = 0; i < g.inputs().size(); ++i) {
+    ex.set_name(g.inputs()[i], input_names[i]);
+    *gp.add_input() = value_info(input_names[i], g.inputs()[i]->type());
+  }
+  // Output names are reserved first, so no other value takes them.
+  std::vector<std::string> reserved;
+  for (const auto& o : output_names) reserved.push_back(ex.fresh(o));
+  for (const ir::Value* c : g.constants())
+    *gp.add_initializer() = to_proto(c->constant(), ex.name(c));
+  for (const ir::Node* n : g.nodes()) exporters().at(n->op().name())(Site{ex, *n});
+  for (size_t i = 0; i < g.outputs().size(); ++i) {
+    // Each output gets its ONNX name through an Identity (values may be inputs, constants or
+    // outputs twice).
+    ex.node("Identity", {ex.name(g.outputs()[i])}, {reserved[i]}, "");
+    *gp.add_output() = value_info(reserved[i], g.outputs()[i]->type());
+  }
+  return model;
+}
+
+}  // namespace tessera::onnx_frontend
