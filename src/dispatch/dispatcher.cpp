@@ -358,17 +358,13 @@ Stack Dispatcher::bind(OperatorHandle op, std::vector<IValue> args,
                        std::vector<std::pair<std::string, IValue>> kwargs) const {
   const Schema& s = op.schema();
   const size_t n = s.arguments.size();
-  size_t positional = 0;
-  for (const Argument& a : s.arguments) positional += !a.kwarg_only;
-  TSR_CHECK(args.size() <= positional, op.name(), ": takes ", positional,
-            " positional arguments but ", args.size(), " were given");
+  std::vector<std::string_view> names;
+  for (const auto& [k, v] : kwargs) names.push_back(k);
+  const std::vector<int> at = keyword_slots(s, args.size(), names, op.name());
   std::vector<std::optional<IValue>> slots(n);
   for (size_t i = 0; i < args.size(); ++i) slots[i] = std::move(args[i]);
-  for (auto& [k, v] : kwargs) {
-    const int i = s.find_argument(k);
-    TSR_CHECK(i >= 0, op.name(), ": got an unexpected keyword argument '", k, "'");
-    TSR_CHECK(!slots[i], op.name(), ": got multiple values for argument '", k, "'");
-    slots[i] = std::move(v);
+  for (size_t k = 0; k < kwargs.size(); ++k) {
+    slots[static_cast<size_t>(at[k])] = std::move(kwargs[k].second);
   }
   Stack stack;
   stack.reserve(n);

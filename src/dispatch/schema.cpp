@@ -258,6 +258,26 @@ class Parser {
 
 }  // namespace
 
+std::vector<int> keyword_slots(const Schema& schema, size_t n_positional,
+                               const std::vector<std::string_view>& keywords,
+                               std::string_view what) {
+  size_t max_positional = 0;
+  for (const Argument& a : schema.arguments) max_positional += !a.kwarg_only;
+  TSR_CHECK(n_positional <= max_positional, what, ": takes ", max_positional,
+            " positional arguments but ", n_positional, " were given");
+  std::vector<bool> taken(schema.arguments.size());
+  for (size_t i = 0; i < n_positional; ++i) taken[i] = true;
+  std::vector<int> slots;
+  for (std::string_view k : keywords) {
+    const int i = schema.find_argument(k);
+    TSR_CHECK(i >= 0, what, ": got an unexpected keyword argument '", k, "'");
+    TSR_CHECK(!taken[static_cast<size_t>(i)], what, ": got multiple values for argument '", k, "'");
+    taken[static_cast<size_t>(i)] = true;
+    slots.push_back(i);
+  }
+  return slots;
+}
+
 IValue coerce_argument(const Argument& a, IValue v) {
   if (a.type.is_list && a.type.kind == TypeKind::Int && v.is_int()) {
     return std::vector<int64_t>(static_cast<size_t>(std::max(a.type.list_size, 1)), v.to_int());

@@ -57,6 +57,14 @@ struct Schema {
   bool operator==(const Schema& o) const { return str() == o.str(); }
 };
 
+/// Where Python-style call arguments go in a schema: n_positional values fill the
+/// arguments in order (up to the first keyword-only one), then each keyword names one.
+/// Returns the argument index of each keyword; throws Error naming the op (what) for too
+/// many positional values, an unknown keyword or an argument given twice.
+std::vector<int> keyword_slots(const Schema& schema, size_t n_positional,
+                               const std::vector<std::string_view>& keywords,
+                               std::string_view what);
+
 /// v as argument a takes it: a single int for a fixed-size int list stands for all of it (as
 /// in PyTorch), an int for a float becomes a float. Other values are returned unchanged.
 IValue coerce_argument(const Argument& a, IValue v);

@@ -176,17 +176,13 @@ Node* Graph::create(OperatorHandle op, std::vector<Input> positional,
                     std::vector<std::string> output_names) {
   const Schema& s = op.schema();
   const size_t n = s.arguments.size();
-  size_t max_positional = 0;
-  for (const Argument& a : s.arguments) max_positional += !a.kwarg_only;
-  TSR_CHECK(positional.size() <= max_positional, op.name(), ": takes ", max_positional,
-            " positional arguments but ", positional.size(), " were given");
+  std::vector<std::string_view> names;
+  for (const auto& [k, v] : keyword) names.push_back(k);
+  const std::vector<int> at = keyword_slots(s, positional.size(), names, op.name());
   std::vector<std::optional<Input>> slots(n);
   for (size_t i = 0; i < positional.size(); ++i) slots[i] = std::move(positional[i]);
-  for (auto& [k, v] : keyword) {
-    const int i = s.find_argument(k);
-    TSR_CHECK(i >= 0, op.name(), ": has no argument '", k, "'");
-    TSR_CHECK(!slots[static_cast<size_t>(i)], op.name(), ": argument '", k, "' given twice");
-    slots[static_cast<size_t>(i)] = std::move(v);
+  for (size_t k = 0; k < keyword.size(); ++k) {
+    slots[static_cast<size_t>(at[k])] = std::move(keyword[k].second);
   }
   // Returns: a fixed count, or any count for one Tensor[].
   const bool variadic = s.returns.size() == 1 && s.returns[0].type.is_list;

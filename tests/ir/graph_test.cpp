@@ -50,7 +50,7 @@ TEST(IrGraph, BindingErrorsNameTheOpAndTheArgument) {
   EXPECT_EQ(error_of([&] {
               g.create("add.Tensor", {x, x}, {{"other", x}});
             }),
-            "add.Tensor: argument 'other' given twice");
+            "add.Tensor: got multiple values for argument 'other'");
   EXPECT_EQ(error_of([&] { g.create("neg", {IValue(1.5)}); }),
             "neg: argument 'self' (Tensor) takes a value, not a literal");
   EXPECT_EQ(error_of([&] {
