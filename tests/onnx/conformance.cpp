@@ -4,9 +4,10 @@
 // unsupported counts and the cases not passing grouped by op; exits non-zero when a case
 // listed in the expected-failures file passes or an unlisted one does not.
 //
-//   tessera_onnx_conformance DATA_DIR EXPECTED_FAILURES [--write] [--filter SUBSTRING]
+//   tessera_onnx_conformance DATA_DIR EXPECTED_FAILURES [--write] [--round-trip] [--filter S]
 //
-// --write rewrites EXPECTED_FAILURES with the cases not passing now and their reasons.
+// --write rewrites EXPECTED_FAILURES with the cases not passing now and their reasons;
+// --round-trip also imports, optimises and exports each passing case and runs the export.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -16,6 +17,11 @@
 #include <set>
 #include <sstream>
 
+#include <onnx/checker.h>
+
+#include <array>
+
+#include "frontends/onnx/export.h"
 #include "frontends/onnx/tensor_proto.h"
 #include "runtime/session.h"
 #include "tessera.h"
@@ -107,14 +113,9 @@ std::string compare(const Tensor& got, const Tensor& want) {
                      gd.numel(), first, a[first], b[first]);
 }
 
-Result run_case(const fs::path& dir) {
+// Runs proto (the case's model, or what tessera exported from it) on the case's data sets.
+Result run_model(const fs::path& dir, const onnx::ModelProto& proto) {
   Result r;
-  onnx::ModelProto proto;
-  try {
-    proto = onnx_frontend::read_model(dir / "model.onnx");
-  } catch (const Error& e) {
-    return {Outcome::Fail, one_line(e.what()), "?"};
-  }
   r.op = ops_of(proto);
   for (const auto* list : {&proto.graph().input(), &proto.graph().output()}) {
     for (const auto& vi : *list) {
@@ -165,6 +166,37 @@ Result run_case(const fs::path& dir) {
   return r;
 }
 
+Result run_case(const fs::path& dir) {
+  try {
+    return run_model(dir, onnx_frontend::read_model(dir / "model.onnx"));
+  } catch (const Error& e) {
+    return {Outcome::Fail, one_line(e.what()), "?"};
+  }
+}
+
+// import -> optimise -> export -> import: the exported model, checked by the onnx checker,
+// run on the case's data. Unsupported: the model has no export (an op without an exporter,
+// or inputs a session specialises on).
+Result round_trip(const fs::path& dir) {
+  onnx::ModelProto exported;
+  try {
+    const onnx::ModelProto proto = onnx_frontend::read_model(dir / "model.onnx");
+    onnx_frontend::Model m = onnx_frontend::import_model(proto, dir);
+    passes::optimize(*m.graph, passes::Level::All);
+    exported = onnx_frontend::export_model(*m.graph, m.input_names, m.output_names);
+  } catch (const NotImplementedError& e) {
+    return {Outcome::Unsupported, one_line(e.what()), "?"};
+  } catch (const Error& e) {
+    return {Outcome::Fail, one_line(e.what()), "?"};
+  }
+  try {
+    onnx::checker::check_model(exported);
+  } catch (const std::exception& e) {
+    return {Outcome::Fail, "onnx checker: " + one_line(e.what()), "?"};
+  }
+  return run_model(dir, exported);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -175,12 +207,14 @@ int main(int argc, char** argv) {
   }
   const fs::path data = argv[1];
   const fs::path expected_path = argv[2];
-  bool write = false;
+  bool write = false, trip = false;
   std::string filter;
   for (int i = 3; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--write") {
       write = true;
+    } else if (a == "--round-trip") {
+      trip = true;
     } else if (a == "--filter" && i + 1 < argc) {
       filter = argv[++i];
     } else {
@@ -253,6 +287,21 @@ int main(int argc, char** argv) {
           << r.reason << "\n";
     }
     fmt::print("\nwrote {}\n", expected_path.string());
+    return 0;
+  }
+
+  if (trip) {  // import -> export -> import over the cases that pass
+    std::map<std::string, int> reasons;
+    std::array<int, 3> n{};
+    for (const auto& [key, r] : results) {
+      if (r.outcome != Outcome::Pass) continue;
+      const Result t = round_trip(data / key);
+      ++n[static_cast<size_t>(t.outcome)];
+      if (t.outcome != Outcome::Pass) ++reasons[t.reason.substr(0, 90)];
+    }
+    fmt::print("\nround trip of the passing cases: {} pass, {} fail, {} not exportable\n", n[0],
+               n[1], n[2]);
+    for (const auto& [why, count] : reasons) fmt::print("  {:>4}  {}\n", count, why);
     return 0;
   }
 

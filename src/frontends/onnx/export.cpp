@@ -239,7 +239,19 @@ const std::map<std::string, ExportFn>& exporters() {
                                                           {"sign", "Sign"},
                                                           {"softsign", "Softsign"},
                                                           {"hardswish", "HardSwish"},
-                                                          {"clone", "Identity"}}) {
+                                                          {"clone", "Identity"},
+                                                          {"tan", "Tan"},
+                                                          {"asin", "Asin"},
+                                                          {"acos", "Acos"},
+                                                          {"atan", "Atan"},
+                                                          {"sinh", "Sinh"},
+                                                          {"cosh", "Cosh"},
+                                                          {"asinh", "Asinh"},
+                                                          {"acosh", "Acosh"},
+                                                          {"atanh", "Atanh"},
+                                                          {"round", "Round"},
+                                                          {"isinf", "IsInf"},
+                                                          {"selu", "Selu"}}) {
       const std::string o = onnx_op;
       t[op] = [o](const Site& s) { s.node(o, {s.in("self")}); };
     }
@@ -282,6 +294,95 @@ const std::map<std::string, ExportFn>& exporters() {
     };
     t["fmod.Tensor"] = [](const Site& s) {
       Exporter::attr(s.node("Mod", {s.in("self"), s.in("other")}), "fmod", int64_t{1});
+    };
+    t["rsqrt"] = [](const Site& s) {
+      const std::string r = s.tmp("sqrt");
+      s.ex.node("Sqrt", {s.in("self")}, {r}, s.n.name());
+      s.node("Reciprocal", {r});
+    };
+    t["softplus"] = [](const Site& s) {
+      if (s.lit("beta").to_scalar().to<double>() != 1.0) s.fail("beta other than 1");
+      s.node("Softplus", {s.in("self")});
+    };
+    for (const char* op : {"argmax", "argmin"}) {
+      const std::string o = std::string(op) == "argmax" ? "ArgMax" : "ArgMin";
+      t[op] = [o](const Site& s) {
+        const IValue dim = s.lit("dim");
+        if (dim.is_none()) s.fail("no dim (the flattened input)");
+        auto* n = s.node(o, {s.in("self")});
+        Exporter::attr(n, "axis", dim.to_int());
+        Exporter::attr(n, "keepdims", int64_t{s.lit("keepdim").to_bool()});
+      };
+    }
+    for (const char* op : {"tril", "triu"}) {
+      const bool upper = std::string(op) == "triu";
+      t[op] = [upper](const Site& s) {
+        auto* n = s.node("Trilu",
+                         {s.in("self"), s.ex.ints({s.lit("diagonal").to_int()}, s.out() + "_k")});
+        Exporter::attr(n, "upper", int64_t{upper});
+      };
+    }
+    t["tile"] = [](const Site& s) {
+      std::vector<int64_t> reps = ints_of(s.lit("dims"));
+      const auto r = s.rank_of("self");
+      if (!r) s.fail("the input's rank is unknown");
+      if (static_cast<int64_t>(reps.size()) > *r) s.fail("more repeats than dims");
+      reps.insert(reps.begin(), static_cast<size_t>(*r) - reps.size(), 1);
+      s.node("Tile", {s.in("self"), s.ex.ints(reps, s.out() + "_repeats")});
+    };
+    t["topk"] = [](const Site& s) {
+      auto* n = s.ex.node("TopK", {s.in("self"), s.ex.ints({s.lit("k").to_int()}, s.out() + "_k")},
+                          {s.out(0), s.out(1)}, s.n.name());
+      Exporter::attr(n, "axis", s.lit("dim").to_int());
+      Exporter::attr(n, "largest", int64_t{s.lit("largest").to_bool()});
+      Exporter::attr(n, "sorted", int64_t{s.lit("sorted").to_bool()});
+    };
+    t["split_with_sizes"] = [](const Site& s) {
+      std::vector<std::string> outs;
+      for (size_t i = 0; i < s.n.outputs().size(); ++i) outs.push_back(s.out(static_cast<int>(i)));
+      auto* n = s.ex.node(
+          "Split", {s.in("self"), s.ex.ints(ints_of(s.lit("split_sizes")), s.out() + "_split")},
+          outs, s.n.name());
+      Exporter::attr(n, "axis", s.lit("dim").to_int());
+    };
+    t["scatter.src"] = [](const Site& s) {
+      Exporter::attr(s.node("ScatterElements", {s.in("self"), s.in("index"), s.in("src")}), "axis",
+                     s.lit("dim").to_int());
+    };
+    t["scatter_add"] = [](const Site& s) {
+      auto* n = s.node("ScatterElements", {s.in("self"), s.in("index"), s.in("src")});
+      Exporter::attr(n, "axis", s.lit("dim").to_int());
+      Exporter::attr(n, "reduction", std::string("add"));
+    };
+    t["scatter_nd"] = [](const Site& s) {
+      Exporter::attr(s.node("ScatterND", {s.in("data"), s.in("indices"), s.in("updates")}),
+                     "reduction", s.lit("reduction").to_string());
+    };
+    t["gather_nd"] = [](const Site& s) {
+      Exporter::attr(s.node("GatherND", {s.in("data"), s.in("indices")}), "batch_dims",
+                     s.lit("batch_dims").to_int());
+    };
+    for (const char* op : {"bitwise_left_shift.Tensor", "bitwise_right_shift.Tensor"}) {
+      const std::string dir = std::string(op).find("left") != std::string::npos ? "LEFT" : "RIGHT";
+      t[op] = [dir](const Site& s) {
+        Exporter::attr(s.node("BitShift", {s.in("self"), s.in("other")}), "direction", dir);
+      };
+    }
+    t["ne.Tensor"] = [](const Site& s) {
+      const std::string eq = s.tmp("equal");
+      s.ex.node("Equal", {s.in("self"), s.in("other")}, {eq}, s.n.name());
+      s.node("Not", {eq});
+    };
+    t["flip"] = [](const Site& s) {  // a slice of step -1 over each flipped dim
+      const std::vector<int64_t> dims = ints_of(s.lit("dims"));
+      const auto n = dims.size();
+      const std::string o = s.out();
+      s.node(
+          "Slice",
+          {s.in("self"),
+           s.ex.ints(std::vector<int64_t>(n, std::numeric_limits<int64_t>::max()), o + "_starts"),
+           s.ex.ints(std::vector<int64_t>(n, std::numeric_limits<int64_t>::min()), o + "_ends"),
+           s.ex.ints(dims, o + "_axes"), s.ex.ints(std::vector<int64_t>(n, -1), o + "_steps")});
     };
     t["where.self"] = [](const Site& s) {
       s.node("Where", {s.in("condition"), s.in("self"), s.in("other")});
