@@ -12,11 +12,15 @@ namespace tessera::passes {
 /// Returns how many nodes it removed.
 int eliminate_dead_code(ir::Graph& g);
 
+/// Replaces each node that computes what an earlier one computes (same op, values and
+/// literals) by the earlier one's outputs. Returns how many nodes it removed.
+int eliminate_common_subexpressions(ir::Graph& g);
+
 /// Fuses a convolution whose only use is relu, clamp or hardtanh (literal bounds) or
 /// leaky_relu (literal slope) into one convolution_activation node. Returns how many it fused.
 int fuse_conv_activation(ir::Graph& g);
 
-/// How much optimize() does: nothing; dead-code elimination; everything.
+/// How much optimize() does: nothing; dead code and common subexpressions; everything.
 enum class Level { None, Basic, All };
 
 /// Parses "none", "basic" or "all"; throws Error naming the string otherwise.

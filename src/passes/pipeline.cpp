@@ -13,6 +13,7 @@ Level parse_level(std::string_view s) {
 
 void optimize(ir::Graph& g, Level level) {
   if (level == Level::None) return;
+  eliminate_common_subexpressions(g);
   eliminate_dead_code(g);
   if (level == Level::All) {
     fuse_conv_activation(g);

@@ -53,6 +53,30 @@ TEST(DeadCode, KeepsGraphOutputsAndWhatTheyRead) {
   EXPECT_EQ(run_pass(in, eliminate_dead_code), in);
 }
 
+TEST(CommonSubexpressions, MergesNodesComputingTheSame) {
+  int removed = 0;
+  const std::string out = run_pass(R"(graph g(%x: float32[4], %y: float32[4]) -> (%s, %t, %u) {
+  %a = add.Tensor(%x, %y)
+  %b = add.Tensor(%x, %y)
+  %c = add.Tensor(%x, %y, alpha=2)
+  %d = add.Tensor(%y, %x)
+  %s = mul.Tensor(%a, %b)
+  %t = mul.Tensor(%c, %d)
+  %u = mul.Tensor(%b, %a)
+}
+)",
+                                   eliminate_common_subexpressions, &removed);
+  EXPECT_EQ(removed, 2);
+  EXPECT_EQ(out, R"(graph g(%x: float32[4], %y: float32[4]) -> (%s, %t, %s) {
+  %a = add.Tensor(%x, %y)
+  %c = add.Tensor(%x, %y, alpha=2)
+  %d = add.Tensor(%y, %x)
+  %s = mul.Tensor(%a, %a)
+  %t = mul.Tensor(%c, %d)
+}
+)");
+}
+
 TEST(FuseConvActivation, FusesReluClampHardtanhLeakyRelu) {
   int fused = 0;
   const std::string out = run_pass(R"(graph g(%x: float32[1,4,8,8]) -> (%r, %c, %h, %l) {
