@@ -1,6 +1,8 @@
 // The schema parser and printer.
 #include "dispatch/schema.h"
 
+#include "dispatch/text_cursor.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -28,9 +30,9 @@ std::string_view kind_name(TypeKind k) {
   return "?";
 }
 
-class Parser {
+class Parser final : public TextCursor {
  public:
-  explicit Parser(std::string_view text) : s_(text) {}
+  explicit Parser(std::string_view text) : TextCursor(text, /*hash_comments=*/false) {}
 
   Schema parse() {
     Schema schema;
@@ -230,30 +232,12 @@ class Parser {
     os << v;
     return os.str();
   }
-  char peek() {
-    skip_space();
-    return pos_ < s_.size() ? s_[pos_] : '\0';
-  }
-  bool accept(char c) {
-    if (peek() != c) return false;
-    ++pos_;
-    return true;
-  }
-  void expect(char c) {
-    if (!accept(c)) fail(std::string("expected '") + c + "'");
-  }
-  void skip_space() {
-    while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
-  }
   void fail_if(bool cond, const std::string& msg) {
     if (cond) fail(msg);
   }
-  [[noreturn]] void fail(const std::string& msg) {
+  [[noreturn]] void fail(const std::string& msg) override {
     detail::throw_error<Error>("schema: ", msg, " at column ", pos_ + 1, " of '", s_, "'");
   }
-
-  std::string_view s_;
-  size_t pos_ = 0;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/factories.h"
+#include "dispatch/text_cursor.h"
 
 namespace tessera::ir {
 namespace {
@@ -159,9 +160,10 @@ void print_graph(std::ostream& os, const Graph& g) {
 }
 
 // A recursive-descent parser over the text, with line and column for errors.
-class Parser {
+class Parser final : public TextCursor {
  public:
-  Parser(std::string_view text, const ConstantTable& constants) : s_(text), constants_(constants) {}
+  Parser(std::string_view text, const ConstantTable& constants)
+      : TextCursor(text, /*hash_comments=*/true), constants_(constants) {}
 
   std::unique_ptr<Graph> graph() {
     keyword("graph");
@@ -542,29 +544,6 @@ class Parser {
     if (!accept_keyword(k)) fail("expected '" + std::string(k) + "'");
   }
 
-  char peek() {
-    skip_space();
-    return pos_ < s_.size() ? s_[pos_] : '\0';
-  }
-  bool accept(char c) {
-    if (peek() != c) return false;
-    ++pos_;
-    return true;
-  }
-  void expect(char c) {
-    if (!accept(c)) fail(std::string("expected '") + c + "'");
-  }
-  void skip_space() {
-    while (pos_ < s_.size()) {
-      if (std::isspace(static_cast<unsigned char>(s_[pos_]))) {
-        ++pos_;
-      } else if (s_[pos_] == '#') {
-        while (pos_ < s_.size() && s_[pos_] != '\n') ++pos_;
-      } else {
-        break;
-      }
-    }
-  }
   Position position() {
     skip_space();
     return Position{pos_};
@@ -584,7 +563,7 @@ class Parser {
     guard_at(position(), std::forward<F>(f));
   }
 
-  [[noreturn]] void fail(const std::string& msg) { fail_at(position(), msg); }
+  [[noreturn]] void fail(const std::string& msg) override { fail_at(position(), msg); }
   [[noreturn]] void fail_at(Position at, const std::string& msg) {
     size_t line = 1, col = 1;
     for (size_t i = 0; i < at.pos && i < s_.size(); ++i) {
@@ -603,8 +582,6 @@ class Parser {
                                ")");
   }
 
-  std::string_view s_;
-  size_t pos_ = 0;
   const ConstantTable& constants_;
   Graph* g_ = nullptr;
 };
