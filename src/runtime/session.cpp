@@ -205,6 +205,9 @@ struct Session::State {
   std::filesystem::path base_dir;
   passes::Level level = passes::Level::All;
   std::vector<IoInfo> inputs, outputs;
+  // The plan of a model that needs no input values as constants (the usual case): runs
+  // use it without a lock. Otherwise null, and plan_for finds the plan per value.
+  std::shared_ptr<const Plan> plan;
   mutable std::mutex mu;                                             // guards the two below
   mutable std::vector<std::string> specialise;                       // graph inputs bound per value
   mutable std::map<std::string, std::shared_ptr<const Plan>> plans;  // by key_of
@@ -269,8 +272,8 @@ Session::Session(onnx::ModelProto proto, std::filesystem::path base_dir, passes:
   }
   // Plan now, unless the model needs input values as constants (then the first run does).
   try {
-    s.plans.emplace(key_of({}, {}), std::make_shared<const Plan>(
-                                        onnx_frontend::import_model(s.proto, s.base_dir), s.level));
+    s.plan =
+        std::make_shared<const Plan>(onnx_frontend::import_model(s.proto, s.base_dir), s.level);
   } catch (const onnx_frontend::NeedsConstant& e) {
     const bool is_input = std::any_of(s.inputs.begin(), s.inputs.end(),
                                       [&](const IoInfo& io) { return io.name == e.value(); });
@@ -347,7 +350,7 @@ std::vector<NamedTensor> Session::run(const std::vector<NamedTensor>& inputs,
   for (size_t i = 0; i < given.size(); ++i) {
     TSR_CHECK(given[i], "run: input '", s.inputs[i].name, "' is missing");
   }
-  const std::shared_ptr<const Plan> plan = s.plan_for(inputs);
+  const std::shared_ptr<const Plan> plan = s.plan ? s.plan : s.plan_for(inputs);
   const std::vector<Tensor> values = plan->run(inputs, profile);
   std::vector<NamedTensor> out;
   for (size_t i = 0; i < values.size(); ++i) {

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "core/factories.h"
+#include "frontends/onnx/same_ops.h"
 #include "frontends/onnx/tensor_proto.h"
 
 namespace tessera::onnx_frontend {
@@ -219,66 +220,37 @@ void reduce(const Site& s, const std::string& op, bool axes_as_input) {
 const std::map<std::string, ExportFn>& exporters() {
   static const std::map<std::string, ExportFn> table = [] {
     std::map<std::string, ExportFn> t;
-    for (const auto& [op, onnx_op] :
-         std::vector<std::pair<const char*, const char*>>{{"relu", "Relu"},
-                                                          {"sigmoid", "Sigmoid"},
-                                                          {"tanh", "Tanh"},
-                                                          {"exp", "Exp"},
-                                                          {"log", "Log"},
-                                                          {"sqrt", "Sqrt"},
-                                                          {"neg", "Neg"},
-                                                          {"abs", "Abs"},
-                                                          {"reciprocal", "Reciprocal"},
-                                                          {"floor", "Floor"},
-                                                          {"ceil", "Ceil"},
-                                                          {"erf", "Erf"},
-                                                          {"sin", "Sin"},
-                                                          {"cos", "Cos"},
-                                                          {"logical_not", "Not"},
-                                                          {"isnan", "IsNaN"},
-                                                          {"sign", "Sign"},
-                                                          {"softsign", "Softsign"},
-                                                          {"hardswish", "HardSwish"},
-                                                          {"clone", "Identity"},
-                                                          {"tan", "Tan"},
-                                                          {"asin", "Asin"},
-                                                          {"acos", "Acos"},
-                                                          {"atan", "Atan"},
-                                                          {"sinh", "Sinh"},
-                                                          {"cosh", "Cosh"},
-                                                          {"asinh", "Asinh"},
-                                                          {"acosh", "Acosh"},
-                                                          {"atanh", "Atanh"},
-                                                          {"round", "Round"},
-                                                          {"isinf", "IsInf"},
-                                                          {"selu", "Selu"}}) {
-      const std::string o = onnx_op;
-      t[op] = [o](const Site& s) { s.node(o, {s.in("self")}); };
-    }
-    for (const auto& [op, onnx_op] :
-         std::vector<std::pair<const char*, const char*>>{{"mul.Tensor", "Mul"},
-                                                          {"pow.Tensor_Tensor", "Pow"},
-                                                          {"maximum", "Max"},
-                                                          {"minimum", "Min"},
-                                                          {"eq.Tensor", "Equal"},
-                                                          {"gt.Tensor", "Greater"},
-                                                          {"lt.Tensor", "Less"},
-                                                          {"ge.Tensor", "GreaterOrEqual"},
-                                                          {"le.Tensor", "LessOrEqual"},
-                                                          {"logical_and", "And"},
-                                                          {"logical_or", "Or"},
-                                                          {"logical_xor", "Xor"}}) {
-      const std::string o = onnx_op;
-      const bool pow = o == "Pow";
-      t[op] = [o, pow](const Site& s) {
-        s.node(o, {s.in("self"), s.in(pow ? "exponent" : "other")});
+    // The table the importer lowers; the exporter writes an op back only when its other
+    // arguments (add's alpha, say) keep their defaults.
+    for (const SameOp& same : kSameOps) {
+      const std::string o = same.onnx;
+      t[same.tessera] = [o](const Site& s) {
+        std::vector<std::string> ins;
+        for (const ir::Value* v : s.n.inputs()) ins.push_back(s.ex.name(v));
+        for (int i = 0; i < s.n.num_args(); ++i) {
+          const std::optional<ir::Arg>& a = s.n.arg(i);
+          const Argument& arg = s.n.schema().arguments[static_cast<size_t>(i)];
+          if (a && a->kind == ir::Arg::Kind::Literal && a->literal != *arg.default_value) {
+            s.fail("argument '" + arg.name + "' other than its default");
+          }
+        }
+        s.node(o, ins);
       };
     }
-    for (const char* op : {"add.Tensor", "sub.Tensor"}) {
-      const std::string o = op[0] == 'a' ? "Add" : "Sub";
+    // Export only: tessera ops that are one ONNX op (their imports take attributes or
+    // several inputs).
+    for (const auto& [op, onnx_op] :
+         std::vector<std::pair<const char*, const char*>>{{"clone", "Identity"},
+                                                          {"isinf", "IsInf"},
+                                                          {"selu", "Selu"},
+                                                          {"pow.Tensor_Tensor", "Pow"},
+                                                          {"maximum", "Max"},
+                                                          {"minimum", "Min"}}) {
+      const std::string o = onnx_op;
       t[op] = [o](const Site& s) {
-        if (s.lit("alpha").to_scalar().to<double>() != 1.0) s.fail("alpha other than 1");
-        s.node(o, {s.in("self"), s.in("other")});
+        std::vector<std::string> ins;
+        for (const ir::Value* v : s.n.inputs()) ins.push_back(s.ex.name(v));
+        s.node(o, ins);
       };
     }
     t["div.Tensor_mode"] = [](const Site& s) {

@@ -2,6 +2,7 @@
 // comparisons, logic, Where, Cast. One lowering per op; attributes with the spec's defaults.
 #include "dispatch/registration.h"
 #include "frontends/onnx/lower.h"
+#include "frontends/onnx/same_ops.h"
 #include "frontends/onnx/tensor_proto.h"
 
 namespace tessera::onnx_frontend {
@@ -9,57 +10,6 @@ namespace {
 
 using ir::Value;
 using Outs = std::vector<Value*>;
-
-// ONNX ops that are one tessera op of the same arity and no attributes.
-struct SameOp {
-  const char* onnx;
-  int since;
-  const char* tessera;
-};
-constexpr SameOp kUnary[] = {
-    {"Abs", 1, "abs"},
-    {"Neg", 1, "neg"},
-    {"Sqrt", 1, "sqrt"},
-    {"Reciprocal", 1, "reciprocal"},
-    {"Exp", 1, "exp"},
-    {"Log", 1, "log"},
-    {"Sin", 7, "sin"},
-    {"Cos", 7, "cos"},
-    {"Tan", 7, "tan"},
-    {"Asin", 7, "asin"},
-    {"Acos", 7, "acos"},
-    {"Atan", 7, "atan"},
-    {"Sinh", 9, "sinh"},
-    {"Cosh", 9, "cosh"},
-    {"Tanh", 1, "tanh"},
-    {"Asinh", 9, "asinh"},
-    {"Acosh", 9, "acosh"},
-    {"Atanh", 9, "atanh"},
-    {"Erf", 9, "erf"},
-    {"Floor", 1, "floor"},
-    {"Ceil", 1, "ceil"},
-    {"Round", 11, "round"},
-    {"Sign", 9, "sign"},
-    {"Sigmoid", 1, "sigmoid"},
-    {"Relu", 1, "relu"},
-    {"Softsign", 1, "softsign"},
-    {"Not", 1, "logical_not"},
-    {"IsNaN", 9, "isnan"},
-    {"HardSwish", 14, "hardswish"},
-};
-constexpr SameOp kBinary[] = {
-    {"Add", 1, "add.Tensor"},
-    {"Sub", 1, "sub.Tensor"},
-    {"Mul", 1, "mul.Tensor"},
-    {"Equal", 1, "eq.Tensor"},
-    {"Greater", 1, "gt.Tensor"},
-    {"Less", 1, "lt.Tensor"},
-    {"GreaterOrEqual", 12, "ge.Tensor"},
-    {"LessOrEqual", 12, "le.Tensor"},
-    {"And", 1, "logical_and"},
-    {"Or", 1, "logical_or"},
-    {"Xor", 1, "logical_xor"},
-};
 
 Outs identity(Lowerer& cx) {
   return {cx.in(0)};
@@ -213,15 +163,13 @@ Outs cast_like(Lowerer& cx) {
 }  // namespace
 
 TSR_REGISTER {
-  for (const SameOp& u : kUnary) {
-    const std::string name = u.tessera;
-    register_lowering(u.onnx, u.since,
-                      [name](Lowerer& cx) -> Outs { return {cx.op(name, {cx.in(0)})}; });
-  }
-  for (const SameOp& b : kBinary) {
-    const std::string name = b.tessera;
-    register_lowering(b.onnx, b.since, [name](Lowerer& cx) -> Outs {
-      return {cx.op(name, {cx.in(0), cx.in(1)})};
+  for (const SameOp& op : kSameOps) {
+    const std::string name = op.tessera;
+    const int n = op.inputs;
+    register_lowering(op.onnx, op.since, [name, n](Lowerer& cx) -> Outs {
+      std::vector<ir::Input> ins;
+      for (int i = 0; i < n; ++i) ins.emplace_back(cx.in(i));
+      return {cx.op(name, std::move(ins))};
     });
   }
   register_lowering("Identity", 1, identity);

@@ -137,19 +137,13 @@ Tensor to_tensor(const TP& t, const std::filesystem::path& base_dir, const std::
   void* dst = out.data_ptr();
   switch (t.data_type()) {
     case TP::FLOAT:
-      check_count(t.float_data(), numel, what, "float_data");
-      std::copy(t.float_data().begin(), t.float_data().end(), static_cast<float*>(dst));
-      break;
-    case TP::COMPLEX64:
-      check_count(t.float_data(), 2 * numel, what, "float_data");
+    case TP::COMPLEX64:  // a complex number is two floats
+      check_count(t.float_data(), numel * (is_complex(*dtype) ? 2 : 1), what, "float_data");
       std::copy(t.float_data().begin(), t.float_data().end(), static_cast<float*>(dst));
       break;
     case TP::DOUBLE:
-      check_count(t.double_data(), numel, what, "double_data");
-      std::copy(t.double_data().begin(), t.double_data().end(), static_cast<double*>(dst));
-      break;
     case TP::COMPLEX128:
-      check_count(t.double_data(), 2 * numel, what, "double_data");
+      check_count(t.double_data(), numel * (is_complex(*dtype) ? 2 : 1), what, "double_data");
       std::copy(t.double_data().begin(), t.double_data().end(), static_cast<double*>(dst));
       break;
     case TP::INT64:

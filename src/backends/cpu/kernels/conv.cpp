@@ -78,6 +78,8 @@ struct ConvPrimitive {
   dnnl::memory::desc user_weights, user_src, user_dst;  // tessera's row-major layouts
   // Reorders between the two, where they differ (created once, as the primitive).
   std::optional<dnnl::reorder> src_in, weights_in, dst_out;
+  // The key of frozen weights reordered for this primitive (Note [Frozen storage]).
+  std::string weights_key = {};
 };
 
 std::optional<dnnl::reorder> reorder_between(const dnnl::memory::desc& from,
@@ -163,6 +165,7 @@ const ConvPrimitive& conv_primitive(const Tensor& x, const Tensor& w, bool bias,
     const dnnl::convolution_forward::primitive_desc pd(desc, attr, cpu_engine());
     slot = make(pd, dnnl::convolution_forward(pd));
   }
+  slot->weights_key = "onednn.conv.weights/" + key;
   return *slot;
 }
 
@@ -324,16 +327,15 @@ std::optional<Tensor> run_conv(const Tensor& input, const Tensor& weight,
   // (Note [Frozen storage]); others on every call.
   dnnl::memory w_mem;
   if (cp.weights_in && w.storage()->frozen() && w.storage_offset() == 0) {
-    const auto packed = std::static_pointer_cast<Tensor>(w.storage()->derived(
-        fmt::format("onednn.conv.weights@{}", static_cast<const void*>(&cp)), [&] {
-          auto t = std::make_shared<Tensor>(
-              empty({static_cast<int64_t>(cp.weights.get_size())}, DType::UInt8));
-          dnnl::memory from(cp.user_weights, cpu_engine(), w.data_ptr());
-          dnnl::memory to(cp.weights, cpu_engine(), t->data_ptr());
-          cp.weights_in->execute(stream, {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
-          stream.wait();
-          return std::static_pointer_cast<void>(t);
-        }));
+    const auto packed = std::static_pointer_cast<Tensor>(w.storage()->derived(cp.weights_key, [&] {
+      auto t = std::make_shared<Tensor>(
+          empty({static_cast<int64_t>(cp.weights.get_size())}, DType::UInt8));
+      dnnl::memory from(cp.user_weights, cpu_engine(), w.data_ptr());
+      dnnl::memory to(cp.weights, cpu_engine(), t->data_ptr());
+      cp.weights_in->execute(stream, {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
+      stream.wait();
+      return std::static_pointer_cast<void>(t);
+    }));
     w_mem = dnnl::memory(cp.weights, cpu_engine(), packed->data_ptr());
   } else {
     w_mem = to_primitive(cp.user_weights, cp.weights, cp.weights_in, w.data_ptr());
