@@ -31,8 +31,7 @@ Window window(Lowerer& cx, Value* x, std::vector<int64_t> kernel, bool transpose
     }
   }
   const std::string auto_pad = cx.attr_string("auto_pad", "NOTSET");
-  if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-    if (transposed) cx.fail("auto_pad ", auto_pad, " is not supported for ConvTranspose");
+  if ((auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") && !transposed) {
     const auto shape = cx.static_shape(x);
     if (!shape || shape->size() != n + 2) {
       cx.fail("auto_pad ", auto_pad, " needs the input's spatial sizes, which are not known");
@@ -48,7 +47,7 @@ Window window(Lowerer& cx, Value* x, std::vector<int64_t> kernel, bool transpose
     }
   } else if (auto_pad == "VALID") {
     std::fill(pads.begin(), pads.end(), 0);
-  } else if (auto_pad != "NOTSET") {
+  } else if (auto_pad != "NOTSET" && !transposed) {
     cx.fail("unknown auto_pad '", auto_pad, "'");
   }
   w.begin.assign(pads.begin(), pads.begin() + static_cast<std::ptrdiff_t>(n));
@@ -90,43 +89,82 @@ Outs conv(Lowerer& cx) {
                                 IValue(false), IValue(zeros), IValue(cx.attr_int("group", 1))})};
 }
 
+// Python's floor division (the ONNX spec's formulas are written in it).
+int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}
+
 Outs conv_transpose(Lowerer& cx) {
   Value* x = cx.in(0);
   Window w = window(cx, x, kernel_of(cx, cx.in(1)), /*transposed=*/true);
   const size_t n = w.kernel.size();
   std::vector<int64_t> out_pad = cx.attr_ints("output_padding", std::vector<int64_t>(n, 0));
   if (out_pad.size() != n) cx.fail("output_padding must have ", n, " values");
-  const std::vector<int64_t> out_shape = cx.attr_ints("output_shape", {});
+  std::vector<int64_t> out_shape = cx.attr_ints("output_shape", {});
+  const std::string auto_pad = cx.attr_string("auto_pad", "NOTSET");
+  if (auto_pad != "NOTSET" && auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER" &&
+      auto_pad != "VALID") {
+    cx.fail("unknown auto_pad '", auto_pad, "'");
+  }
+  const auto shape = cx.static_shape(x);
+  if (out_shape.empty() && (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER")) {
+    // SAME: the output is the input's size times the stride.
+    if (!shape || shape->size() != n + 2)
+      cx.fail("auto_pad ", auto_pad, " needs the input's sizes");
+    for (size_t i = 0; i < n; ++i) out_shape.push_back((*shape)[i + 2] * w.strides[i]);
+  }
+  if (auto_pad == "VALID" && out_shape.empty()) {
+    std::fill(w.begin.begin(), w.begin.end(), 0);
+    std::fill(w.end.begin(), w.end.end(), 0);
+  }
   if (!out_shape.empty()) {
-    // Pads that give the requested output size (the spec's formula, SAME_UPPER-like split).
-    const auto shape = cx.static_shape(x);
+    // Pads that give the requested output size (the spec's formula); negative ones, when the
+    // output is larger than the convolution makes, extend it.
     if (!shape || shape->size() != n + 2) cx.fail("output_shape needs the input's sizes");
+    if (out_shape.size() != n && out_shape.size() != n + 2) {
+      cx.fail("output_shape must have ", n, " values");
+    }
     const size_t off = out_shape.size() == n + 2 ? 2 : 0;
     for (size_t i = 0; i < n; ++i) {
       const int64_t in = (*shape)[i + 2];
       const int64_t full =
           w.strides[i] * (in - 1) + out_pad[i] + ((w.kernel[i] - 1) * w.dilations[i] + 1);
       const int64_t total = full - out_shape[i + off];
-      if (total < 0) cx.fail("output_shape is larger than the convolution can make");
-      const std::string auto_pad = cx.attr_string("auto_pad", "NOTSET");
-      w.begin[i] = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      w.begin[i] = auto_pad == "SAME_UPPER" ? floor_div(total, 2) : total - floor_div(total, 2);
       w.end[i] = total - w.begin[i];
     }
   }
+  const bool extends =
+      std::any_of(w.begin.begin(), w.begin.end(), [](int64_t p) { return p < 0; }) ||
+      std::any_of(w.end.begin(), w.end.end(), [](int64_t p) { return p < 0; });
+  const bool symmetric = w.symmetric() && !extends;
   const std::vector<int64_t> zeros(n, 0);
-  const std::vector<int64_t> padding = w.symmetric() ? w.begin : zeros;
-  Value* y = cx.op("convolution", {x, cx.in(1), optional_in(cx, 2), IValue(w.strides),
-                                   IValue(padding), IValue(w.dilations), IValue(true),
-                                   IValue(out_pad), IValue(cx.attr_int("group", 1))});
-  if (w.symmetric()) return {y};
-  // Asymmetric pads crop the full output: begin from the start, end from the end.
-  for (size_t i = 0; i < n; ++i) {
-    if (w.begin[i] == 0 && w.end[i] == 0) continue;
-    y = cx.op("slice.Tensor",
-              {y, IValue(static_cast<int64_t>(i + 2)), IValue(w.begin[i]),
-               IValue(-w.end[i] == 0 ? std::numeric_limits<int64_t>::max() : -w.end[i])});
+  // An extended output holds only the bias there, so the bias is added after extending.
+  Value* bias = cx.in_opt(2);
+  Value* y = cx.op("convolution",
+                   {x, cx.in(1), extends || bias == nullptr ? ir::Input(IValue()) : ir::Input(bias),
+                    IValue(w.strides), IValue(symmetric ? w.begin : zeros), IValue(w.dilations),
+                    IValue(true), IValue(out_pad), IValue(cx.attr_int("group", 1))});
+  if (symmetric) return {y};
+  // Positive pads crop the full output (begin from the start, end from the end); negative
+  // ones extend it with zeros.
+  std::vector<int64_t> extend;
+  for (size_t i = n; i-- > 0;) {
+    extend.push_back(std::max<int64_t>(0, -w.begin[i]));
+    extend.push_back(std::max<int64_t>(0, -w.end[i]));
   }
-  return {y};
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t b = std::max<int64_t>(0, w.begin[i]), e = std::max<int64_t>(0, w.end[i]);
+    if (b == 0 && e == 0) continue;
+    y = cx.op("slice.Tensor", {y, IValue(static_cast<int64_t>(i + 2)), IValue(b),
+                               IValue(e == 0 ? std::numeric_limits<int64_t>::max() : -e)});
+  }
+  if (!extends) return {y};
+  y = cx.op("pad", {y, IValue(extend), IValue("constant"), IValue(0.0)});
+  if (bias == nullptr) return {y};
+  std::vector<int64_t> bias_shape(n + 1, 1);
+  bias_shape[0] = -1;
+  return {cx.op("add.Tensor", {y, cx.op("reshape", {bias, IValue(bias_shape)})})};
 }
 
 Outs max_pool(Lowerer& cx) {
@@ -148,16 +186,28 @@ Outs max_pool(Lowerer& cx) {
   if (cx.num_outputs() < 2 || cx.node().output(1).empty()) return {out[0]};
   // Indices: PyTorch's count within each (n, c) plane; ONNX's within the whole tensor (row-
   // major with storage_order 0), so each plane adds its offset.
-  if (cx.attr_int("storage_order", 0) != 0) cx.fail("Indices with storage_order=1");
   if (explicit_pad) cx.fail("Indices with pads that are asymmetric or over half the kernel");
   const auto shape = cx.static_shape(x);
   if (!shape) cx.fail("Indices need the input's static shape");
+  Value* index = out[1];
+  if (cx.attr_int("storage_order", 0) != 0) {
+    // Column-major: h * W + w becomes w * H + h.
+    if (shape->size() != 4) cx.fail("Indices with storage_order=1 need a 2-d pool");
+    const int64_t h = (*shape)[2], wd = (*shape)[3];
+    Value* row = cx.op("div.Tensor_mode", {index, cx.scalar(static_cast<double>(wd), DType::Int64)},
+                       {{"rounding_mode", IValue("floor")}});
+    Value* col =
+        cx.op("remainder.Tensor", {index, cx.scalar(static_cast<double>(wd), DType::Int64)});
+    index =
+        cx.op("add.Tensor",
+              {cx.op("mul.Tensor", {col, cx.scalar(static_cast<double>(h), DType::Int64)}), row});
+  }
   int64_t plane = 1;
   for (size_t i = 2; i < shape->size(); ++i) plane *= (*shape)[i];
   std::vector<int64_t> offset_shape{(*shape)[0], (*shape)[1]};
   offset_shape.resize(shape->size(), 1);
   const Tensor offsets = arange(0, (*shape)[0] * (*shape)[1] * plane, plane, DType::Int64);
-  return {out[0], cx.op("add.Tensor", {out[1], cx.constant(offsets.reshape(offset_shape))})};
+  return {out[0], cx.op("add.Tensor", {index, cx.constant(offsets.reshape(offset_shape))})};
 }
 
 Outs average_pool(Lowerer& cx) {
@@ -170,14 +220,21 @@ Outs average_pool(Lowerer& cx) {
   bool explicit_pad = !w.symmetric();
   for (size_t i = 0; i < kernel.size(); ++i)
     explicit_pad = explicit_pad || w.begin[i] > kernel[i] / 2;
-  if (explicit_pad && !include_pad) {
-    cx.fail("pads that are asymmetric or over half the kernel need count_include_pad=1");
-  }
   const std::vector<int64_t> zeros(kernel.size(), 0);
-  Value* input = explicit_pad ? pad_spatial(cx, x, w, 0.0) : x;
-  return {cx.op("avg_pool",
-                {input, IValue(kernel), IValue(w.strides), IValue(explicit_pad ? zeros : w.begin),
-                 IValue(ceil), IValue(include_pad)})};
+  auto pool = [&](Value* v, bool pad) {
+    return cx.op("avg_pool",
+                 {explicit_pad ? pad_spatial(cx, v, w, 0.0) : v, IValue(kernel), IValue(w.strides),
+                  IValue(explicit_pad ? zeros : w.begin), IValue(ceil), IValue(pad)});
+  };
+  if (!explicit_pad || include_pad) return {pool(x, include_pad)};
+  // Explicit pads not counted: the pooled sums over the pooled count of real elements,
+  // the same pooling of a ones plane padded with zeros (constant).
+  const auto shape = cx.static_shape(x);
+  if (!shape) cx.fail("pads that are asymmetric or over half the kernel need the input's shape");
+  std::vector<int64_t> plane(shape->begin(), shape->end());
+  plane[0] = plane[1] = 1;
+  const DType d = cx.dtype(x).value_or(DType::Float32);
+  return {cx.op("div.Tensor_mode", {pool(x, true), pool(cx.constant(ones(plane, d)), true)})};
 }
 
 Outs global_pool(Lowerer& cx, const char* op) {
@@ -272,11 +329,13 @@ Outs gemm(Lowerer& cx) {
 }
 
 Outs dropout(Lowerer& cx) {
-  if (cx.opset() >= 12 && cx.in_opt(2) != nullptr) {
-    const auto training = cx.constant_in(2);
-    if (!training || training->reshape({}).item().to<bool>()) {
-      cx.fail("training_mode other than a constant false is not supported");
-    }
+  if (cx.opset() >= 12 && cx.in_opt(2) != nullptr &&
+      cx.need_constant(2, "training_mode").reshape({}).item().to<bool>()) {
+    // Training drops elements at random; with ratio 0 it keeps them all, as inference does.
+    const double ratio =
+        cx.in_opt(1) ? cx.need_constant(1, "ratio").reshape({}).item().to<double>() : 0.5;
+    if (ratio != 0)
+      cx.fail("training_mode with a ratio above 0 (random dropping) is not supported");
   }
   Value* x = cx.in(0);
   if (cx.num_outputs() < 2 || cx.node().output(1).empty()) return {x};  // the identity

@@ -35,6 +35,27 @@ std::optional<std::vector<int64_t>> axes_of(Lowerer& cx, int input, int64_t inpu
   return cx.need_ints(input, "axes");
 }
 
+// The int64 vector `shape` (known at run time) with each element equal to `special`
+// replaced by x's dim at the same position counted from the end (the alignment of ONNX's
+// broadcasting; Reshape's rank is that of the shape, so there it is counted from the start).
+// Needs x's static shape and the static length of `shape`; without them `shape` as it is.
+Value* replace_where(Lowerer& cx, Value* shape, int64_t special, Value* x, bool from_end = false) {
+  const auto xs = cx.static_shape(x);
+  const auto ss = cx.static_shape(shape);
+  if (!xs || !ss || ss->size() != 1) return shape;
+  const auto n = static_cast<size_t>((*ss)[0]);
+  std::vector<int64_t> dims(n, special);
+  for (size_t i = 0; i < n; ++i) {
+    const size_t r = xs->size();
+    if (!from_end && i < r) dims[i] = (*xs)[i];
+    if (from_end && i + r >= n) dims[i] = (*xs)[i + r - n];
+  }
+  Value* s = cx.op("cast", {shape, IValue(DType::Int64)});
+  Value* is_special =
+      cx.op("eq.Tensor", {s, cx.scalar(static_cast<double>(special), DType::Int64)});
+  return cx.op("where.self", {is_special, cx.constant(int64_tensor(dims)), s});
+}
+
 Outs constant(Lowerer& cx) {
   if (cx.has_attr("value")) return {cx.constant(cx.attr_tensor("value"))};
   if (cx.has_attr("value_float")) {
@@ -58,7 +79,11 @@ Outs reshape(Lowerer& cx) {
   const bool allow_zero = cx.attr_int("allowzero", 0) != 0;
   if (cx.opset() < 5) return {cx.op("reshape", {x, IValue(cx.attr_ints("shape", {}))})};
   auto shape = cx.ints_in(1);
-  if (!shape) return {cx.op("reshape", {x, cx.in(1)})};
+  if (!shape) {
+    if (allow_zero) return {cx.op("reshape", {x, cx.in(1)})};
+    // A shape known at run time: its zeros become the input's dims there.
+    return {cx.op("reshape", {x, replace_where(cx, cx.in(1), 0, x)})};
+  }
   // 0 copies the input's dim (unless allowzero); PyTorch's reshape has no such rule.
   if (!allow_zero && std::find(shape->begin(), shape->end(), 0) != shape->end()) {
     const auto& dims = x->type().shape;
@@ -234,6 +259,13 @@ Outs gather(Lowerer& cx) {
   }
   const auto is = cx.static_shape(idx);
   const auto ir = cx.rank(idx);
+  if (!cx.constant_in(1) && xs && cx.dtype(idx) && info(*cx.dtype(idx)).is_signed) {
+    // Indices known at run time: negative ones wrapped there.
+    const DType d = *cx.dtype(idx);
+    Value* negative = cx.op("lt.Tensor", {idx, cx.scalar(0, d)});
+    Value* wrapped = cx.op("add.Tensor", {idx, cx.scalar(static_cast<double>((*xs)[axis]), d)});
+    idx = cx.op("where.self", {negative, wrapped, idx});
+  }
   if (ir == 1) return {cx.op("index_select", {x, IValue(axis), idx})};
   if (ir == 0) {
     Value* one = cx.op("reshape", {idx, IValue(std::vector<int64_t>{1})});
@@ -264,6 +296,18 @@ Outs expand(Lowerer& cx) {
   Value* x = cx.in(0);
   const auto shape = cx.ints_in(1);
   const auto xs = cx.static_shape(x);
+  if (!shape && xs) {
+    // A shape known at run time: its 1s keep x's dims there, and x's extra leading dims
+    // come first.
+    Value* s = replace_where(cx, cx.in(1), 1, x, /*from_end=*/true);
+    const auto ss = cx.static_shape(cx.in(1));
+    if (ss && ss->size() == 1 && (*ss)[0] < static_cast<int64_t>(xs->size())) {
+      const std::vector<int64_t> lead(xs->begin(), xs->end() - (*ss)[0]);
+      s = cx.op("cat",
+                {std::vector<Value*>{cx.constant(int64_tensor(lead)), s}, IValue(int64_t{0})});
+    }
+    return {cx.op("expand", {x, s})};
+  }
   if (!shape || !xs) return {cx.op("expand", {x, ints_input(cx, 1)})};
   // ONNX broadcasts both ways: a 1 in the shape keeps the input's dim.
   const size_t r = std::max(shape->size(), xs->size());
