@@ -92,6 +92,10 @@ class Lowerer {
   const std::filesystem::path& base_dir_;
 };
 
+/// Conv's lowering with these operands and the node's attributes (pads, strides, dilations,
+/// group, auto_pad); shared by Conv, ConvInteger and QLinearConv.
+ir::Value* lower_conv(Lowerer& cx, ir::Value* x, ir::Value* weight, ir::Value* bias);
+
 /// Lowers one node; returns the values of its outputs, in order (null for an output the
 /// op does not produce, e.g. Dropout's mask when not asked for).
 using LowerFn = std::function<std::vector<ir::Value*>(Lowerer&)>;

@@ -80,13 +80,7 @@ ir::Input optional_in(Lowerer& cx, int i) {
 }
 
 Outs conv(Lowerer& cx) {
-  Value* x = cx.in(0);
-  const Window w = window(cx, x, kernel_of(cx, cx.in(1)));
-  const std::vector<int64_t> zeros(w.kernel.size(), 0);
-  Value* input = w.symmetric() ? x : pad_spatial(cx, x, w, 0.0);
-  return {cx.op("convolution", {input, cx.in(1), optional_in(cx, 2), IValue(w.strides),
-                                IValue(w.symmetric() ? w.begin : zeros), IValue(w.dilations),
-                                IValue(false), IValue(zeros), IValue(cx.attr_int("group", 1))})};
+  return {lower_conv(cx, cx.in(0), cx.in(1), cx.in_opt(2))};
 }
 
 // Python's floor division (the ONNX spec's formulas are written in it).
@@ -351,6 +345,16 @@ Outs einsum(Lowerer& cx) {
 }
 
 }  // namespace
+
+Value* lower_conv(Lowerer& cx, Value* x, Value* weight, Value* bias) {
+  const Window w = window(cx, x, kernel_of(cx, weight));
+  const std::vector<int64_t> zeros(w.kernel.size(), 0);
+  Value* input = w.symmetric() ? x : pad_spatial(cx, x, w, 0.0);
+  return cx.op("convolution",
+               {input, weight, bias ? ir::Input(bias) : ir::Input(IValue()), IValue(w.strides),
+                IValue(w.symmetric() ? w.begin : zeros), IValue(w.dilations), IValue(false),
+                IValue(zeros), IValue(cx.attr_int("group", 1))});
+}
 
 TSR_REGISTER {
   register_lowering("Conv", 1, conv);

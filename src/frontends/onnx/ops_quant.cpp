@@ -1,6 +1,7 @@
 // ONNX quantisation (QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear) composed of
-// elementwise ops, and the window functions (HannWindow, HammingWindow, BlackmanWindow) made
-// as constants.
+// elementwise ops, the integer and quantised products (MatMulInteger, ConvInteger,
+// QLinearMatMul, QLinearConv) computed exactly in int32 and requantised, and the window functions
+// (HannWindow, HammingWindow, BlackmanWindow) made as constants.
 #include <cmath>
 #include <numbers>
 
@@ -72,6 +73,57 @@ Outs dynamic_quantize(Lowerer& cx) {
   return {saturate(cx, y, DType::UInt8), scale, zp};
 }
 
+// x - zero_point as int32 (x when there is no zero point). A zero point with more than one
+// element is reshaped to `shape` so it lines up with its axis of x.
+Value* centred(Lowerer& cx, Value* x, Value* zp, std::vector<int64_t> shape) {
+  Value* y = cx.op("cast", {x, IValue(DType::Int32)});
+  if (zp != nullptr) {
+    const auto zs = cx.static_shape(zp);
+    if (!zs) cx.fail("the zero point's shape is not known");
+    int64_t n = 1;
+    for (int64_t d : *zs) n *= d;
+    if (n > 1) zp = cx.op("reshape", {zp, IValue(shape)});
+    y = cx.op("sub.Tensor", {y, cx.op("cast", {zp, IValue(DType::Int32)})});
+  }
+  // x's shape (the zero point broadcasts into it), which Conv's lowering reads.
+  y->set_type(ir::TensorType{DType::Int32, x->type().shape});
+  return y;
+}
+
+// MatMulInteger's product: (A - a_zero_point) (B - b_zero_point) in int32; A's zero point is
+// per row, B's per column.
+Value* integer_matmul(Lowerer& cx, Value* a, Value* a_zp, Value* b, Value* b_zp) {
+  return cx.op("matmul", {centred(cx, a, a_zp, {-1, 1}), centred(cx, b, b_zp, {-1})});
+}
+
+// ConvInteger's convolution in int32; w's zero point is per output channel.
+Value* integer_conv(Lowerer& cx, Value* x, Value* x_zp, Value* w, Value* w_zp, Value* bias) {
+  const int64_t r = cx.need_rank(w, "a per-channel zero point broadcasts along dim 0");
+  std::vector<int64_t> per_channel(static_cast<size_t>(r), 1);
+  per_channel[0] = -1;
+  return lower_conv(cx, centred(cx, x, x_zp, {}), centred(cx, w, w_zp, per_channel), bias);
+}
+
+// An int32 accumulator requantised: acc * (a_scale * b_scale / y_scale), rounded half to
+// even, plus y's zero point, saturated to its type. b's scale may be per channel (`axis` of
+// the accumulator).
+Value* requantize(Lowerer& cx, Value* acc, Value* a_scale, Value* b_scale, Value* y_scale,
+                  Value* y_zp, int64_t axis) {
+  const auto bs = cx.static_shape(b_scale);
+  if (bs && bs->size() == 1 && (*bs)[0] > 1) {
+    const int64_t r = cx.need_rank(acc, "a per-channel scale broadcasts along its axis");
+    std::vector<int64_t> shape(static_cast<size_t>(r - cx.normalize_axis(axis, r)), 1);
+    shape[0] = -1;
+    b_scale = cx.op("reshape", {b_scale, IValue(shape)});
+  }
+  Value* m = cx.op("div.Tensor_mode", {cx.op("mul.Tensor", {a_scale, b_scale}), y_scale});
+  Value* y =
+      cx.op("round", {cx.op("mul.Tensor", {cx.op("cast", {acc, IValue(DType::Float32)}), m})});
+  const DType out = y_zp ? cx.dtype(y_zp).value_or(DType::UInt8) : DType::UInt8;
+  if (y_zp) y = cx.op("add.Tensor", {y, cx.op("cast", {y_zp, IValue(DType::Float32)})});
+  return saturate(cx, y, out);
+}
+
 // A cosine-sum window of `size` points: sum_k a_k cos(2 pi k n / N) with alternating signs,
 // N = size when periodic, size - 1 otherwise.
 Outs window(Lowerer& cx, std::vector<double> a) {
@@ -99,6 +151,20 @@ Outs window(Lowerer& cx, std::vector<double> a) {
 }  // namespace
 
 TSR_REGISTER {
+  register_lowering("MatMulInteger", 10, [](Lowerer& cx) -> Outs {
+    return {integer_matmul(cx, cx.in(0), cx.in_opt(2), cx.in(1), cx.in_opt(3))};
+  });
+  register_lowering("ConvInteger", 10, [](Lowerer& cx) -> Outs {
+    return {integer_conv(cx, cx.in(0), cx.in_opt(2), cx.in(1), cx.in_opt(3), nullptr)};
+  });
+  register_lowering("QLinearMatMul", 10, [](Lowerer& cx) -> Outs {
+    Value* acc = integer_matmul(cx, cx.in(0), cx.in(2), cx.in(3), cx.in(5));
+    return {requantize(cx, acc, cx.in(1), cx.in(4), cx.in(6), cx.in(7), -1)};
+  });
+  register_lowering("QLinearConv", 10, [](Lowerer& cx) -> Outs {
+    Value* acc = integer_conv(cx, cx.in(0), cx.in(2), cx.in(3), cx.in(5), cx.in_opt(8));
+    return {requantize(cx, acc, cx.in(1), cx.in(4), cx.in(6), cx.in(7), 1)};
+  });
   register_lowering("DequantizeLinear", 10, dequantize);
   register_lowering("QuantizeLinear", 10, quantize);
   register_lowering("DynamicQuantizeLinear", 11, dynamic_quantize);
