@@ -6,7 +6,8 @@
 //
 //   tessera_onnx_conformance DATA_DIR EXPECTED_FAILURES [--write] [--round-trip] [--filter S]
 //
-// --write rewrites EXPECTED_FAILURES with the cases not passing now and their reasons;
+// --write rewrites EXPECTED_FAILURES with the cases not passing now and their reasons
+// (keeping any note after " -- " on a case's line);
 // --round-trip also imports, optimises and exports each passing case and runs the export.
 #include <fmt/format.h>
 
@@ -283,8 +284,15 @@ int main(int argc, char** argv) {
            "# fails when a case listed here passes or a case not listed fails.\n";
     for (const auto& [key, r] : results) {
       if (r.outcome == Outcome::Pass) continue;
+      // A note a person added after " -- " (why a case cannot pass) is kept.
+      std::string note;
+      if (const auto it = expected.find(key); it != expected.end()) {
+        if (const size_t at = it->second.find(" -- "); at != std::string::npos) {
+          note = it->second.substr(at);
+        }
+      }
       out << key << " " << (r.outcome == Outcome::Unsupported ? "unsupported: " : "fails: ")
-          << r.reason << "\n";
+          << r.reason << note << "\n";
     }
     fmt::print("\nwrote {}\n", expected_path.string());
     return 0;

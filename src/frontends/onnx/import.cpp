@@ -369,11 +369,18 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
   Model model;
   model.ir_version = proto.ir_version();
   model.producer = proto.producer_name();
+  std::unordered_map<std::string, int64_t> opsets;  // by domain, "" for ai.onnx
   for (const auto& o : proto.opset_import()) {
-    if (o.domain().empty() || o.domain() == "ai.onnx") model.opset = o.version();
+    opsets[o.domain() == "ai.onnx" ? "" : o.domain()] = o.version();
   }
-  TSR_CHECK_AS(NotImplementedError, model.opset > 0,
-               "onnx: the model imports no ai.onnx opset (only other domains)");
+  TSR_CHECK(!opsets.empty(), "onnx: the model imports no opset");
+  if (const auto it = opsets.find(""); it != opsets.end()) model.opset = it->second;
+  // The lowering of a node at the opset its domain is imported at (null: none).
+  auto lowering_of = [&](const onnx::NodeProto& n) -> std::pair<const LowerFn*, int64_t> {
+    const auto it = opsets.find(n.domain() == "ai.onnx" ? "" : n.domain());
+    if (it == opsets.end()) return {nullptr, 0};
+    return {find_lowering(op_key(n), it->second), it->second};
+  };
   const onnx::GraphProto& gp = proto.graph();
 
   std::unordered_map<std::string, ir::TensorType> types;
@@ -385,10 +392,7 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
 
   for (const auto& n : gp.node()) {
     ++model.op_histogram[op_key(n)];
-    const bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
-    if (!default_domain || find_lowering(n.op_type(), model.opset) == nullptr) {
-      ++model.unsupported[op_key(n)];
-    }
+    if (lowering_of(n).first == nullptr) ++model.unsupported[op_key(n)];
   }
   if (!model.unsupported.empty() && !allow_unsupported) {
     std::string list;
@@ -442,9 +446,8 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
   }
 
   for (const auto& n : gp.node()) {
-    const LowerFn* fn = find_lowering(n.op_type(), model.opset);
-    const bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
-    if (!default_domain || fn == nullptr) continue;  // listed in model.unsupported
+    const auto [fn, opset] = lowering_of(n);
+    if (fn == nullptr) continue;  // listed in model.unsupported
     std::vector<ir::Value*> inputs;
     bool skip = false;
     for (const auto& name : n.input()) {
@@ -463,7 +466,7 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
       inputs.push_back(it->second);
     }
     if (skip) continue;
-    Lowerer cx(g, n, model.opset, std::move(inputs), base_dir);
+    Lowerer cx(g, n, opset, std::move(inputs), base_dir);
     std::vector<ir::Value*> outs = (*fn)(cx);
     if (n.op_type() == "Constant" && !outs.empty() && outs[0] && outs[0]->is_constant()) {
       model.parameters += outs[0]->constant().numel();

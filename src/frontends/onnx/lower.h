@@ -100,10 +100,11 @@ ir::Value* lower_conv(Lowerer& cx, ir::Value* x, ir::Value* weight, ir::Value* b
 /// op does not produce, e.g. Dropout's mask when not asked for).
 using LowerFn = std::function<std::vector<ir::Value*>(Lowerer&)>;
 
-/// Registers the lowering of an ONNX op type (default domain) for opsets from since_opset
-/// on; the registration with the highest since_opset at most the model's opset is used.
+/// Registers the lowering of an ONNX op type for opsets of its domain from since_opset on;
+/// the registration with the highest since_opset at most the model's opset is used. The op
+/// type is "Name" in the default domain (ai.onnx), "domain:Name" in others.
 void register_lowering(std::string op_type, int since_opset, LowerFn fn);
-/// The lowering for op_type at opset, or null.
+/// The lowering for op_type ("Name" or "domain:Name") at opset, or null.
 const LowerFn* find_lowering(std::string_view op_type, int64_t opset);
 
 }  // namespace tessera::onnx_frontend
