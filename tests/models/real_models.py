@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Real models against PyTorch: exports torchvision's resnet18 and mobilenet_v2 and a
-TransformerEncoder (random weights; BatchNorm affine parameters and running statistics
+"""Real models against PyTorch: exports torchvision's resnet18 and mobilenet_v2, a
+TransformerEncoder and recurrent layers (LSTM, GRU, RNN; random weights; BatchNorm affine parameters and running statistics
 randomised so the outputs are not near zero) with Debian's torch, runs each with
 `tessera run`, and checks max |tessera - torch| <= 1e-4 * max |torch|.
 
@@ -29,6 +29,22 @@ def randomise_batchnorm(model):
     return model
 
 
+class Recurrent(torch.nn.Module):
+    """A bidirectional two-layer LSTM (batch first), a bidirectional GRU and a ReLU RNN."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(16, 32, num_layers=2, bidirectional=True, batch_first=True)
+        self.gru = torch.nn.GRU(64, 24, bidirectional=True)
+        self.rnn = torch.nn.RNN(48, 8, nonlinearity="relu")
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        y, _ = self.gru(y.transpose(0, 1))
+        y, _ = self.rnn(y)
+        return y
+
+
 def models():
     torch.manual_seed(0)
     yield "resnet18", randomise_batchnorm(torchvision.models.resnet18()), torch.randn(1, 3, 224, 224)
@@ -38,6 +54,8 @@ def models():
     layer = torch.nn.TransformerEncoderLayer(d_model=128, nhead=4, dim_feedforward=256,
                                              dropout=0.0, batch_first=True)
     yield "transformer_encoder", torch.nn.TransformerEncoder(layer, num_layers=2), torch.randn(2, 16, 128)
+    torch.manual_seed(3)
+    yield "recurrent", Recurrent(), torch.randn(2, 10, 16)
 
 
 def main():

@@ -498,6 +498,16 @@ const std::map<std::string, ExportFn>& exporters() {
       s.node("Squeeze", {s.in("self"), s.ex.ints({s.lit("dim").to_int()}, s.out() + "_axes")});
     };
     t["squeeze"] = [](const Site& s) { s.node("Squeeze", {s.in("self")}); };
+    t["stack"] = [](const Site& s) {  // each input unsqueezed at dim, then concatenated
+      const int64_t dim = s.lit("dim").to_int();
+      const std::string axes = s.ex.ints({dim}, s.out() + "_axes");
+      std::vector<std::string> parts;
+      for (const std::string& in : s.in_list("tensors")) {
+        parts.push_back(s.tmp("part"));
+        s.node("Unsqueeze", {in, axes}, {parts.back()});
+      }
+      Exporter::attr(s.node("Concat", parts), "axis", dim);
+    };
     t["cat"] = [](const Site& s) {
       Exporter::attr(s.node("Concat", s.in_list("tensors")), "axis", s.lit("dim").to_int());
     };

@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Hand-built ONNX models run by tessera and by ONNX Runtime (bench/runners/ort_eval.mjs)
+on the same seeded inputs: the cases the conformance data leave out (recurrent layers in
+both directions with sequence_lens, peepholes, activation parameters, clip).
+Passes when every output agrees to rtol 1e-4 / atol 1e-5.
+
+    versus_ort.py TESSERA_BINARY
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ORT_EVAL = os.path.join(HERE, "..", "..", "bench", "runners", "ort_eval.mjs")
+S, B, I, H = 4, 3, 5, 6
+
+
+def run_both(tessera, model, feeds, outs):
+    d = tempfile.mkdtemp(prefix="tessera_vs_ort_")
+    path = os.path.join(d, "model.onnx")
+    onnx.save(model, path)
+    with open(os.path.join(d, "inputs.json"), "w") as f:
+        json.dump({n: {"type": str(a.dtype), "dims": list(a.shape), "data": a.ravel().tolist()}
+                   for n, a in feeds.items()}, f)
+    r = subprocess.run(["node", ORT_EVAL, path, os.path.join(d, "inputs.json")],
+                       capture_output=True, text=True, check=True)
+    ort = json.loads(r.stdout)
+    args = [tessera, "run", path, "--output-dir", d]
+    for n, a in feeds.items():
+        np.save(os.path.join(d, n + ".npy"), a)
+        args += ["--input", f"{n}={os.path.join(d, n + '.npy')}"]
+    r = subprocess.run(args, capture_output=True, text=True)
+    if r.returncode != 0:
+        return f"tessera run failed: {r.stderr.strip()}"
+    for o in outs:
+        want = np.array(ort[o]["data"]).reshape(ort[o]["dims"])
+        got = np.load(os.path.join(d, o + ".npy"))
+        if got.shape != want.shape:
+            return f"{o}: shape {got.shape} where {want.shape} is expected"
+        if not np.allclose(got, want, rtol=1e-4, atol=1e-5):
+            return f"{o}: max |diff| {np.abs(got - want).max():.3g}"
+    return None
+
+
+def recurrent(rng, op, attrs):
+    gates = {"RNN": 1, "GRU": 3, "LSTM": 4}[op]
+    dirs = 2 if attrs.get("direction") == "bidirectional" else 1
+    feeds = {
+        "X": rng.standard_normal((S, B, I)).astype(np.float32),
+        "W": (rng.standard_normal((dirs, gates * H, I)) * 0.5).astype(np.float32),
+        "R": (rng.standard_normal((dirs, gates * H, H)) * 0.5).astype(np.float32),
+        "B": (rng.standard_normal((dirs, 2 * gates * H)) * 0.5).astype(np.float32),
+        "L": np.array([4, 2, 1], dtype=np.int32),
+        "h0": rng.standard_normal((dirs, B, H)).astype(np.float32),
+    }
+    outs = ["Y", "Yh"]
+    if op == "LSTM":
+        feeds["c0"] = rng.standard_normal((dirs, B, H)).astype(np.float32)
+        feeds["P"] = rng.standard_normal((dirs, 3 * H)).astype(np.float32)
+        outs.append("Yc")
+    node = helper.make_node(op, list(feeds), outs, hidden_size=H, **attrs)
+    inputs = [helper.make_tensor_value_info(n, TensorProto.INT32 if n == "L" else TensorProto.FLOAT,
+                                            a.shape) for n, a in feeds.items()]
+    graph = helper.make_graph([node], op.lower(), inputs,
+                              [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outs])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), feeds, outs
+
+
+CASES = [
+    ("RNN", {"direction": "bidirectional"}),
+    ("RNN", {"direction": "reverse", "activations": ["LeakyRelu"], "activation_alpha": [0.1],
+             "clip": 1.5}),
+    ("RNN", {"direction": "bidirectional", "activations": ["LeakyRelu", "Affine"],
+             "activation_alpha": [0.1, 0.5], "activation_beta": [0.2]}),
+    ("GRU", {"direction": "bidirectional"}),
+    ("GRU", {"direction": "bidirectional", "linear_before_reset": 1}),
+    ("GRU", {"activations": ["HardSigmoid", "ScaledTanh"], "activation_alpha": [0.3, 0.7],
+             "activation_beta": [0.4, 1.2]}),
+    ("LSTM", {"direction": "bidirectional"}),
+    ("LSTM", {"direction": "reverse", "input_forget": 1, "clip": 2.0}),
+]
+
+
+def main():
+    tessera = sys.argv[1]
+    rng = np.random.default_rng(0)
+    failed = 0
+    for op, attrs in CASES:
+        model, feeds, outs = recurrent(rng, op, attrs)
+        why = run_both(tessera, model, feeds, outs)
+        print(f"{op} {attrs}: {why or 'ok'}")
+        failed += why is not None
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
