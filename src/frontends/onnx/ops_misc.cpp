@@ -1,5 +1,7 @@
 // ONNX ops composed of a few tessera ops: Hardmax, OneHot, DepthToSpace, SpaceToDepth,
 // Compress, EyeLike, LRN, MeanVarianceNormalization, Scatter, Resize and Upsample.
+#include <set>
+
 #include "core/factories.h"
 #include "dispatch/registration.h"
 #include "frontends/onnx/lower.h"
@@ -150,68 +152,240 @@ Outs mean_variance_normalization(Lowerer& cx) {
   return {cx.op("div.Tensor_mode", {cx.op("sub.Tensor", {x, m}), sd})};
 }
 
-// Resize and Upsample through interpolate: the modes and coordinate transforms PyTorch's
-// interpolate shares with ONNX.
-Value* resize(Lowerer& cx, Value* x, std::optional<std::vector<double>> scales,
-              std::optional<std::vector<int64_t>> sizes, std::string mode, std::string coord,
-              const std::string& nearest_mode) {
-  const int64_t r = cx.need_rank(x, "Resize scales each dim");
-  if (r < 3 || r > 5) cx.fail("only 3-d to 5-d inputs [N, C, *] are supported");
+// How Resize maps coordinates and weighs neighbours (its attributes).
+struct ResizeSpec {
+  std::string mode = "nearest";
+  std::string coord = "half_pixel";
+  std::string nearest_mode = "round_prefer_floor";
+  double cubic_a = -0.75;
+  bool exclude_outside = false;
+  double extrapolation = 0;
+  std::vector<double> roi;  // starts then ends, one per dim (tf_crop_and_resize)
+};
+
+// Note [Resize as interpolation matrices]
+// ONNX's Resize is separable: each resized dim maps output index x to a coordinate in the
+// input (the coordinate transformation), takes the 2 (nearest, linear) or 4 (cubic)
+// neighbours around it, edge-clamped, and weighs them. So one dim's resize is a constant
+// [n_out, n_in] matrix, built at import; the resize is that matrix applied to each dim in
+// turn (a matmul, or an index_select when every row picks one element). Rows whose
+// coordinate falls outside tf_crop_and_resize's roi are zero and get the extrapolation
+// value added. PyTorch's interpolate covers the common modes faster and is used for them;
+// this covers the rest (every nearest rounding, tf_* coordinates, cubic coefficients,
+// exclude_outside, any dims).
+struct Resize1d {
+  Tensor matrix;              // [n_out, n_in] float64
+  std::vector<bool> outside;  // rows extrapolated
+  bool picks = true;          // every row a single 1 (an index_select)
+  bool identity = true;
+};
+
+Resize1d resize_matrix(int64_t n_in, int64_t n_out, double scale, const ResizeSpec& s,
+                       double roi_start, double roi_end) {
+  Resize1d r;
+  r.matrix = zeros({n_out, n_in}, DType::Float64);
+  r.outside.assign(static_cast<size_t>(n_out), false);
+  auto* m = static_cast<double*>(r.matrix.data_ptr());
+  const double width = scale * static_cast<double>(n_in);  // the output length, unrounded
+  const double in_last = static_cast<double>(n_in - 1);
+  for (int64_t x = 0; x < n_out; ++x) {
+    const double xd = static_cast<double>(x);
+    double o = 0;
+    if (s.coord == "align_corners") {
+      o = width == 1 ? 0 : xd * in_last / (width - 1);
+    } else if (s.coord == "asymmetric") {
+      o = xd / scale;
+    } else if (s.coord == "tf_crop_and_resize") {
+      o = width == 1 ? (roi_end - roi_start) * in_last / 2
+                     : xd * (roi_end - roi_start) * in_last / (width - 1);
+      o += roi_start * in_last;
+      if (o < 0 || o > in_last) {
+        r.outside[static_cast<size_t>(x)] = true;
+        r.picks = r.identity = false;
+        continue;
+      }
+    } else if (s.coord == "pytorch_half_pixel") {
+      o = width == 1 ? -0.5 : (xd + 0.5) / scale - 0.5;
+    } else if (s.coord == "half_pixel") {
+      o = (xd + 0.5) / scale - 0.5;
+    } else if (s.coord == "tf_half_pixel_for_nn") {
+      o = (xd + 0.5) / scale;
+    }
+    // The neighbours: `left` and the one after it (ratio in (0, 1] from left), one more on
+    // each side for cubic.
+    const double ratio = o == std::floor(o) ? 1.0 : o - std::floor(o);
+    const auto left = static_cast<int64_t>(std::llround(o - ratio));
+    std::vector<double> c;
+    int64_t first = left;
+    if (s.mode == "nearest") {
+      bool right = true;  // an integral coordinate is the right neighbour itself
+      if (ratio != 1.0) {
+        if (s.nearest_mode == "round_prefer_floor") right = ratio > 0.5;
+        if (s.nearest_mode == "round_prefer_ceil") right = ratio >= 0.5;
+        if (s.nearest_mode == "floor") right = false;
+        if (s.nearest_mode == "ceil") right = true;
+      }
+      c = {right ? 0.0 : 1.0, right ? 1.0 : 0.0};
+    } else if (s.mode == "linear") {
+      c = {1 - ratio, ratio};
+    } else {  // cubic: Keys' kernel with coefficient A at distances 1 + t, t, 1 - t, 2 - t
+      const double a = s.cubic_a, t = ratio, u = 1 - ratio;
+      c = {((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a,
+           ((a + 2) * t - (a + 3)) * t * t + 1, ((a + 2) * u - (a + 3)) * u * u + 1,
+           ((a * (u + 1) - 5 * a) * (u + 1) + 8 * a) * (u + 1) - 4 * a};
+      first = left - 1;
+    }
+    if (s.exclude_outside) {
+      double sum = 0;
+      for (size_t k = 0; k < c.size(); ++k) {
+        const int64_t i = first + static_cast<int64_t>(k);
+        if (i < 0 || i >= n_in) c[k] = 0;
+        sum += c[k];
+      }
+      for (double& v : c) v = sum != 0 ? v / sum : 0;
+    }
+    int taps = 0;
+    for (size_t k = 0; k < c.size(); ++k) {
+      const int64_t i = std::clamp<int64_t>(first + static_cast<int64_t>(k), 0, n_in - 1);
+      m[x * n_in + i] += c[k];
+    }
+    for (int64_t i = 0; i < n_in; ++i) {
+      const double v = m[x * n_in + i];
+      taps += v != 0;
+      if (v != 0 && v != 1) r.picks = false;
+      if (v != (i == x ? 1.0 : 0.0)) r.identity = false;
+    }
+    if (taps != 1) r.picks = false;
+  }
+  if (n_in != n_out) r.identity = false;
+  return r;
+}
+
+// x resized by the matrices of Note [Resize as interpolation matrices].
+Value* resize_by_matrices(Lowerer& cx, Value* x, const std::vector<double>& scales,
+                          const std::vector<int64_t>& out, const ResizeSpec& s) {
   const auto xs = cx.static_shape(x);
+  if (!xs) cx.fail("this resize needs the input's static shape");
+  const auto r = static_cast<int64_t>(xs->size());
+  const DType d = cx.dtype(x).value_or(DType::Float32);
+  if (!s.roi.empty() && static_cast<int64_t>(s.roi.size()) != 2 * r) {
+    cx.fail("roi must have 2 values per dim");
+  }
+  for (int64_t i = 0; i < r; ++i) {
+    const auto k = static_cast<size_t>(i);
+    const Resize1d m = resize_matrix((*xs)[k], out[k], scales[k], s, s.roi.empty() ? 0.0 : s.roi[k],
+                                     s.roi.empty() ? 1.0 : s.roi[k + static_cast<size_t>(r)]);
+    if (m.identity) continue;
+    if (m.picks) {  // one element per row: gather it
+      const Tensor idx = m.matrix.argmax(int64_t{1}, false);
+      x = cx.op("index_select", {x, IValue(i), cx.constant(idx)});
+      continue;
+    }
+    if (!is_floating(d)) cx.fail(s.mode, " resizing of ", name(d), " tensors is not supported");
+    // Along dim i: the dim moved last, times the matrix's transpose, moved back.
+    Value* t = i == r - 1 ? x : cx.op("transpose.int", {x, IValue(i), IValue(r - 1)});
+    t = cx.op("matmul", {t, cx.constant(m.matrix.transpose(0, 1).contiguous().to(d))});
+    if (std::find(m.outside.begin(), m.outside.end(), true) != m.outside.end()) {
+      Tensor e = zeros({out[k]}, DType::Float64);
+      for (size_t j = 0; j < m.outside.size(); ++j) {
+        if (m.outside[j]) static_cast<double*>(e.data_ptr())[j] = s.extrapolation;
+      }
+      t = cx.op("add.Tensor", {t, cx.constant(e.to(d))});
+    }
+    x = i == r - 1 ? t : cx.op("transpose.int", {t, IValue(i), IValue(r - 1)});
+  }
+  return x;
+}
+
+// Resize and Upsample: through interpolate for the modes and coordinate transforms PyTorch
+// shares with ONNX, by interpolation matrices for the others.
+Value* resize(Lowerer& cx, Value* x, std::optional<std::vector<double>> scales,
+              std::optional<std::vector<int64_t>> sizes, ResizeSpec s) {
+  const int64_t r = cx.need_rank(x, "Resize scales each dim");
+  const auto xs = cx.static_shape(x);
+  if (sizes && static_cast<int64_t>(sizes->size()) != r)
+    cx.fail("sizes must have one value per dim");
+  if (scales && static_cast<int64_t>(scales->size()) != r) {
+    cx.fail("scales must have one value per dim");
+  }
+  if (!sizes && !scales) cx.fail("scales or sizes is required");
+  if (s.mode != "nearest" && s.mode != "linear" && s.mode != "cubic") {
+    cx.fail("unknown mode '", s.mode, "'");
+  }
+  static const std::set<std::string> coords{"half_pixel",           "pytorch_half_pixel",
+                                            "align_corners",        "asymmetric",
+                                            "tf_half_pixel_for_nn", "tf_crop_and_resize"};
+  if (!coords.contains(s.coord)) cx.fail("unknown coordinate_transformation_mode '", s.coord, "'");
+  const int64_t nd = r - 2;
+  // The output size and the scale of each dim (sizes over input sizes when sizes are given).
+  std::vector<int64_t> out(static_cast<size_t>(r));
+  std::vector<double> sc(static_cast<size_t>(r));
+  bool fractional = false;  // an output length scale * n_in that is not whole
+  if (xs) {
+    for (size_t i = 0; i < out.size(); ++i) {
+      const auto n = static_cast<double>((*xs)[i]);
+      if (sizes) {
+        out[i] = (*sizes)[i];
+        sc[i] = static_cast<double>(out[i]) / n;
+      } else {
+        sc[i] = (*scales)[i];
+        if (sc[i] <= 0) cx.fail("scales must be positive");
+        out[i] = static_cast<int64_t>(std::floor(n * sc[i]));
+        fractional = fractional || n * sc[i] != std::floor(n * sc[i]);
+      }
+    }
+  }
+  const bool spatial_only = sizes ? xs && (*sizes)[0] == (*xs)[0] && (*sizes)[1] == (*xs)[1]
+                                  : (*scales)[0] == 1 && (*scales)[1] == 1;
+  std::string mode = s.mode;
+  bool torch = r >= 3 && r <= 5 && spatial_only && s.coord != "tf_crop_and_resize" &&
+               s.coord != "tf_half_pixel_for_nn" && !(s.coord == "align_corners" && fractional);
+  if (s.mode == "nearest") {
+    // PyTorch's nearest is floor(asymmetric); nearest-exact is half_pixel rounded half up.
+    const bool half = s.coord == "half_pixel" || s.coord == "pytorch_half_pixel";
+    if (s.coord == "asymmetric" && s.nearest_mode == "floor") {
+      mode = "nearest";
+    } else if (half && s.nearest_mode == "round_prefer_ceil") {
+      mode = "nearest-exact";
+    } else {
+      torch = false;
+    }
+  } else if (s.mode == "linear") {
+    mode = nd == 1 ? "linear" : nd == 2 ? "bilinear" : "trilinear";
+  } else {
+    torch = torch && nd == 2 && s.cubic_a == -0.75 && !s.exclude_outside;
+    mode = "bicubic";
+  }
+  if (!torch) {
+    if (!xs) cx.fail(s.mode, " with ", s.coord, " needs the input's static shape");
+    return resize_by_matrices(cx, x, sc, out, s);
+  }
   std::vector<std::pair<std::string, ir::Input>> kw;
   if (sizes) {
-    if (static_cast<int64_t>(sizes->size()) != r) cx.fail("sizes must have one value per dim");
-    if (!xs || (*sizes)[0] != (*xs)[0] || (*sizes)[1] != (*xs)[1]) {
-      cx.fail("only the spatial dims may be resized");
-    }
     kw.emplace_back("size", IValue(std::vector<int64_t>(sizes->begin() + 2, sizes->end())));
   } else {
-    if (!scales || static_cast<int64_t>(scales->size()) != r) {
-      cx.fail("scales must have one value per dim");
-    }
-    if ((*scales)[0] != 1 || (*scales)[1] != 1) cx.fail("only the spatial dims may be resized");
     kw.emplace_back("scale_factor",
                     IValue(std::vector<double>(scales->begin() + 2, scales->end())));
   }
-  const int64_t nd = r - 2;
-  if (mode == "nearest") {
-    // PyTorch's nearest is floor(asymmetric); nearest-exact is half_pixel rounded half up.
-    if (coord == "asymmetric" && nearest_mode == "floor") {
-      mode = "nearest";
-    } else if ((coord == "half_pixel" || coord == "pytorch_half_pixel") &&
-               nearest_mode == "round_prefer_ceil") {
-      mode = "nearest-exact";
-    } else {
-      cx.fail("nearest with ", coord, " and ", nearest_mode, " is not supported");
-    }
-    coord.clear();
-  } else if (mode == "linear") {
-    mode = nd == 1 ? "linear" : nd == 2 ? "bilinear" : "trilinear";
-  } else if (mode == "cubic") {
-    if (nd != 2) cx.fail("cubic resizes 2 spatial dims only");
-    if (cx.attr_float("cubic_coeff_a", -0.75f) != -0.75f || cx.attr_int("exclude_outside", 0)) {
-      cx.fail("cubic with cubic_coeff_a other than -0.75 or exclude_outside is not supported");
-    }
-    mode = "bicubic";
-  } else {
-    cx.fail("unknown mode '", mode, "'");
-  }
   kw.emplace_back("mode", IValue(mode));
-  if (!coord.empty()) {
-    if (coord == "tf_crop_and_resize" || coord == "tf_half_pixel_for_nn") {
-      cx.fail("coordinate_transformation_mode ", coord, " is not supported");
-    }
-    kw.emplace_back("coordinate_transformation_mode", IValue(coord));
-  }
+  if (s.mode != "nearest") kw.emplace_back("coordinate_transformation_mode", IValue(s.coord));
   return cx.op("interpolate", {x}, std::move(kw));
 }
 
 Outs resize_op(Lowerer& cx) {
-  const std::string mode = cx.attr_string("mode", "nearest");
+  ResizeSpec s;
+  s.mode = cx.attr_string("mode", "nearest");
   if (cx.opset() < 11) {  // X, scales; asymmetric coordinates, nearest rounds down
-    return {resize(cx, cx.in(0), cx.need_floats(1, "scales"), std::nullopt, mode, "asymmetric",
-                   "floor")};
+    s.coord = "asymmetric";
+    s.nearest_mode = "floor";
+    return {resize(cx, cx.in(0), cx.need_floats(1, "scales"), std::nullopt, s)};
   }
+  s.coord = cx.attr_string("coordinate_transformation_mode", "half_pixel");
+  s.nearest_mode = cx.attr_string("nearest_mode", "round_prefer_floor");
+  s.cubic_a = cx.attr_float("cubic_coeff_a", -0.75f);
+  s.exclude_outside = cx.attr_int("exclude_outside", 0) != 0;
+  s.extrapolation = cx.attr_float("extrapolation_value", 0.0f);
+  if (s.coord == "tf_crop_and_resize") s.roi = cx.need_floats(1, "roi");
   std::optional<std::vector<double>> scales;
   std::optional<std::vector<int64_t>> sizes;
   if (cx.in_opt(3) != nullptr) {
@@ -219,9 +393,7 @@ Outs resize_op(Lowerer& cx) {
   } else {
     scales = cx.need_floats(2, "scales");
   }
-  return {resize(cx, cx.in(0), scales, sizes, mode,
-                 cx.attr_string("coordinate_transformation_mode", "half_pixel"),
-                 cx.attr_string("nearest_mode", "round_prefer_floor"))};
+  return {resize(cx, cx.in(0), scales, sizes, s)};
 }
 
 Outs upsample(Lowerer& cx) {
@@ -232,8 +404,11 @@ Outs upsample(Lowerer& cx) {
   } else {
     scales = cx.need_floats(1, "scales");
   }
-  return {resize(cx, cx.in(0), scales, std::nullopt, cx.attr_string("mode", "nearest"),
-                 "asymmetric", "floor")};
+  ResizeSpec s;
+  s.mode = cx.attr_string("mode", "nearest");
+  s.coord = "asymmetric";
+  s.nearest_mode = "floor";
+  return {resize(cx, cx.in(0), scales, std::nullopt, s)};
 }
 
 }  // namespace
