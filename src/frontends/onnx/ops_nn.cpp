@@ -239,8 +239,30 @@ Outs global_pool(Lowerer& cx, const char* op) {
   return {cx.op(op, {x, IValue(dims), IValue(true)})};
 }
 
+// Training mode (opset 14 on): normalised by the batch's own statistics over every dim but
+// the channels' (variance without correction), and running statistics updated:
+// running = input * momentum + current * (1 - momentum).
+Outs batch_norm_training(Lowerer& cx) {
+  Value* x = cx.in(0);
+  const int64_t r = cx.need_rank(x, "training BatchNormalization reduces every dim but dim 1");
+  std::vector<int64_t> dims{0};
+  for (int64_t d = 2; d < r; ++d) dims.push_back(d);
+  const double eps = cx.attr_float("epsilon", 1e-5f), momentum = cx.attr_float("momentum", 0.9f);
+  const DType d = cx.dtype(x).value_or(DType::Float32);
+  Value* mean = cx.op("mean", {x, IValue(dims), IValue(false)});
+  Value* var = cx.op("var.correction", {x, IValue(dims)},
+                     {{"correction", IValue(int64_t{0})}, {"keepdim", IValue(false)}});
+  Value* y = cx.op("batch_norm", {x, cx.in(1), cx.in(2), mean, var, IValue(false),
+                                  IValue(momentum), IValue(eps)});
+  auto running = [&](Value* input, Value* current) {
+    return cx.op("add.Tensor", {cx.op("mul.Tensor", {input, cx.scalar(momentum, d)}),
+                                cx.op("mul.Tensor", {current, cx.scalar(1 - momentum, d)})});
+  };
+  return {y, running(cx.in(3), mean), running(cx.in(4), var)};
+}
+
 Outs batch_norm(Lowerer& cx) {
-  if (cx.attr_int("training_mode", 0) != 0) cx.fail("training_mode=1 is not supported");
+  if (cx.attr_int("training_mode", 0) != 0) return batch_norm_training(cx);
   for (int i = 1; i < cx.num_outputs(); ++i) {
     if (!cx.node().output(i).empty()) cx.fail("the training outputs are not supported");
   }
