@@ -452,9 +452,34 @@ Outs pad(Lowerer& cx) {
   return {cx.op("pad", {x, IValue(torch_pads), IValue(mode)})};
 }
 
+// Unique without axis: tessera's unique (sorted, with inverse and counts) of the flattened
+// input, the first occurrence of each value found from the positions grouped by value, and,
+// when not sorted, everything reordered by first occurrence.
+Outs unique(Lowerer& cx) {
+  if (cx.has_attr("axis")) cx.fail("unique slices along an axis are not supported");
+  Value* flat = cx.op("reshape", {cx.in(0), IValue(std::vector<int64_t>{-1})});
+  const Outs u = cx.op_n("unique", 3, {flat, IValue(true), IValue(true), IValue(true)});
+  Value *y = u[0], *inverse = u[1], *counts = u[2];
+  auto stable_order = [&](Value* v) {
+    return cx.op("argsort.stable", {v}, {{"stable", IValue(true)}});
+  };
+  auto take = [&](Value* v, Value* idx) {
+    return cx.op("index_select", {v, IValue(int64_t{0}), idx});
+  };
+  // Positions in order of their value's index, stably; each group starts at the counts'
+  // exclusive prefix sum.
+  Value* starts = cx.op("sub.Tensor", {cx.op("cumsum", {counts, IValue(int64_t{0})}), counts});
+  Value* first = take(stable_order(inverse), starts);
+  if (cx.attr_int("sorted", 1) != 0) return {y, first, inverse, counts};
+  Value* perm = stable_order(first);  // values by first occurrence
+  Value* rank = stable_order(perm);   // the inverse permutation
+  return {take(y, perm), take(first, perm), take(rank, inverse), take(counts, perm)};
+}
+
 }  // namespace
 
 TSR_REGISTER {
+  register_lowering("Unique", 11, unique);
   register_lowering("Constant", 1, constant);
   register_lowering("Reshape", 1, reshape);
   register_lowering("Flatten", 1, flatten);
