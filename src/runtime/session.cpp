@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <unordered_map>
 
 #include "ir/verify.h"
@@ -233,14 +234,34 @@ struct Session::State {
         plans.emplace(key, plan);
         return plan;
       } catch (const onnx_frontend::NeedsConstant& e) {
-        const bool is_input = std::any_of(inputs.begin(), inputs.end(),
-                                          [&](const IoInfo& io) { return io.name == e.value(); });
-        const bool known =
-            std::find(specialise.begin(), specialise.end(), e.value()) != specialise.end();
-        if (!is_input || known) throw;
-        specialise.push_back(e.value());
+        if (!learn(e)) throw;
       }
     }
+  }
+
+  // Adds the graph inputs e's value is computed from to those specialised on; false when
+  // that cannot help (none are new, or they are not all graph inputs, or the value is
+  // computed from an input too large to plan per value: more than 64 elements or of
+  // unknown size).
+  bool learn(const onnx_frontend::NeedsConstant& e) const {
+    if (e.inputs().empty()) return false;
+    const bool direct = e.inputs().size() == 1 && e.inputs()[0] == e.value();
+    std::vector<std::string> added;
+    for (const std::string& n : e.inputs()) {
+      const auto io =
+          std::find_if(inputs.begin(), inputs.end(), [&](const IoInfo& i) { return i.name == n; });
+      if (io == inputs.end()) return false;
+      const auto shape = io->type.static_shape();
+      if (!direct && (!shape || std::accumulate(shape->begin(), shape->end(), int64_t{1},
+                                                std::multiplies<>()) > 64)) {
+        return false;
+      }
+      if (std::find(specialise.begin(), specialise.end(), n) == specialise.end()) {
+        added.push_back(n);
+      }
+    }
+    specialise.insert(specialise.end(), added.begin(), added.end());
+    return !added.empty();
   }
 };
 
@@ -275,10 +296,7 @@ Session::Session(onnx::ModelProto proto, std::filesystem::path base_dir, passes:
     s.plan =
         std::make_shared<const Plan>(onnx_frontend::import_model(s.proto, s.base_dir), s.level);
   } catch (const onnx_frontend::NeedsConstant& e) {
-    const bool is_input = std::any_of(s.inputs.begin(), s.inputs.end(),
-                                      [&](const IoInfo& io) { return io.name == e.value(); });
-    if (!is_input) throw;
-    s.specialise.push_back(e.value());
+    if (!s.learn(e)) throw;
   }
 }
 

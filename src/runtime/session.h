@@ -16,11 +16,13 @@ namespace tessera::runtime {
 // Note [Specialising on inputs]
 // Some ONNX graphs take, as graph inputs, values that tessera's lowerings need as constants
 // (Resize's scales, Unsqueeze's axes, Pad's pads, OneHot's depth when they are inputs
-// rather than initializers). Importing such a model throws NeedsConstant naming the input;
-// the Session then plans the model once per distinct value of those inputs (the first run
+// rather than initializers), or values computed from such inputs (a window's length from
+// its size input). Importing such a model throws NeedsConstant naming the inputs; the
+// Session then plans the model once per distinct value of those inputs (the first run
 // with new values imports the model with them bound as constants, later runs with the
 // same values reuse that plan). Models whose graph inputs are all data, the usual case,
-// have one plan made at load.
+// have one plan made at load. Inputs are specialised on through a computed value only when
+// small (at most 64 elements by their declared shape): never an image planned per value.
 
 /// A named tensor going into or out of a session.
 using NamedTensor = std::pair<std::string, Tensor>;

@@ -153,6 +153,46 @@ TEST(OnnxImport, SessionsSpecialiseOnInputsNeededAsConstants) {
             (std::vector<int64_t>{1, 2, 3}));
 }
 
+// A value computed from small graph inputs (Range's limit from n + 1) is specialised on
+// through them; one computed from a large input is an error naming the value.
+TEST(OnnxImport, SessionsSpecialiseOnSmallInputsOfComputedConstants) {
+  auto range_model = [](const std::string& n_dims) {
+    onnx::GraphProto g;
+    *g.add_input() = value_info("n", onnx::TensorProto::INT64, {n_dims});
+    add_node(g, "Constant", {}, {"one"}, "c");
+    auto* v = g.mutable_node(0)->add_attribute();
+    v->set_name("value_int");
+    v->set_type(onnx::AttributeProto::INT);
+    v->set_i(1);
+    add_node(g, "Add", {"n", "one"}, {"limit_v"}, "a");
+    add_node(g, "ReduceMax", {"limit_v"}, {"limit"}, "m");
+    auto* k = g.mutable_node(2)->add_attribute();
+    k->set_name("keepdims");
+    k->set_type(onnx::AttributeProto::INT);
+    k->set_i(0);
+    add_node(g, "Constant", {}, {"zero"}, "z");
+    auto* z = g.mutable_node(3)->add_attribute();
+    z->set_name("value_int");
+    z->set_type(onnx::AttributeProto::INT);
+    z->set_i(0);
+    add_node(g, "Range", {"zero", "limit", "one"}, {"y"}, "r");
+    *g.add_output() = value_info("y", onnx::TensorProto::INT64, {});
+    return model_of(g);
+  };
+  const runtime::Session s(range_model("1"), ".");
+  EXPECT_EQ(s.specialised_inputs(), std::vector<std::string>{"n"});
+  EXPECT_EQ(s.run({{"n", full({1}, 4, DType::Int64)}})[0].second.numel(), 5);
+  EXPECT_EQ(s.run({{"n", full({1}, 2, DType::Int64)}})[0].second.numel(), 3);
+  try {
+    const runtime::Session big(range_model("1000"), ".");
+    FAIL() << "expected an error";
+  } catch (const NotImplementedError& e) {
+    EXPECT_NE(std::string(e.what()).find("limit ('limit') must be known before the run"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // import -> optimise -> export -> import: the exported model passes the onnx checker and
 // computes what the original does.
 TEST(OnnxImport, ExportRoundTrips) {

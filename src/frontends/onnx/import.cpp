@@ -191,8 +191,23 @@ std::optional<std::vector<int64_t>> Lowerer::ints_in(int i) const {
 Tensor Lowerer::need_constant(int i, const char* what) const {
   if (auto t = constant_in(i)) return *t;
   ir::Value* v = in(i);
+  // The graph inputs v is computed from.
+  std::vector<std::string> inputs;
+  std::vector<const ir::Value*> stack{v};
+  std::unordered_set<const ir::Value*> seen{v};
+  while (!stack.empty()) {
+    const ir::Value* u = stack.back();
+    stack.pop_back();
+    if (u->producer() == nullptr) {
+      if (!u->is_constant()) inputs.push_back(u->name());
+      continue;
+    }
+    for (const ir::Value* w : u->producer()->inputs()) {
+      if (seen.insert(w).second) stack.push_back(w);
+    }
+  }
   throw NeedsConstant(where() + what + " ('" + v->name() + "') must be known before the run",
-                      v->name());
+                      v->name(), std::move(inputs));
 }
 
 std::vector<int64_t> Lowerer::need_ints(int i, const char* what) const {

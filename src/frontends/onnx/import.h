@@ -44,15 +44,18 @@ struct Model {
 };
 
 /// Thrown when a lowering needs the data of a value known only at run time (e.g. Resize's
-/// scales given as a graph input); value() names it. See Note [Specialising on inputs].
+/// scales given as a graph input); value() names it, inputs() the graph inputs it is
+/// computed from (itself when it is one). See Note [Specialising on inputs].
 class NeedsConstant : public NotImplementedError {
  public:
-  NeedsConstant(std::string msg, std::string value)
-      : NotImplementedError(std::move(msg)), value_(std::move(value)) {}
+  NeedsConstant(std::string msg, std::string value, std::vector<std::string> inputs)
+      : NotImplementedError(std::move(msg)), value_(std::move(value)), inputs_(std::move(inputs)) {}
   const std::string& value() const { return value_; }
+  const std::vector<std::string>& inputs() const { return inputs_; }
 
  private:
   std::string value_;
+  std::vector<std::string> inputs_;
 };
 
 /// The IR type of an ONNX value's type (dtype unknown for types tessera lacks).
