@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Hand-built ONNX models run by tessera and by ONNX Runtime (bench/runners/ort_eval.mjs)
 on the same seeded inputs: the cases the conformance data leave out (recurrent layers in
-both directions with sequence_lens, peepholes, activation parameters, clip).
+both directions with sequence_lens, peepholes, activation parameters, clip; DFT options;
+run-time shapes and indices).
 Passes when every output agrees to rtol 1e-4 / atol 1e-5.
 
     versus_ort.py TESSERA_BINARY
@@ -72,6 +73,35 @@ def recurrent(rng, op, attrs):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), feeds, outs
 
 
+def single(op, feeds, attrs, opset, outs=("y",)):
+    """One node of op over the feeds (graph inputs, in order; an empty name skips a slot)."""
+    types = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.int64): TensorProto.INT64,
+             np.dtype(np.int32): TensorProto.INT32}
+    node = helper.make_node(op, list(feeds), list(outs), **attrs)
+    inputs = [helper.make_tensor_value_info(n, types[a.dtype], a.shape) for n, a in feeds.items()]
+    graph = helper.make_graph([node], op.lower(), inputs,
+                              [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outs])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]), feeds, list(outs)
+
+
+def others(rng):
+    """Single-node cases of other lowerings with run-time inputs."""
+    f = lambda *shape: rng.standard_normal(shape).astype(np.float32)
+    yield "DFT onesided, padded", single("DFT", {"x": f(2, 6, 3, 1), "n": np.array(9, np.int64)},
+                                         {"axis": 1, "onesided": 1}, 17)
+    yield "DFT complex, truncated", single("DFT", {"x": f(2, 3, 8, 2), "n": np.array(5, np.int64)},
+                                           {"axis": 2}, 17)
+    yield "DFT inverse", single("DFT", {"x": f(3, 7, 2)}, {"axis": 1, "inverse": 1}, 17)
+    yield "ReverseSequence batch_axis=1", single(
+        "ReverseSequence", {"x": f(5, 3, 2), "lens": np.array([5, 1, 3], np.int64)},
+        {"batch_axis": 1, "time_axis": 0}, 10)
+    x = f(2, 3, 6, 6)
+    yield "Gather negative run-time indices", single(
+        "Gather", {"x": x, "i": np.array([[-1, 0], [2, -6]], np.int64)}, {"axis": 3}, 13)
+    yield "Expand two-way", single("Expand", {"x": f(3, 1), "s": np.array([2, 1, 4], np.int64)}, {}, 13)
+    yield "Reshape zeros", single("Reshape", {"x": x, "s": np.array([0, 0, -1], np.int64)}, {}, 14)
+
+
 CASES = [
     ("RNN", {"direction": "bidirectional"}),
     ("RNN", {"direction": "reverse", "activations": ["LeakyRelu"], "activation_alpha": [0.1],
@@ -95,6 +125,10 @@ def main():
         model, feeds, outs = recurrent(rng, op, attrs)
         why = run_both(tessera, model, feeds, outs)
         print(f"{op} {attrs}: {why or 'ok'}")
+        failed += why is not None
+    for what, (model, feeds, outs) in others(rng):
+        why = run_both(tessera, model, feeds, outs)
+        print(f"{what}: {why or 'ok'}")
         failed += why is not None
     sys.exit(1 if failed else 0)
 

@@ -231,6 +231,48 @@ Outs average_pool(Lowerer& cx) {
   return {cx.op("div.Tensor_mode", {pool(x, true), pool(cx.constant(ones(plane, d)), true)})};
 }
 
+// Each value scattered to its index (MaxPool's: over the whole output, row-major) in zeros
+// of the default output shape, (in - 1) * stride + kernel - pads; a larger output_shape
+// pads that at the end of each spatial dim (the indices keep their positions).
+Outs max_unpool(Lowerer& cx) {
+  Value* x = cx.in(0);
+  const auto xs = cx.static_shape(x);
+  const std::vector<int64_t> kernel = cx.attr_ints("kernel_shape", {});
+  if (kernel.empty()) cx.fail("kernel_shape is required");
+  if (!xs || xs->size() != kernel.size() + 2) {
+    cx.fail("the input's static shape [N, C, *] is needed");
+  }
+  const Window w = window(cx, x, kernel);
+  std::vector<int64_t> out{(*xs)[0], (*xs)[1]};
+  for (size_t i = 0; i < kernel.size(); ++i) {
+    out.push_back(((*xs)[i + 2] - 1) * w.strides[i] + kernel[i] - w.begin[i] - w.end[i]);
+  }
+  int64_t total = 1;
+  for (int64_t d : out) {
+    if (d < 0) cx.fail("a negative output dim");
+    total *= d;
+  }
+  if (total > (int64_t{1} << 31)) cx.fail("the output holds too many elements");
+  const DType d = cx.dtype(x).value_or(DType::Float32);
+  const std::vector<int64_t> flat{-1};
+  Value* y = cx.op("scatter.src", {cx.constant(zeros({total}, d)), IValue(int64_t{0}),
+                                   cx.op("reshape", {cx.in(1), IValue(flat)}),
+                                   cx.op("reshape", {x, IValue(flat)})});
+  y = cx.op("reshape", {y, IValue(out)});
+  if (!cx.in_opt(2)) return {y};
+  const std::vector<int64_t> want = cx.need_ints(2, "output_shape");
+  if (want.size() != out.size() || want[0] != out[0] || want[1] != out[1]) {
+    cx.fail("output_shape must keep N and C and have one value per dim");
+  }
+  std::vector<int64_t> pads;  // PyTorch's order: last dim first
+  for (size_t i = out.size(); i-- > 2;) {
+    if (want[i] < out[i]) cx.fail("output_shape is smaller than the unpooled size");
+    pads.push_back(0);
+    pads.push_back(want[i] - out[i]);
+  }
+  return {cx.op("pad", {y, IValue(pads), IValue("constant"), IValue(0.0)})};
+}
+
 Outs global_pool(Lowerer& cx, const char* op) {
   Value* x = cx.in(0);
   const int64_t r = cx.need_rank(x, "global pooling reduces every spatial dim");
@@ -252,8 +294,8 @@ Outs batch_norm_training(Lowerer& cx) {
   Value* mean = cx.op("mean", {x, IValue(dims), IValue(false)});
   Value* var = cx.op("var.correction", {x, IValue(dims)},
                      {{"correction", IValue(int64_t{0})}, {"keepdim", IValue(false)}});
-  Value* y = cx.op("batch_norm", {x, cx.in(1), cx.in(2), mean, var, IValue(false),
-                                  IValue(momentum), IValue(eps)});
+  Value* y = cx.op("batch_norm", {x, cx.in(1), cx.in(2), mean, var, IValue(false), IValue(momentum),
+                                  IValue(eps)});
   auto running = [&](Value* input, Value* current) {
     return cx.op("add.Tensor", {cx.op("mul.Tensor", {input, cx.scalar(momentum, d)}),
                                 cx.op("mul.Tensor", {current, cx.scalar(1 - momentum, d)})});
@@ -383,6 +425,7 @@ TSR_REGISTER {
   register_lowering("ConvTranspose", 1, conv_transpose);
   register_lowering("MaxPool", 1, max_pool);
   register_lowering("AveragePool", 1, average_pool);
+  register_lowering("MaxUnpool", 9, max_unpool);
   register_lowering("GlobalAveragePool", 1, [](Lowerer& cx) { return global_pool(cx, "mean"); });
   register_lowering("GlobalMaxPool", 1, [](Lowerer& cx) { return global_pool(cx, "amax"); });
   register_lowering("BatchNormalization", 7, batch_norm);

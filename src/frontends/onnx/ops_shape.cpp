@@ -476,9 +476,37 @@ Outs unique(Lowerer& cx) {
   return {take(y, perm), take(first, perm), take(rank, inverse), take(counts, perm)};
 }
 
+// Each batch row's first sequence_lens[b] steps reversed, the rest kept: a gather along the
+// time axis with index len - 1 - t where t < len, t elsewhere (computed at run time).
+Outs reverse_sequence(Lowerer& cx) {
+  Value* x = cx.in(0);
+  const auto xs = cx.static_shape(x);
+  if (!xs || xs->size() < 2) cx.fail("the input's static shape (rank 2 or more) is needed");
+  const int64_t batch_axis = cx.attr_int("batch_axis", 1), time_axis = cx.attr_int("time_axis", 0);
+  if (!((batch_axis == 0 && time_axis == 1) || (batch_axis == 1 && time_axis == 0))) {
+    cx.fail("batch_axis and time_axis must be 0 and 1 in some order");
+  }
+  const int64_t steps = (*xs)[static_cast<size_t>(time_axis)];
+  std::vector<int64_t> t_shape{1, 1}, len_shape{1, 1};
+  t_shape[static_cast<size_t>(time_axis)] = steps;
+  len_shape[static_cast<size_t>(batch_axis)] = -1;
+  Value* t = cx.constant(arange(0, steps, 1, DType::Int64).reshape(t_shape));
+  Value* len =
+      cx.op("reshape", {cx.op("cast", {cx.in(1), IValue(DType::Int64)}), IValue(len_shape)});
+  Value* reversed =
+      cx.op("sub.Tensor", {cx.op("sub.Tensor", {len, t}), cx.scalar(1, DType::Int64)});
+  Value* idx = cx.op("where.self", {cx.op("lt.Tensor", {t, len}), reversed, t});
+  // [T, B] or [B, T], with x's trailing dims.
+  std::vector<int64_t> idx_shape{(*xs)[0], (*xs)[1]};
+  idx_shape.resize(xs->size(), 1);
+  idx = cx.op("expand", {cx.op("reshape", {idx, IValue(idx_shape)}), IValue(*xs)});
+  return {cx.op("gather", {x, IValue(time_axis), idx})};
+}
+
 }  // namespace
 
 TSR_REGISTER {
+  register_lowering("ReverseSequence", 10, reverse_sequence);
   register_lowering("Unique", 11, unique);
   register_lowering("Constant", 1, constant);
   register_lowering("Reshape", 1, reshape);
