@@ -75,7 +75,7 @@ def recurrent(rng, op, attrs):
 
 def single(op, feeds, attrs, opset, outs=("y",)):
     """One node of op over the feeds (graph inputs, in order; an empty name skips a slot)."""
-    types = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.int64): TensorProto.INT64,
+    types = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.bool_): TensorProto.BOOL, np.dtype(np.int64): TensorProto.INT64,
              np.dtype(np.int32): TensorProto.INT32}
     node = helper.make_node(op, list(feeds), list(outs), **attrs)
     inputs = [helper.make_tensor_value_info(n, types[a.dtype], a.shape) for n, a in feeds.items()]
@@ -102,6 +102,48 @@ def others(rng):
     yield "Reshape zeros", single("Reshape", {"x": x, "s": np.array([0, 0, -1], np.int64)}, {}, 14)
 
 
+def control_flow(rng):
+    """Scan with reversed inputs and outputs on other axes; a Loop with a constant trip count
+    whose body reads an outer value; an If on a graph input."""
+    f = lambda *shape: rng.standard_normal(shape).astype(np.float32)
+    vi = lambda n, shape: helper.make_tensor_value_info(n, TensorProto.FLOAT, shape)
+    body = helper.make_graph(
+        [helper.make_node("Add", ["s", "a"], ["s2"]), helper.make_node("Mul", ["s2", "b"], ["o"])],
+        "body", [vi("s", [3]), vi("a", [3]), vi("b", [3])], [vi("s2", [3]), vi("o", [3])])
+    scan = helper.make_node("Scan", ["init", "xa", "xb"], ["final", "ys"], body=body,
+                            num_scan_inputs=2, scan_input_axes=[1, 0], scan_input_directions=[1, 0],
+                            scan_output_axes=[1], scan_output_directions=[1])
+    feeds = {"init": f(3), "xa": f(3, 4), "xb": f(4, 3)}
+    g = helper.make_graph([scan], "scan", [vi(n, a.shape) for n, a in feeds.items()],
+                          [vi("final", None), vi("ys", None)])
+    yield "Scan", (helper.make_model(g, opset_imports=[helper.make_opsetid("", 16)]), feeds,
+                   ["final", "ys"])
+
+    i64 = lambda n, v: helper.make_tensor(n, TensorProto.INT64, [], [v])
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["c"], ["c2"]), helper.make_node("Mul", ["v", "w"], ["v2"]),
+         helper.make_node("Cast", ["i"], ["fi"], to=TensorProto.FLOAT),
+         helper.make_node("Add", ["v2", "fi"], ["o"])],
+        "body", [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+                 helper.make_tensor_value_info("c", TensorProto.BOOL, []), vi("v", [2])],
+        [helper.make_tensor_value_info("c2", TensorProto.BOOL, []), vi("v2", [2]), vi("o", [2])])
+    loop = helper.make_node("Loop", ["m", "", "v0"], ["vf", "os"], body=body)
+    feeds = {"v0": f(2), "w": f(2)}
+    g = helper.make_graph([loop], "loop", [vi(n, a.shape) for n, a in feeds.items()],
+                          [vi("vf", None), vi("os", None)], initializer=[i64("m", 3)])
+    yield "Loop", (helper.make_model(g, opset_imports=[helper.make_opsetid("", 16)]), feeds,
+                   ["vf", "os"])
+
+    branch = lambda op: helper.make_graph([helper.make_node(op, ["x", "x"], ["r"])], op,
+                                          [], [vi("r", [2, 2])])
+    cond = helper.make_node("If", ["c"], ["y"], then_branch=branch("Add"), else_branch=branch("Mul"))
+    for c in (True, False):
+        feeds = {"c": np.array(c), "x": f(2, 2)}
+        g = helper.make_graph([cond], "if", [helper.make_tensor_value_info("c", TensorProto.BOOL, []),
+                                             vi("x", [2, 2])], [vi("y", None)])
+        yield f"If {c}", (helper.make_model(g, opset_imports=[helper.make_opsetid("", 16)]), feeds, ["y"])
+
+
 CASES = [
     ("RNN", {"direction": "bidirectional"}),
     ("RNN", {"direction": "reverse", "activations": ["LeakyRelu"], "activation_alpha": [0.1],
@@ -126,7 +168,7 @@ def main():
         why = run_both(tessera, model, feeds, outs)
         print(f"{op} {attrs}: {why or 'ok'}")
         failed += why is not None
-    for what, (model, feeds, outs) in others(rng):
+    for what, (model, feeds, outs) in list(others(rng)) + list(control_flow(rng)):
         why = run_both(tessera, model, feeds, outs)
         print(f"{what}: {why or 'ok'}")
         failed += why is not None

@@ -272,6 +272,16 @@ Tensor Lowerer::attr_tensor(std::string_view name) const {
   return to_tensor(a.t(), base_dir_, node_.name() + "." + std::string(name));
 }
 
+const onnx::GraphProto& Lowerer::attr_graph(std::string_view name) const {
+  return need(name, onnx::AttributeProto::GRAPH).g();
+}
+
+std::vector<ir::Value*> Lowerer::lower_subgraph(std::string_view name,
+                                                const std::vector<ir::Value*>& inputs) {
+  if (subgraph_ == nullptr) fail("sub-graphs cannot be lowered here");
+  return (*subgraph_)(node_, attr_graph(name), inputs);
+}
+
 std::vector<ir::Value*> Lowerer::op_n(std::string_view op, int n, std::vector<ir::Input> positional,
                                       std::vector<std::pair<std::string, ir::Input>> keyword) {
   const std::string base = num_outputs() > 0 && !node_.output(0).empty() ? node_.output(0) : "t";
@@ -460,47 +470,92 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
     model.input_names.push_back(vi.name());
   }
 
-  for (const auto& n : gp.node()) {
-    const auto [fn, opset] = lowering_of(n);
-    if (fn == nullptr) continue;  // listed in model.unsupported
-    std::vector<ir::Value*> inputs;
-    bool skip = false;
-    for (const auto& name : n.input()) {
-      if (name.empty()) {
-        inputs.push_back(nullptr);
-        continue;
-      }
-      const auto it = symbols.find(name);
-      if (it == symbols.end()) {
-        // An input made by a skipped (unsupported) node, or a dangling name.
-        TSR_CHECK(allow_unsupported, "onnx: node \"", n.name(), "\" (", n.op_type(), "): input '",
-                  name, "' is not defined by an earlier node or the graph");
-        skip = true;
-        break;
-      }
-      inputs.push_back(it->second);
+  // Lowers nodes with the names in scope; the main graph's values take their ONNX names,
+  // a sub-graph's keep fresh ones (it may be lowered once per loop iteration).
+  using Scope = std::unordered_map<std::string, ir::Value*>;
+  std::vector<Scope*> scopes{&symbols};
+  std::function<void(const google::protobuf::RepeatedPtrField<onnx::NodeProto>&, bool)> lower_nodes;
+  const SubgraphFn lower_subgraph = [&](const onnx::NodeProto& owner, const onnx::GraphProto& body,
+                                        const std::vector<ir::Value*>& ins) {
+    TSR_CHECK(scopes.size() < 16, "onnx: node \"", owner.name(), "\" (", owner.op_type(),
+              "): sub-graphs nest more than 16 deep");
+    TSR_CHECK(static_cast<size_t>(body.input_size()) == ins.size(), "onnx: node \"", owner.name(),
+              "\" (", owner.op_type(), "): its body takes ", body.input_size(), " inputs, not ",
+              ins.size());
+    Scope scope = *scopes.back();  // outer names stay visible; the body's shadow them
+    for (const auto& t : body.initializer()) {
+      scope[t.name()] = g.add_constant(g.fresh_name(t.name()), to_tensor(t, base_dir, t.name()));
     }
-    if (skip) continue;
-    Lowerer cx(g, n, opset, std::move(inputs), base_dir);
-    std::vector<ir::Value*> outs = (*fn)(cx);
-    if (n.op_type() == "Constant" && !outs.empty() && outs[0] && outs[0]->is_constant()) {
-      model.parameters += outs[0]->constant().numel();
+    for (int i = 0; i < body.input_size(); ++i)
+      scope[body.input(i).name()] = ins[static_cast<size_t>(i)];
+    scopes.push_back(&scope);
+    try {
+      lower_nodes(body.node(), false);
+    } catch (...) {
+      scopes.pop_back();
+      throw;
     }
-    for (int i = 0; i < n.output_size(); ++i) {
-      const std::string& name = n.output(i);
-      if (name.empty()) continue;
-      ir::Value* v = i < static_cast<int>(outs.size()) ? outs[static_cast<size_t>(i)] : nullptr;
-      if (v == nullptr) cx.fail("output ", i, " ('", name, "') is not produced by tessera");
-      TSR_CHECK(!symbols.contains(name), "onnx: value '", name, "' is defined twice");
-      symbols[name] = v;
-      if (!named.contains(v)) {
-        g.rename(v, name);
-        named.insert(v);
-        const auto t = types.find(name);
-        if (t != types.end() && v->type() == ir::TensorType{}) v->set_type(t->second);
+    scopes.pop_back();
+    std::vector<ir::Value*> outs;
+    for (const auto& vi : body.output()) {
+      const auto it = scope.find(vi.name());
+      TSR_CHECK(it != scope.end(), "onnx: node \"", owner.name(), "\" (", owner.op_type(),
+                "): its body's output '", vi.name(), "' is never defined");
+      outs.push_back(it->second);
+    }
+    return outs;
+  };
+  lower_nodes = [&](const google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes, bool top) {
+    Scope& sc = *scopes.back();
+    for (const auto& n : nodes) {
+      const auto [fn, opset] = lowering_of(n);
+      if (fn == nullptr) {
+        TSR_CHECK_AS(NotImplementedError, top, "onnx: tessera cannot run ", op_key(n), " (opset ",
+                     opset, "), used in a sub-graph");
+        continue;  // listed in model.unsupported
+      }
+      // Unrolled loops multiply nodes; a bound keeps a hostile model from exhausting memory.
+      TSR_CHECK(g.num_nodes() < (size_t{1} << 22), "onnx: the graph grows past 4M nodes");
+      std::vector<ir::Value*> inputs;
+      bool skip = false;
+      for (const auto& name : n.input()) {
+        if (name.empty()) {
+          inputs.push_back(nullptr);
+          continue;
+        }
+        const auto it = sc.find(name);
+        if (it == sc.end()) {
+          // An input made by a skipped (unsupported) node, or a dangling name.
+          TSR_CHECK(allow_unsupported && top, "onnx: node \"", n.name(), "\" (", n.op_type(),
+                    "): input '", name, "' is not defined by an earlier node or the graph");
+          skip = true;
+          break;
+        }
+        inputs.push_back(it->second);
+      }
+      if (skip) continue;
+      Lowerer cx(g, n, opset, std::move(inputs), base_dir, &lower_subgraph);
+      std::vector<ir::Value*> outs = (*fn)(cx);
+      if (top && n.op_type() == "Constant" && !outs.empty() && outs[0] && outs[0]->is_constant()) {
+        model.parameters += outs[0]->constant().numel();
+      }
+      for (int i = 0; i < n.output_size(); ++i) {
+        const std::string& name = n.output(i);
+        if (name.empty()) continue;
+        ir::Value* v = i < static_cast<int>(outs.size()) ? outs[static_cast<size_t>(i)] : nullptr;
+        if (v == nullptr) cx.fail("output ", i, " ('", name, "') is not produced by tessera");
+        TSR_CHECK(!top || !sc.contains(name), "onnx: value '", name, "' is defined twice");
+        sc[name] = v;
+        if (top && !named.contains(v)) {
+          g.rename(v, name);
+          named.insert(v);
+          const auto t = types.find(name);
+          if (t != types.end() && v->type() == ir::TensorType{}) v->set_type(t->second);
+        }
       }
     }
-  }
+  };
+  lower_nodes(gp.node(), true);
 
   for (const auto& vi : gp.output()) {
     const auto it = symbols.find(vi.name());

@@ -14,13 +14,23 @@
 
 namespace tessera::onnx_frontend {
 
+/// Lowers a sub-graph (a body of If, Loop, Scan) of `owner` into the graph being built,
+/// its inputs bound to `inputs` (outer names stay visible); returns its outputs' values.
+using SubgraphFn = std::function<std::vector<ir::Value*>(
+    const onnx::NodeProto& owner, const onnx::GraphProto& body, const std::vector<ir::Value*>&)>;
+
 /// One ONNX node being lowered: its inputs as IR values, its attributes, and helpers that
 /// create IR nodes. Errors name the node.
 class Lowerer {
  public:
   Lowerer(ir::Graph& g, const onnx::NodeProto& node, int64_t opset, std::vector<ir::Value*> inputs,
-          const std::filesystem::path& base_dir)
-      : g_(g), node_(node), opset_(opset), inputs_(std::move(inputs)), base_dir_(base_dir) {}
+          const std::filesystem::path& base_dir, const SubgraphFn* subgraph = nullptr)
+      : g_(g),
+        node_(node),
+        opset_(opset),
+        inputs_(std::move(inputs)),
+        base_dir_(base_dir),
+        subgraph_(subgraph) {}
 
   const onnx::NodeProto& node() const { return node_; }
   int64_t opset() const { return opset_; }
@@ -48,6 +58,12 @@ class Lowerer {
   std::vector<float> attr_floats(std::string_view name, std::vector<float> fallback) const;
   /// A tensor attribute; an error when absent.
   Tensor attr_tensor(std::string_view name) const;
+  /// A graph attribute (a body); an error when absent.
+  const onnx::GraphProto& attr_graph(std::string_view name) const;
+  /// The graph attribute `name` lowered inline with its inputs bound to `inputs`; its
+  /// outputs' values.
+  std::vector<ir::Value*> lower_subgraph(std::string_view name,
+                                         const std::vector<ir::Value*>& inputs);
 
   /// Creates a node of op and returns its first output (op_n: all its n outputs).
   ir::Value* op(std::string_view op, std::vector<ir::Input> positional,
@@ -90,6 +106,7 @@ class Lowerer {
   int64_t opset_;
   std::vector<ir::Value*> inputs_;
   const std::filesystem::path& base_dir_;
+  const SubgraphFn* subgraph_;
 };
 
 /// Conv's lowering with these operands and the node's attributes (pads, strides, dilations,

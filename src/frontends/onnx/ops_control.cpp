@@ -1,0 +1,189 @@
+// ONNX control flow (If, Loop, Scan) resolved at import. See Note [Control flow at import].
+#include "core/factories.h"
+#include "dispatch/registration.h"
+#include "frontends/onnx/lower.h"
+
+namespace tessera::onnx_frontend {
+namespace {
+
+using ir::Value;
+using Outs = std::vector<Value*>;
+
+// Note [Control flow at import]
+// tessera's IR has no sub-graphs yet, so control flow is resolved while importing:
+// - If lowers the branch its condition picks; the condition must be known then: a
+//   constant, or computed from small graph inputs that the Session specialises on (Note
+//   [Specialising on inputs]): one plan per value, two at most for a bool.
+// - Loop is unrolled: its trip count and condition the same way, and the condition each
+//   iteration computes must fold to a constant. Scan outputs are stacked.
+// - Scan is unrolled over the static length of its scanned dims.
+// Each unrolled iteration is the body's nodes again, so the graph grows with the trip count
+// (bounded: 65536 iterations, 4M nodes). Control flow that depends on data computed at run
+// time needs sub-graphs in the IR and the runtime (docs/graph-runtime.md, "Next").
+
+constexpr int64_t kMaxIterations = int64_t{1} << 16;
+
+bool truth(Lowerer& cx, Value* v, const char* what) {
+  if (!v->is_constant()) {
+    cx.fail(what, " ('", v->name(),
+            "') is computed at run time; tessera resolves control flow "
+            "at import");
+  }
+  const Tensor t = v->constant();
+  if (t.numel() != 1) cx.fail(what, " must hold one element");
+  return t.reshape({}).item().to<bool>();
+}
+
+Outs if_op(Lowerer& cx) {
+  const bool cond = cx.need_constant(0, "cond").reshape({}).item().to<bool>();
+  return cx.lower_subgraph(cond ? "then_branch" : "else_branch", {});
+}
+
+// Loop(M, cond, v...): body(i, cond, v...) -> (cond, v..., scan...).
+Outs loop(Lowerer& cx) {
+  std::optional<int64_t> trips;
+  if (cx.in_opt(0))
+    trips = cx.need_constant(0, "M (the trip count)").reshape({}).item().to<int64_t>();
+  bool cond = true;
+  if (cx.in_opt(1)) cond = cx.need_constant(1, "cond").reshape({}).item().to<bool>();
+  std::vector<Value*> carried;
+  for (int i = 2; i < cx.num_inputs(); ++i) carried.push_back(cx.in(i));
+  const size_t n_carried = carried.size();
+  const auto n_scan = static_cast<size_t>(cx.num_outputs()) - n_carried;
+  if (static_cast<size_t>(cx.num_outputs()) < n_carried)
+    cx.fail("fewer outputs than loop-carried values");
+  std::vector<std::vector<Value*>> scans(n_scan);
+  Value* cond_v = cx.scalar(cond ? 1 : 0, DType::Bool);
+  int64_t i = 0;
+  for (; cond && (!trips || i < *trips); ++i) {
+    if (i >= kMaxIterations) cx.fail("the loop runs more than ", kMaxIterations, " iterations");
+    std::vector<Value*> ins{cx.scalar(static_cast<double>(i), DType::Int64), cond_v};
+    ins.insert(ins.end(), carried.begin(), carried.end());
+    const Outs outs = cx.lower_subgraph("body", ins);
+    if (outs.size() != 1 + n_carried + n_scan) {
+      cx.fail("the body returns ", outs.size(), " values, not ", 1 + n_carried + n_scan);
+    }
+    cond_v = outs[0];
+    cond = truth(cx, cond_v, "the body's condition");
+    for (size_t k = 0; k < n_carried; ++k) carried[k] = outs[1 + k];
+    for (size_t k = 0; k < n_scan; ++k) scans[k].push_back(outs[1 + n_carried + k]);
+  }
+  Outs result = carried;
+  for (auto& s : scans) {
+    if (s.empty()) cx.fail("a scan output of a loop that runs no iteration");
+    result.push_back(cx.op("stack", {s, IValue(int64_t{0})}));
+  }
+  return result;
+}
+
+// Slice k of x along axis, that dim dropped (typed: later lowerings read its shape).
+Value* slice_at(Lowerer& cx, Value* x, int64_t axis, int64_t k) {
+  Value* y =
+      cx.op("squeeze.dim",
+            {cx.op("slice.Tensor", {x, IValue(axis), IValue(k), IValue(k + 1)}), IValue(axis)});
+  ir::TensorType t = x->type();
+  if (t.shape) t.shape->erase(t.shape->begin() + axis);
+  y->set_type(std::move(t));
+  return y;
+}
+
+// Scan (opset 9 on): body(state..., slices...) -> (state..., scan outputs...).
+Outs scan_steps(Lowerer& cx, std::vector<Value*> states, const std::vector<Value*>& xs, int n_out) {
+  const auto m = static_cast<int64_t>(xs.size());
+  const auto n = static_cast<int64_t>(states.size());
+  const std::vector<int64_t> in_axes = cx.attr_ints("scan_input_axes", std::vector<int64_t>(m, 0));
+  const std::vector<int64_t> in_dirs =
+      cx.attr_ints("scan_input_directions", std::vector<int64_t>(m, 0));
+  const int64_t k_out = n_out - n;
+  const std::vector<int64_t> out_axes =
+      cx.attr_ints("scan_output_axes", std::vector<int64_t>(k_out, 0));
+  const std::vector<int64_t> out_dirs =
+      cx.attr_ints("scan_output_directions", std::vector<int64_t>(k_out, 0));
+  if (static_cast<int64_t>(in_axes.size()) != m || static_cast<int64_t>(in_dirs.size()) != m ||
+      static_cast<int64_t>(out_axes.size()) != k_out ||
+      static_cast<int64_t>(out_dirs.size()) != k_out) {
+    cx.fail("scan axes and directions must have one value per scan input and output");
+  }
+  int64_t steps = -1;
+  std::vector<int64_t> axes(static_cast<size_t>(m));
+  for (int64_t j = 0; j < m; ++j) {
+    const auto s = cx.static_shape(xs[static_cast<size_t>(j)]);
+    if (!s) cx.fail("scan inputs need static shapes");
+    const int64_t a =
+        cx.normalize_axis(in_axes[static_cast<size_t>(j)], static_cast<int64_t>(s->size()));
+    axes[static_cast<size_t>(j)] = a;
+    const int64_t len = (*s)[static_cast<size_t>(a)];
+    if (steps >= 0 && len != steps) cx.fail("scan inputs differ in length");
+    steps = len;
+  }
+  if (steps < 0) cx.fail("a scan needs at least one scan input");
+  if (steps > kMaxIterations) cx.fail("the scan runs more than ", kMaxIterations, " iterations");
+  std::vector<std::vector<Value*>> outs(static_cast<size_t>(k_out));
+  for (int64_t t = 0; t < steps; ++t) {
+    std::vector<Value*> ins = states;
+    for (int64_t j = 0; j < m; ++j) {
+      const int64_t at = in_dirs[static_cast<size_t>(j)] ? steps - 1 - t : t;
+      ins.push_back(slice_at(cx, xs[static_cast<size_t>(j)], axes[static_cast<size_t>(j)], at));
+    }
+    const Outs r = cx.lower_subgraph("body", ins);
+    if (static_cast<int64_t>(r.size()) != n_out)
+      cx.fail("the body returns ", r.size(), " values, not ", n_out);
+    for (int64_t k = 0; k < n; ++k) states[static_cast<size_t>(k)] = r[static_cast<size_t>(k)];
+    for (int64_t k = 0; k < k_out; ++k)
+      outs[static_cast<size_t>(k)].push_back(r[static_cast<size_t>(n + k)]);
+  }
+  Outs result = states;
+  for (int64_t k = 0; k < k_out; ++k) {
+    auto& s = outs[static_cast<size_t>(k)];
+    if (s.empty()) cx.fail("a scan output of a scan over no steps");
+    if (out_dirs[static_cast<size_t>(k)]) std::reverse(s.begin(), s.end());
+    // Stacked at the output axis (of the stacked rank).
+    const auto r1 = cx.rank(s[0]);
+    int64_t axis = out_axes[static_cast<size_t>(k)];
+    if (axis < 0) {
+      if (!r1) cx.fail("a negative scan output axis needs the output's rank");
+      axis += *r1 + 1;
+    }
+    result.push_back(cx.op("stack", {s, IValue(axis)}));
+  }
+  return result;
+}
+
+Outs scan(Lowerer& cx) {
+  const int64_t m = cx.attr_int("num_scan_inputs", -1);
+  const int first = cx.opset() < 9 ? 1 : 0;  // opset 8: sequence_lens, then the states
+  const int64_t n = cx.num_inputs() - first - m;
+  if (m <= 0 || n < 0) cx.fail("num_scan_inputs must be between 1 and the inputs' count");
+  std::vector<Value*> states, xs;
+  for (int64_t i = 0; i < n; ++i) states.push_back(cx.in(first + static_cast<int>(i)));
+  for (int64_t i = 0; i < m; ++i) xs.push_back(cx.in(first + static_cast<int>(n + i)));
+  if (cx.opset() >= 9) return scan_steps(cx, states, xs, cx.num_outputs());
+  // Opset 8: every input has a batch dim first, scanned along dim 1; each batch row is a
+  // scan of its own, the results stacked along the batch dim again.
+  if (cx.in_opt(0)) cx.fail("sequence_lens is not supported");
+  if (cx.has_attr("directions")) cx.fail("directions is not supported");
+  const auto s0 = cx.static_shape(xs[0]);
+  if (!s0 || s0->empty()) cx.fail("scan inputs need static shapes");
+  const int64_t batch = (*s0)[0];
+  std::vector<std::vector<Value*>> per_output(static_cast<size_t>(cx.num_outputs()));
+  for (int64_t b = 0; b < batch; ++b) {
+    std::vector<Value*> st, sx;
+    for (Value* v : states) st.push_back(slice_at(cx, v, 0, b));
+    for (Value* v : xs) sx.push_back(slice_at(cx, v, 0, b));
+    const Outs r = scan_steps(cx, st, sx, cx.num_outputs());
+    for (size_t k = 0; k < r.size(); ++k) per_output[k].push_back(r[k]);
+  }
+  Outs result;
+  for (auto& o : per_output) result.push_back(cx.op("stack", {o, IValue(int64_t{0})}));
+  return result;
+}
+
+}  // namespace
+
+TSR_REGISTER {
+  register_lowering("If", 1, if_op);
+  register_lowering("Loop", 1, loop);
+  register_lowering("Scan", 8, scan);
+}
+
+}  // namespace tessera::onnx_frontend
