@@ -184,14 +184,29 @@ std::string io_list(const std::vector<IoInfo>& ios) {
   return s;
 }
 
-// A key of the values of the specialised inputs: dtype, shape and bytes of each.
-std::string key_of(const std::vector<std::string>& names, const std::vector<NamedTensor>& inputs) {
+// A key of the values of the specialised inputs (dtype, shape and bytes of each) and of the
+// structure of the sequence and optional ones (each element's type).
+std::string key_of(const std::vector<std::string>& names, const std::vector<IoInfo>& ios,
+                   const std::vector<NamedValue>& inputs) {
   std::string key;
-  for (const std::string& n : names) {
-    for (const auto& [name, t] : inputs) {
-      if (name != n) continue;
-      const Tensor c = t.contiguous();
-      key += n + ":" + ir::TensorType::of(t).str() + ":";
+  for (const auto& [name, v] : inputs) {
+    const bool specialised = std::find(names.begin(), names.end(), name) != names.end();
+    const auto io =
+        std::find_if(ios.begin(), ios.end(), [&](const IoInfo& i) { return i.name == name; });
+    const bool structured = io != ios.end() && io->kind != onnx_frontend::ValueKind::Tensor;
+    if (structured) {
+      key += name + ":";
+      if (v.is_none()) key += "none";
+      if (v.is_tensor()) key += ir::TensorType::of(v.to_tensor()).str();
+      if (v.is_tensor_list()) {
+        key += "[";
+        for (const Tensor& t : v.to_tensor_list()) key += ir::TensorType::of(t).str() + ",";
+        key += "]";
+      }
+      key += ';';
+    } else if (specialised) {
+      const Tensor c = v.to_tensor().contiguous();
+      key += name + ":" + ir::TensorType::of(c).str() + ":";
       key.append(static_cast<const char*>(c.data_ptr()), c.nbytes());
       key += ';';
     }
@@ -215,21 +230,27 @@ struct Session::State {
 
   // The plan for these input values: imported with the specialised inputs bound as
   // constants, learning new ones from NeedsConstant.
-  std::shared_ptr<const Plan> plan_for(const std::vector<NamedTensor>& given) const {
+  std::shared_ptr<const Plan> plan_for(const std::vector<NamedValue>& given) const {
     std::lock_guard lock(mu);
     while (true) {
-      const std::string key = key_of(specialise, given);
+      const std::string key = key_of(specialise, inputs, given);
       const auto it = plans.find(key);
       if (it != plans.end()) return it->second;
       std::map<std::string, Tensor> bound;
-      for (const std::string& n : specialise) {
-        for (const auto& [name, t] : given) {
-          if (name == n) bound.emplace(name, t.clone());  // frozen below: the caller's stays free
+      std::map<std::string, IValue> structured;
+      for (const auto& [name, v] : given) {
+        const auto io = std::find_if(inputs.begin(), inputs.end(),
+                                     [&](const IoInfo& i) { return i.name == name; });
+        if (io != inputs.end() && io->kind != onnx_frontend::ValueKind::Tensor) {
+          structured.emplace(name, v);
+        } else if (std::find(specialise.begin(), specialise.end(), name) != specialise.end()) {
+          bound.emplace(name, v.to_tensor().clone());  // frozen below: the caller's stays free
         }
       }
       try {
         auto plan = std::make_shared<const Plan>(
-            onnx_frontend::import_model(proto, base_dir, /*allow_unsupported=*/false, bound),
+            onnx_frontend::import_model(proto, base_dir, /*allow_unsupported=*/false, bound,
+                                        structured),
             level);
         plans.emplace(key, plan);
         return plan;
@@ -286,10 +307,14 @@ Session::Session(onnx::ModelProto proto, std::filesystem::path base_dir, passes:
   for (const auto& vi : g.input()) {
     const bool initializer = std::any_of(g.initializer().begin(), g.initializer().end(),
                                          [&](const auto& t) { return t.name() == vi.name(); });
-    if (!initializer) s.inputs.push_back(IoInfo{vi.name(), onnx_frontend::type_of(vi.type())});
+    if (!initializer) {
+      s.inputs.push_back(
+          IoInfo{vi.name(), onnx_frontend::type_of(vi.type()), onnx_frontend::kind_of(vi.type())});
+    }
   }
   for (const auto& vi : g.output()) {
-    s.outputs.push_back(IoInfo{vi.name(), onnx_frontend::type_of(vi.type())});
+    s.outputs.push_back(
+        IoInfo{vi.name(), onnx_frontend::type_of(vi.type()), onnx_frontend::kind_of(vi.type())});
   }
   // Plan now, unless the model needs input values as constants (then the first run does).
   try {
@@ -331,25 +356,29 @@ std::string chrome_trace(const std::vector<NodeTiming>& timings) {
   return nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}.dump();
 }
 
-std::vector<NamedTensor> Session::run(const std::vector<NamedTensor>& inputs,
-                                      std::vector<NodeTiming>* profile) const {
+std::vector<NamedValue> Session::run_values(const std::vector<NamedValue>& inputs,
+                                            std::vector<NodeTiming>* profile) const {
   const State& s = *state_;
   std::vector<bool> given(s.inputs.size());
   std::map<std::string, int64_t> symbols;
-  for (const auto& [name, t] : inputs) {
+  std::vector<NamedTensor> flat;  // what the plan's graph takes: sequences by element
+  for (const auto& [name, v] : inputs) {
     size_t i = 0;
     while (i < s.inputs.size() && s.inputs[i].name != name) ++i;
     TSR_CHECK(i < s.inputs.size(), "run: the model has no input '", name,
               "' (its inputs: ", io_list(s.inputs), ")");
     TSR_CHECK(!given[i], "run: input '", name, "' is given twice");
-    TSR_CHECK(t.defined(), "run: input '", name, "' is an undefined tensor");
-    const ir::TensorType& want = s.inputs[i].type;
-    const auto mismatch = [&](const std::string& why) {
-      detail::throw_error<Error>("run: input '", name, "' must be ", want.str(), " but is ",
-                                 ir::TensorType::of(t).str(), " (", why, ")");
-    };
-    if (want.dtype && *want.dtype != t.dtype()) mismatch("dtype");
-    if (want.shape) {
+    given[i] = true;
+    const IoInfo& io = s.inputs[i];
+    const ir::TensorType& want = io.type;
+    const auto check = [&](const Tensor& t) {
+      TSR_CHECK(t.defined(), "run: input '", name, "' is an undefined tensor");
+      const auto mismatch = [&](const std::string& why) {
+        detail::throw_error<Error>("run: input '", name, "' must be ", want.str(), " but is ",
+                                   ir::TensorType::of(t).str(), " (", why, ")");
+      };
+      if (want.dtype && *want.dtype != t.dtype()) mismatch("dtype");
+      if (!want.shape || io.kind != onnx_frontend::ValueKind::Tensor) return;
       if (want.shape->size() != static_cast<size_t>(t.dim())) mismatch("rank");
       for (size_t d = 0; d < want.shape->size(); ++d) {
         const ir::Dim& dim = (*want.shape)[d];
@@ -362,17 +391,73 @@ std::vector<NamedTensor> Session::run(const std::vector<NamedTensor>& inputs,
           }
         }
       }
+    };
+    switch (io.kind) {
+      case onnx_frontend::ValueKind::Tensor:
+        TSR_CHECK(v.is_tensor(), "run: input '", name, "' must be a tensor");
+        check(v.to_tensor());
+        flat.emplace_back(name, v.to_tensor());
+        break;
+      case onnx_frontend::ValueKind::Sequence:
+      case onnx_frontend::ValueKind::Optional:
+        TSR_CHECK(v.is_tensor_list() || (io.kind == onnx_frontend::ValueKind::Optional &&
+                                         (v.is_none() || v.is_tensor())),
+                  "run: input '", name, "' must be ",
+                  io.kind == onnx_frontend::ValueKind::Sequence
+                      ? "a sequence (a list of tensors)"
+                      : "an optional (a tensor, a list of tensors or None)");
+        if (v.is_tensor()) {
+          check(v.to_tensor());
+          flat.emplace_back(name, v.to_tensor());
+        }
+        if (v.is_tensor_list()) {
+          const auto& list = v.to_tensor_list();
+          for (size_t k = 0; k < list.size(); ++k) {
+            check(list[k]);
+            flat.emplace_back(onnx_frontend::element_name(name, k), list[k]);
+          }
+        }
+        break;
     }
-    given[i] = true;
   }
   for (size_t i = 0; i < given.size(); ++i) {
     TSR_CHECK(given[i], "run: input '", s.inputs[i].name, "' is missing");
   }
   const std::shared_ptr<const Plan> plan = s.plan ? s.plan : s.plan_for(inputs);
-  const std::vector<Tensor> values = plan->run(inputs, profile);
+  const std::vector<Tensor> values = plan->run(flat, profile);
+  // The graph's outputs put back together as the model's (Model::outputs).
+  std::vector<NamedValue> out;
+  size_t at = 0;
+  for (const auto& o : plan->model.outputs) {
+    switch (o.kind) {
+      case onnx_frontend::Model::Output::Kind::Tensor:
+        out.emplace_back(o.name, values[at++]);
+        break;
+      case onnx_frontend::Model::Output::Kind::Sequence: {
+        std::vector<Tensor> list(values.begin() + static_cast<std::ptrdiff_t>(at),
+                                 values.begin() + static_cast<std::ptrdiff_t>(at) + o.count);
+        at += static_cast<size_t>(o.count);
+        out.emplace_back(o.name, IValue(std::move(list)));
+        break;
+      }
+      case onnx_frontend::Model::Output::Kind::None:
+        out.emplace_back(o.name, IValue());
+        break;
+    }
+  }
+  return out;
+}
+
+std::vector<NamedTensor> Session::run(const std::vector<NamedTensor>& inputs,
+                                      std::vector<NodeTiming>* profile) const {
+  std::vector<NamedValue> values;
+  values.reserve(inputs.size());
+  for (const auto& [name, t] : inputs) values.emplace_back(name, IValue(t));
   std::vector<NamedTensor> out;
-  for (size_t i = 0; i < values.size(); ++i) {
-    out.emplace_back(plan->model.output_names[i], values[i]);
+  for (auto& [name, v] : run_values(values, profile)) {
+    TSR_CHECK(v.is_tensor(), "run: output '", name,
+              "' is a sequence or an optional; Session::run_values returns those");
+    out.emplace_back(name, v.to_tensor());
   }
   return out;
 }

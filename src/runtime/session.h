@@ -26,11 +26,15 @@ namespace tessera::runtime {
 
 /// A named tensor going into or out of a session.
 using NamedTensor = std::pair<std::string, Tensor>;
+/// A named input or output of any kind ONNX has: a Tensor, a Tensor[] (a sequence), or
+/// None (an empty optional; a present one is what it holds).
+using NamedValue = std::pair<std::string, IValue>;
 
 /// One graph input or output as a user sees it.
 struct IoInfo {
   std::string name;
-  ir::TensorType type;
+  ir::TensorType type;  // of the elements, for a sequence or an optional
+  onnx_frontend::ValueKind kind = onnx_frontend::ValueKind::Tensor;
 };
 
 /// One node's execution in a profiled run.
@@ -68,6 +72,10 @@ class Session {
   /// With profile, appends each node's timing (see write_chrome_trace).
   std::vector<NamedTensor> run(const std::vector<NamedTensor>& inputs,
                                std::vector<NodeTiming>* profile = nullptr) const;
+  /// run for models with sequence or optional inputs or outputs (as NamedValue says); the
+  /// Session plans once per structure of those inputs (Note [Sequences at import]).
+  std::vector<NamedValue> run_values(const std::vector<NamedValue>& inputs,
+                                     std::vector<NodeTiming>* profile = nullptr) const;
 
  private:
   struct State;

@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include <onnx/checker.h>
+#include <onnx/onnx-data.pb.h>
 
 #include <array>
 
@@ -48,13 +49,6 @@ std::string one_line(std::string s) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   }
   return s.size() > 200 ? s.substr(0, 197) + "..." : s;
-}
-
-onnx::TensorProto read_tensor(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  onnx::TensorProto t;
-  TSR_CHECK(t.ParseFromIstream(&in), "cannot parse ", p.string());
-  return t;
 }
 
 // The ops a case exercises, for grouping: its node types without Constant and Identity.
@@ -114,17 +108,70 @@ std::string compare(const Tensor& got, const Tensor& want) {
                      gd.numel(), first, a[first], b[first]);
 }
 
+// A data file as the value an input or output of this kind holds: a tensor, a sequence
+// (SequenceProto, a Tensor[]) or an optional (OptionalProto: what it holds, or None).
+IValue read_value(const fs::path& p, onnx_frontend::ValueKind kind, const fs::path& dir) {
+  std::ifstream in(p, std::ios::binary);
+  const std::string what = p.filename().string();
+  auto sequence = [&](const onnx::SequenceProto& sp) {
+    TSR_CHECK(sp.elem_type() == onnx::SequenceProto::TENSOR || sp.tensor_values_size() == 0, what,
+              ": sequences of non-tensors are not supported");
+    std::vector<Tensor> list;
+    for (const auto& t : sp.tensor_values()) list.push_back(onnx_frontend::to_tensor(t, dir, what));
+    return IValue(std::move(list));
+  };
+  switch (kind) {
+    case onnx_frontend::ValueKind::Tensor: {
+      onnx::TensorProto t;
+      TSR_CHECK(t.ParseFromIstream(&in), "cannot parse ", p.string());
+      return IValue(onnx_frontend::to_tensor(t, dir, what));
+    }
+    case onnx_frontend::ValueKind::Sequence: {
+      onnx::SequenceProto sp;
+      TSR_CHECK(sp.ParseFromIstream(&in), "cannot parse ", p.string());
+      return sequence(sp);
+    }
+    case onnx_frontend::ValueKind::Optional: {
+      onnx::OptionalProto op;
+      TSR_CHECK(op.ParseFromIstream(&in), "cannot parse ", p.string());
+      if (op.has_tensor_value())
+        return IValue(onnx_frontend::to_tensor(op.tensor_value(), dir, what));
+      if (op.has_sequence_value()) return sequence(op.sequence_value());
+      return IValue();
+    }
+  }
+  return IValue();
+}
+
+// What differs between got and want (tensors compared by compare; sequences element by
+// element), or "".
+std::string compare_values(const IValue& got, const IValue& want) {
+  if (want.is_none() || got.is_none()) {
+    return want.is_none() && got.is_none() ? ""
+           : want.is_none()                ? "a value where none is expected"
+                                           : "none where a value is expected";
+  }
+  if (want.is_tensor_list()) {
+    if (!got.is_tensor_list()) return "a tensor where a sequence is expected";
+    const auto& g = got.to_tensor_list();
+    const auto& w = want.to_tensor_list();
+    if (g.size() != w.size()) {
+      return fmt::format("a sequence of {} where {} are expected", g.size(), w.size());
+    }
+    for (size_t k = 0; k < g.size(); ++k) {
+      const std::string why = compare(g[k], w[k]);
+      if (!why.empty()) return fmt::format("element {}: {}", k, why);
+    }
+    return "";
+  }
+  if (!got.is_tensor()) return "a sequence where a tensor is expected";
+  return compare(got.to_tensor(), want.to_tensor());
+}
+
 // Runs proto (the case's model, or what tessera exported from it) on the case's data sets.
 Result run_model(const fs::path& dir, const onnx::ModelProto& proto) {
   Result r;
   r.op = ops_of(proto);
-  for (const auto* list : {&proto.graph().input(), &proto.graph().output()}) {
-    for (const auto& vi : *list) {
-      if (!vi.type().has_tensor_type()) {
-        return {Outcome::Unsupported, "non-tensor (sequence or optional) values", r.op};
-      }
-    }
-  }
   std::optional<runtime::Session> session;
   try {
     session.emplace(proto, dir);
@@ -140,19 +187,19 @@ Result run_model(const fs::path& dir, const onnx::ModelProto& proto) {
     }
     ++sets;
     try {
-      std::vector<runtime::NamedTensor> inputs;
+      std::vector<runtime::NamedValue> inputs;
       for (size_t i = 0; fs::exists(entry.path() / fmt::format("input_{}.pb", i)); ++i) {
         TSR_CHECK(i < session->inputs().size(), "more input files than model inputs");
         const auto p = entry.path() / fmt::format("input_{}.pb", i);
-        inputs.emplace_back(session->inputs()[i].name,
-                            onnx_frontend::to_tensor(read_tensor(p), dir, p.filename().string()));
+        const runtime::IoInfo& io = session->inputs()[i];
+        inputs.emplace_back(io.name, read_value(p, io.kind, dir));
       }
-      const auto outputs = session->run(inputs);
+      const auto outputs = session->run_values(inputs);
       for (size_t i = 0; i < outputs.size(); ++i) {
         const auto p = entry.path() / fmt::format("output_{}.pb", i);
         if (!fs::exists(p)) continue;
-        const Tensor want = onnx_frontend::to_tensor(read_tensor(p), dir, p.filename().string());
-        const std::string why = compare(outputs[i].second, want);
+        const IValue want = read_value(p, session->outputs()[i].kind, dir);
+        const std::string why = compare_values(outputs[i].second, want);
         if (!why.empty()) {
           return {Outcome::Fail, "output '" + outputs[i].first + "': " + why, r.op};
         }

@@ -42,8 +42,16 @@ std::string symbol_of(const std::string& p) {
 
 }  // namespace
 
+ValueKind kind_of(const onnx::TypeProto& t) {
+  if (t.has_sequence_type()) return ValueKind::Sequence;
+  if (t.has_optional_type()) return ValueKind::Optional;
+  return ValueKind::Tensor;
+}
+
 ir::TensorType type_of(const onnx::TypeProto& t) {
   ir::TensorType out;
+  if (t.has_sequence_type()) return type_of(t.sequence_type().elem_type());
+  if (t.has_optional_type()) return type_of(t.optional_type().elem_type());
   if (!t.has_tensor_type()) return out;
   const auto& tt = t.tensor_type();
   out.dtype = dtype_of(tt.elem_type());
@@ -61,6 +69,12 @@ ir::TensorType type_of(const onnx::TypeProto& t) {
     out.shape = std::move(dims);
   }
   return out;
+}
+
+namespace {}  // namespace
+
+std::string element_name(const std::string& sequence, size_t k) {
+  return sequence + "[" + std::to_string(k) + "]";
 }
 
 namespace {
@@ -162,8 +176,21 @@ std::string Lowerer::where() const {
          "\" (" + node_.op_type() + "): ";
 }
 
+const Symbol& Lowerer::symbol(int i) const {
+  static const Symbol absent;
+  return i < num_inputs() ? inputs_[static_cast<size_t>(i)] : absent;
+}
+
 ir::Value* Lowerer::in_opt(int i) const {
-  return i < num_inputs() ? inputs_[static_cast<size_t>(i)] : nullptr;
+  const Symbol& s = symbol(i);
+  if (s.sequence) fail("input ", i, " is a sequence where a tensor is expected");
+  return s.tensor;
+}
+
+const std::vector<ir::Value*>& Lowerer::sequence_in(int i) const {
+  const Symbol& s = symbol(i);
+  if (!s.sequence) fail("input ", i, " must be a sequence");
+  return *s.sequence;
 }
 
 ir::Value* Lowerer::in(int i) const {
@@ -276,8 +303,8 @@ const onnx::GraphProto& Lowerer::attr_graph(std::string_view name) const {
   return need(name, onnx::AttributeProto::GRAPH).g();
 }
 
-std::vector<ir::Value*> Lowerer::lower_subgraph(std::string_view name,
-                                                const std::vector<ir::Value*>& inputs) {
+std::vector<Symbol> Lowerer::lower_subgraph(std::string_view name,
+                                            const std::vector<Symbol>& inputs) {
   if (subgraph_ == nullptr) fail("sub-graphs cannot be lowered here");
   return (*subgraph_)(node_, attr_graph(name), inputs);
 }
@@ -390,7 +417,8 @@ onnx::ModelProto read_model(const std::filesystem::path& path) {
 }
 
 Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& base_dir,
-                   bool allow_unsupported, const std::map<std::string, Tensor>& bound) {
+                   bool allow_unsupported, const std::map<std::string, Tensor>& bound,
+                   const std::map<std::string, IValue>& structured) {
   Model model;
   model.ir_version = proto.ir_version();
   model.producer = proto.producer_name();
@@ -415,10 +443,20 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
     }
   }
 
-  for (const auto& n : gp.node()) {
-    ++model.op_histogram[op_key(n)];
-    if (lowering_of(n).first == nullptr) ++model.unsupported[op_key(n)];
-  }
+  // Every node, in sub-graphs too (nested at most 16 deep).
+  std::function<void(const onnx::GraphProto&, int)> survey = [&](const onnx::GraphProto& graph,
+                                                                 int depth) {
+    TSR_CHECK(depth < 16, "onnx: sub-graphs nest more than 16 deep");
+    for (const auto& n : graph.node()) {
+      ++model.op_histogram[op_key(n)];
+      if (lowering_of(n).first == nullptr) ++model.unsupported[op_key(n)];
+      for (const auto& a : n.attribute()) {
+        if (a.has_g()) survey(a.g(), depth + 1);
+        for (const auto& sub : a.graphs()) survey(sub, depth + 1);
+      }
+    }
+  };
+  survey(gp, 0);
   if (!model.unsupported.empty() && !allow_unsupported) {
     std::string list;
     for (const auto& [op, count] : model.unsupported) {
@@ -438,7 +476,7 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
   }
   g.reserve_names(reserved);
 
-  std::unordered_map<std::string, ir::Value*> symbols;
+  std::unordered_map<std::string, Symbol> symbols;
   std::unordered_set<const ir::Value*> named;  // values that carry their ONNX name
   for (const auto& t : gp.initializer()) {
     TSR_CHECK(!t.name().empty(), "onnx: an initializer has no name");
@@ -458,25 +496,59 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
   for (const auto& vi : gp.input()) {
     if (symbols.contains(vi.name())) continue;  // an initializer or bound: a constant
     TSR_CHECK(!vi.name().empty(), "onnx: a graph input has no name");
-    TSR_CHECK(vi.type().has_tensor_type(), "onnx: graph input '", vi.name(),
-              "' is not a tensor; tessera runs tensor inputs");
-    const auto dt = dtype_of(vi.type().tensor_type().elem_type());
+    const onnx::TypeProto* tp = &vi.type();
+    while (tp->has_sequence_type() || tp->has_optional_type()) {
+      tp = tp->has_sequence_type() ? &tp->sequence_type().elem_type()
+                                   : &tp->optional_type().elem_type();
+    }
+    TSR_CHECK(tp->has_tensor_type(), "onnx: graph input '", vi.name(),
+              "' holds no tensors; tessera runs tensors, sequences and optionals of them");
+    const auto dt = dtype_of(tp->tensor_type().elem_type());
     TSR_CHECK_AS(TypeError, dt.has_value(), "onnx: graph input '", vi.name(), "' has element type ",
-                 onnx_type_name(vi.type().tensor_type().elem_type()),
-                 ", which tessera does not support");
-    ir::Value* v = g.add_input(vi.name(), type_of(vi.type()));
-    symbols[vi.name()] = v;
-    named.insert(v);
-    model.input_names.push_back(vi.name());
+                 onnx_type_name(tp->tensor_type().elem_type()), ", which tessera does not support");
+    if (kind_of(vi.type()) == ValueKind::Tensor) {
+      ir::Value* v = g.add_input(vi.name(), type_of(vi.type()));
+      symbols[vi.name()] = v;
+      named.insert(v);
+      model.input_names.push_back(vi.name());
+      continue;
+    }
+    // A sequence or an optional: planned per structure (Note [Sequences at import]); each
+    // element an input of its own, typed as given.
+    const auto it = structured.find(vi.name());
+    if (it == structured.end()) {
+      throw NeedsConstant("onnx: graph input '" + vi.name() +
+                              "' is a sequence or an optional, whose structure must be known "
+                              "before the run",
+                          vi.name(), {vi.name()});
+    }
+    const IValue& given = it->second;
+    auto element = [&](const Tensor& t, const std::string& name) {
+      ir::Value* v = g.add_input(name, ir::TensorType::of(t));
+      model.input_names.push_back(name);
+      return v;
+    };
+    if (given.is_none()) {
+      symbols[vi.name()] = Symbol::empty_optional();
+    } else if (given.is_tensor_list()) {
+      std::vector<ir::Value*> items;
+      const auto& list = given.to_tensor_list();
+      for (size_t k = 0; k < list.size(); ++k) {
+        items.push_back(element(list[k], element_name(vi.name(), k)));
+      }
+      symbols[vi.name()] = Symbol::of_sequence(std::move(items));
+    } else {
+      symbols[vi.name()] = element(given.to_tensor(), vi.name());
+    }
   }
 
   // Lowers nodes with the names in scope; the main graph's values take their ONNX names,
   // a sub-graph's keep fresh ones (it may be lowered once per loop iteration).
-  using Scope = std::unordered_map<std::string, ir::Value*>;
+  using Scope = std::unordered_map<std::string, Symbol>;
   std::vector<Scope*> scopes{&symbols};
   std::function<void(const google::protobuf::RepeatedPtrField<onnx::NodeProto>&, bool)> lower_nodes;
   const SubgraphFn lower_subgraph = [&](const onnx::NodeProto& owner, const onnx::GraphProto& body,
-                                        const std::vector<ir::Value*>& ins) {
+                                        const std::vector<Symbol>& ins) {
     TSR_CHECK(scopes.size() < 16, "onnx: node \"", owner.name(), "\" (", owner.op_type(),
               "): sub-graphs nest more than 16 deep");
     TSR_CHECK(static_cast<size_t>(body.input_size()) == ins.size(), "onnx: node \"", owner.name(),
@@ -496,7 +568,7 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
       throw;
     }
     scopes.pop_back();
-    std::vector<ir::Value*> outs;
+    std::vector<Symbol> outs;
     for (const auto& vi : body.output()) {
       const auto it = scope.find(vi.name());
       TSR_CHECK(it != scope.end(), "onnx: node \"", owner.name(), "\" (", owner.op_type(),
@@ -516,11 +588,11 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
       }
       // Unrolled loops multiply nodes; a bound keeps a hostile model from exhausting memory.
       TSR_CHECK(g.num_nodes() < (size_t{1} << 22), "onnx: the graph grows past 4M nodes");
-      std::vector<ir::Value*> inputs;
+      std::vector<Symbol> inputs;
       bool skip = false;
       for (const auto& name : n.input()) {
         if (name.empty()) {
-          inputs.push_back(nullptr);
+          inputs.emplace_back();
           continue;
         }
         const auto it = sc.find(name);
@@ -535,18 +607,23 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
       }
       if (skip) continue;
       Lowerer cx(g, n, opset, std::move(inputs), base_dir, &lower_subgraph);
-      std::vector<ir::Value*> outs = (*fn)(cx);
-      if (top && n.op_type() == "Constant" && !outs.empty() && outs[0] && outs[0]->is_constant()) {
-        model.parameters += outs[0]->constant().numel();
+      std::vector<Symbol> outs;
+      for (ir::Value* v : (*fn)(cx)) outs.emplace_back(v);
+      if (cx.symbol_outputs()) outs = *cx.symbol_outputs();
+      if (top && n.op_type() == "Constant" && !outs.empty() && outs[0].tensor &&
+          outs[0].tensor->is_constant()) {
+        model.parameters += outs[0].tensor->constant().numel();
       }
       for (int i = 0; i < n.output_size(); ++i) {
         const std::string& name = n.output(i);
         if (name.empty()) continue;
-        ir::Value* v = i < static_cast<int>(outs.size()) ? outs[static_cast<size_t>(i)] : nullptr;
-        if (v == nullptr) cx.fail("output ", i, " ('", name, "') is not produced by tessera");
+        const Symbol o =
+            i < static_cast<int>(outs.size()) ? outs[static_cast<size_t>(i)] : Symbol();
+        if (!o.defined()) cx.fail("output ", i, " ('", name, "') is not produced by tessera");
         TSR_CHECK(!top || !sc.contains(name), "onnx: value '", name, "' is defined twice");
-        sc[name] = v;
-        if (top && !named.contains(v)) {
+        sc[name] = o;
+        ir::Value* v = o.tensor;
+        if (top && v != nullptr && !named.contains(v)) {
           g.rename(v, name);
           named.insert(v);
           const auto t = types.find(name);
@@ -563,8 +640,21 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
       TSR_CHECK(allow_unsupported, "onnx: graph output '", vi.name(), "' is never defined");
       continue;
     }
-    g.add_output(it->second);
-    model.output_names.push_back(vi.name());
+    const Symbol& o = it->second;
+    if (o.tensor) {
+      g.add_output(o.tensor);
+      model.output_names.push_back(vi.name());
+      model.outputs.push_back({vi.name(), Model::Output::Kind::Tensor, 1});
+    } else if (o.sequence) {
+      for (size_t k = 0; k < o.sequence->size(); ++k) {
+        g.add_output((*o.sequence)[k]);
+        model.output_names.push_back(element_name(vi.name(), k));
+      }
+      model.outputs.push_back(
+          {vi.name(), Model::Output::Kind::Sequence, static_cast<int>(o.sequence->size())});
+    } else {
+      model.outputs.push_back({vi.name(), Model::Output::Kind::None, 0});
+    }
   }
   return model;
 }

@@ -41,7 +41,23 @@ struct Model {
   int64_t parameters = 0;
   /// "OpType" (or "domain:OpType") of nodes tessera has no lowering for, with counts.
   std::map<std::string, int64_t> unsupported;
+  /// The ONNX graph outputs as they map onto the IR's (flattened, in order): a tensor is
+  /// one, a sequence its `count` elements (named by element_name), an empty optional none.
+  struct Output {
+    std::string name;
+    enum class Kind : uint8_t { Tensor, Sequence, None } kind;
+    int count;
+  };
+  std::vector<Output> outputs;
 };
+
+/// What an ONNX value holds: a tensor, a sequence of tensors, or an optional (of a tensor
+/// or a sequence).
+enum class ValueKind : uint8_t { Tensor, Sequence, Optional };
+ValueKind kind_of(const onnx::TypeProto& t);
+
+/// The IR name of element k of a sequence graph input or output: "name[k]".
+std::string element_name(const std::string& sequence, size_t k);
 
 /// Thrown when a lowering needs the data of a value known only at run time (e.g. Resize's
 /// scales given as a graph input); value() names it, inputs() the graph inputs it is
@@ -58,7 +74,8 @@ class NeedsConstant : public NotImplementedError {
   std::vector<std::string> inputs_;
 };
 
-/// The IR type of an ONNX value's type (dtype unknown for types tessera lacks).
+/// The IR type of an ONNX value's type (dtype unknown for types tessera lacks); of its
+/// elements for a sequence or an optional.
 ir::TensorType type_of(const onnx::TypeProto& t);
 
 /// Limits on untrusted model files.
@@ -72,9 +89,12 @@ onnx::ModelProto parse_model(std::string_view bytes, const std::string& what = "
 /// Imports a parsed model; base_dir is where external data lives. With allow_unsupported,
 /// nodes without a lowering are skipped and listed (what `tessera inspect` wants);
 /// otherwise they are an error listing every unsupported op type. Graph inputs named in
-/// bound become constants holding the given data.
+/// bound become constants holding the given data. Graph inputs that are sequences or
+/// optionals take their structure from `structured` (a Tensor[] for a sequence, None for
+/// an empty optional; Note [Sequences at import]); without it, NeedsConstant names them.
 Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& base_dir,
-                   bool allow_unsupported = false, const std::map<std::string, Tensor>& bound = {});
+                   bool allow_unsupported = false, const std::map<std::string, Tensor>& bound = {},
+                   const std::map<std::string, IValue>& structured = {});
 
 /// read_model + import_model.
 Model load_model(const std::filesystem::path& path, bool allow_unsupported = false);

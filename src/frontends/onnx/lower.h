@@ -14,16 +14,39 @@
 
 namespace tessera::onnx_frontend {
 
+/// What an ONNX name stands for while importing (Note [Sequences at import]): a tensor (a
+/// value of the IR), a sequence (a list of them), or an empty optional. A present optional
+/// is what it holds.
+struct Symbol {
+  ir::Value* tensor = nullptr;
+  std::optional<std::vector<ir::Value*>> sequence;
+  bool none = false;
+
+  Symbol() = default;
+  Symbol(ir::Value* v) : tensor(v) {}  // NOLINT: a tensor is the usual symbol
+  static Symbol of_sequence(std::vector<ir::Value*> items) {
+    Symbol s;
+    s.sequence = std::move(items);
+    return s;
+  }
+  static Symbol empty_optional() {
+    Symbol s;
+    s.none = true;
+    return s;
+  }
+  bool defined() const { return tensor != nullptr || sequence || none; }
+};
+
 /// Lowers a sub-graph (a body of If, Loop, Scan) of `owner` into the graph being built,
-/// its inputs bound to `inputs` (outer names stay visible); returns its outputs' values.
-using SubgraphFn = std::function<std::vector<ir::Value*>(
-    const onnx::NodeProto& owner, const onnx::GraphProto& body, const std::vector<ir::Value*>&)>;
+/// its inputs bound to `inputs` (outer names stay visible); returns its outputs.
+using SubgraphFn = std::function<std::vector<Symbol>(
+    const onnx::NodeProto& owner, const onnx::GraphProto& body, const std::vector<Symbol>&)>;
 
 /// One ONNX node being lowered: its inputs as IR values, its attributes, and helpers that
 /// create IR nodes. Errors name the node.
 class Lowerer {
  public:
-  Lowerer(ir::Graph& g, const onnx::NodeProto& node, int64_t opset, std::vector<ir::Value*> inputs,
+  Lowerer(ir::Graph& g, const onnx::NodeProto& node, int64_t opset, std::vector<Symbol> inputs,
           const std::filesystem::path& base_dir, const SubgraphFn* subgraph = nullptr)
       : g_(g),
         node_(node),
@@ -40,6 +63,14 @@ class Lowerer {
   ir::Value* in(int i) const;
   /// Input i, or null when absent (past the end or an empty name).
   ir::Value* in_opt(int i) const;
+  /// Input i as it is: a tensor, a sequence or an empty optional (undefined when absent).
+  const Symbol& symbol(int i) const;
+  /// Input i, which must be a sequence: its elements.
+  const std::vector<ir::Value*>& sequence_in(int i) const;
+  /// Sets the node's outputs as symbols (sequences, optionals); the lowering then returns
+  /// nothing.
+  void set_outputs(std::vector<Symbol> outs) { symbol_outputs_ = std::move(outs); }
+  const std::optional<std::vector<Symbol>>& symbol_outputs() const { return symbol_outputs_; }
   /// Input i's data when it is a constant.
   std::optional<Tensor> constant_in(int i) const;
   /// Input i as an int list when it is a constant (for attributes that moved to inputs).
@@ -61,9 +92,8 @@ class Lowerer {
   /// A graph attribute (a body); an error when absent.
   const onnx::GraphProto& attr_graph(std::string_view name) const;
   /// The graph attribute `name` lowered inline with its inputs bound to `inputs`; its
-  /// outputs' values.
-  std::vector<ir::Value*> lower_subgraph(std::string_view name,
-                                         const std::vector<ir::Value*>& inputs);
+  /// outputs.
+  std::vector<Symbol> lower_subgraph(std::string_view name, const std::vector<Symbol>& inputs);
 
   /// Creates a node of op and returns its first output (op_n: all its n outputs).
   ir::Value* op(std::string_view op, std::vector<ir::Input> positional,
@@ -104,9 +134,10 @@ class Lowerer {
   ir::Graph& g_;
   const onnx::NodeProto& node_;
   int64_t opset_;
-  std::vector<ir::Value*> inputs_;
+  std::vector<Symbol> inputs_;
   const std::filesystem::path& base_dir_;
   const SubgraphFn* subgraph_;
+  std::optional<std::vector<Symbol>> symbol_outputs_;
 };
 
 /// Conv's lowering with these operands and the node's attributes (pads, strides, dilations,

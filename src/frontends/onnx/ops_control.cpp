@@ -36,7 +36,14 @@ bool truth(Lowerer& cx, Value* v, const char* what) {
 
 Outs if_op(Lowerer& cx) {
   const bool cond = cx.need_constant(0, "cond").reshape({}).item().to<bool>();
-  return cx.lower_subgraph(cond ? "then_branch" : "else_branch", {});
+  cx.set_outputs(cx.lower_subgraph(cond ? "then_branch" : "else_branch", {}));
+  return {};
+}
+
+// The tensor a body returned at position k.
+Value* tensor_of(Lowerer& cx, const Symbol& s, size_t k) {
+  if (s.tensor == nullptr) cx.fail("the body's output ", k, " must be a tensor");
+  return s.tensor;
 }
 
 // Loop(M, cond, v...): body(i, cond, v...) -> (cond, v..., scan...).
@@ -46,8 +53,8 @@ Outs loop(Lowerer& cx) {
     trips = cx.need_constant(0, "M (the trip count)").reshape({}).item().to<int64_t>();
   bool cond = true;
   if (cx.in_opt(1)) cond = cx.need_constant(1, "cond").reshape({}).item().to<bool>();
-  std::vector<Value*> carried;
-  for (int i = 2; i < cx.num_inputs(); ++i) carried.push_back(cx.in(i));
+  std::vector<Symbol> carried;  // tensors, sequences or optionals
+  for (int i = 2; i < cx.num_inputs(); ++i) carried.push_back(cx.symbol(i));
   const size_t n_carried = carried.size();
   const auto n_scan = static_cast<size_t>(cx.num_outputs()) - n_carried;
   if (static_cast<size_t>(cx.num_outputs()) < n_carried)
@@ -57,23 +64,26 @@ Outs loop(Lowerer& cx) {
   int64_t i = 0;
   for (; cond && (!trips || i < *trips); ++i) {
     if (i >= kMaxIterations) cx.fail("the loop runs more than ", kMaxIterations, " iterations");
-    std::vector<Value*> ins{cx.scalar(static_cast<double>(i), DType::Int64), cond_v};
+    std::vector<Symbol> ins{cx.scalar(static_cast<double>(i), DType::Int64), cond_v};
     ins.insert(ins.end(), carried.begin(), carried.end());
-    const Outs outs = cx.lower_subgraph("body", ins);
+    const std::vector<Symbol> outs = cx.lower_subgraph("body", ins);
     if (outs.size() != 1 + n_carried + n_scan) {
       cx.fail("the body returns ", outs.size(), " values, not ", 1 + n_carried + n_scan);
     }
-    cond_v = outs[0];
+    cond_v = tensor_of(cx, outs[0], 0);
     cond = truth(cx, cond_v, "the body's condition");
     for (size_t k = 0; k < n_carried; ++k) carried[k] = outs[1 + k];
-    for (size_t k = 0; k < n_scan; ++k) scans[k].push_back(outs[1 + n_carried + k]);
+    for (size_t k = 0; k < n_scan; ++k) {
+      scans[k].push_back(tensor_of(cx, outs[1 + n_carried + k], 1 + n_carried + k));
+    }
   }
-  Outs result = carried;
+  std::vector<Symbol> result = carried;
   for (auto& s : scans) {
     if (s.empty()) cx.fail("a scan output of a loop that runs no iteration");
-    result.push_back(cx.op("stack", {s, IValue(int64_t{0})}));
+    result.emplace_back(cx.op("stack", {s, IValue(int64_t{0})}));
   }
-  return result;
+  cx.set_outputs(std::move(result));
+  return {};
 }
 
 // Slice k of x along axis, that dim dropped (typed: later lowerings read its shape).
@@ -120,17 +130,23 @@ Outs scan_steps(Lowerer& cx, std::vector<Value*> states, const std::vector<Value
   if (steps > kMaxIterations) cx.fail("the scan runs more than ", kMaxIterations, " iterations");
   std::vector<std::vector<Value*>> outs(static_cast<size_t>(k_out));
   for (int64_t t = 0; t < steps; ++t) {
-    std::vector<Value*> ins = states;
+    std::vector<Symbol> ins(states.begin(), states.end());
     for (int64_t j = 0; j < m; ++j) {
       const int64_t at = in_dirs[static_cast<size_t>(j)] ? steps - 1 - t : t;
-      ins.push_back(slice_at(cx, xs[static_cast<size_t>(j)], axes[static_cast<size_t>(j)], at));
+      ins.emplace_back(slice_at(cx, xs[static_cast<size_t>(j)], axes[static_cast<size_t>(j)], at));
     }
-    const Outs r = cx.lower_subgraph("body", ins);
-    if (static_cast<int64_t>(r.size()) != n_out)
+    const std::vector<Symbol> r = cx.lower_subgraph("body", ins);
+    if (static_cast<int64_t>(r.size()) != n_out) {
       cx.fail("the body returns ", r.size(), " values, not ", n_out);
-    for (int64_t k = 0; k < n; ++k) states[static_cast<size_t>(k)] = r[static_cast<size_t>(k)];
-    for (int64_t k = 0; k < k_out; ++k)
-      outs[static_cast<size_t>(k)].push_back(r[static_cast<size_t>(n + k)]);
+    }
+    for (size_t k = 0; k < r.size(); ++k) {
+      Value* v = tensor_of(cx, r[k], k);
+      if (static_cast<int64_t>(k) < n) {
+        states[k] = v;
+      } else {
+        outs[k - static_cast<size_t>(n)].push_back(v);
+      }
+    }
   }
   Outs result = states;
   for (int64_t k = 0; k < k_out; ++k) {
