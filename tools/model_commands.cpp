@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include <onnx/checker.h>
 #include "core/allocator.h"
@@ -77,7 +78,7 @@ int run_model(const RunArgs& args) {
   const runtime::Session session = runtime::Session::load(args.model);
   const double load_ms = ms_since(t0);
 
-  std::vector<runtime::NamedTensor> inputs;
+  std::vector<runtime::NamedValue> inputs;
   for (const std::string& spec : args.inputs) {
     const size_t eq = spec.find('=');
     TSR_CHECK(eq != std::string::npos && eq > 0, "run: --input takes NAME=FILE.npy, got '", spec,
@@ -88,22 +89,46 @@ int run_model(const RunArgs& args) {
   for (const runtime::IoInfo& io : session.inputs()) {
     const bool given = std::any_of(inputs.begin(), inputs.end(),
                                    [&](const auto& in) { return in.first == io.name; });
-    if (!given) {
-      inputs.emplace_back(io.name, random_input(io));
-      fmt::print("input  {}: {}{} (random, seed {})\n", io.name, name(inputs.back().second.dtype()),
-                 shape_text(inputs.back().second), args.seed);
+    if (given) continue;
+    switch (io.kind) {
+      case onnx_frontend::ValueKind::Tensor: {
+        const Tensor t = random_input(io);
+        inputs.emplace_back(io.name, t);
+        fmt::print("input  {}: {}{} (random, seed {})\n", io.name, name(t.dtype()), shape_text(t),
+                   args.seed);
+        break;
+      }
+      case onnx_frontend::ValueKind::Optional:
+        inputs.emplace_back(io.name, IValue());
+        fmt::print("input  {}: none (an empty optional)\n", io.name);
+        break;
+      case onnx_frontend::ValueKind::Sequence:
+        detail::throw_error<Error>("run: input '", io.name,
+                                   "' is a sequence; tessera run fills tensor inputs only");
     }
   }
   const auto t1 = Clock::now();
-  const std::vector<runtime::NamedTensor> outputs = session.run(inputs);
+  const std::vector<runtime::NamedValue> outputs = session.run_values(inputs);
   const double run_ms = ms_since(t1);
-  for (const auto& [name_, t] : outputs) {
+  // Each output tensor by name: a sequence's elements as name[k]; an empty optional none.
+  std::vector<runtime::NamedTensor> tensors;
+  for (const auto& [name_, v] : outputs) {
+    if (v.is_none()) fmt::print("output {}: none (an empty optional)\n", name_);
+    if (v.is_tensor_list()) {
+      fmt::print("output {}: a sequence of {}\n", name_, v.to_tensor_list().size());
+      for (size_t k = 0; k < v.to_tensor_list().size(); ++k) {
+        tensors.emplace_back(onnx_frontend::element_name(name_, k), v.to_tensor_list()[k]);
+      }
+    }
+    if (v.is_tensor()) tensors.emplace_back(name_, v.to_tensor());
+  }
+  for (const auto& [name_, t] : tensors) {
     fmt::print("output {}: {}{}  {}\n", name_, name(t.dtype()), shape_text(t), summary(t));
   }
   fmt::print("load {:.2f} ms, run {:.2f} ms\n", load_ms, run_ms);
   if (!args.output_dir.empty()) {
     std::filesystem::create_directories(args.output_dir);
-    for (const auto& [name_, t] : outputs) {
+    for (const auto& [name_, t] : tensors) {
       const auto path = std::filesystem::path(args.output_dir) / (file_name_of(name_) + ".npy");
       npy::save(path, t);
       fmt::print("wrote {}\n", path.string());
@@ -237,20 +262,36 @@ int optimize_model(const OptimizeArgs& args) {
   return 0;
 }
 
+namespace {
+
+// An ONNX value's type as text: f32[N,3], sequence<f32[5]>, optional<...>.
+std::string type_text(const onnx::TypeProto& t) {
+  if (t.has_sequence_type()) return "sequence<" + type_text(t.sequence_type().elem_type()) + ">";
+  if (t.has_optional_type()) return "optional<" + type_text(t.optional_type().elem_type()) + ">";
+  if (!t.has_tensor_type()) return "(not a tensor)";
+  return onnx_frontend::type_of(t).str();
+}
+
+}  // namespace
+
+// What the file says, read without lowering it (so it works for models tessera cannot run,
+// or plans per input value).
 int inspect_model(const std::string& path) {
-  const onnx_frontend::Model m = onnx_frontend::load_model(path, /*allow_unsupported=*/true);
+  const onnx::ModelProto proto = onnx_frontend::read_model(path);
+  const onnx_frontend::Summary m = onnx_frontend::summarize(proto);
   fmt::print("model      {}\n", path);
   fmt::print("producer   {}\n", m.producer.empty() ? "(none)" : m.producer);
   fmt::print("ir_version {}, opset {}\n", m.ir_version, m.opset);
-  const ir::Graph& g = *m.graph;
+  const onnx::GraphProto& g = proto.graph();
+  std::set<std::string> initializers;
+  for (const auto& t : g.initializer()) initializers.insert(t.name());
   fmt::print("inputs\n");
-  for (size_t i = 0; i < g.inputs().size(); ++i) {
-    fmt::print("  {}: {}\n", m.input_names[i], g.inputs()[i]->type().str());
+  for (const auto& vi : g.input()) {
+    if (!initializers.contains(vi.name()))
+      fmt::print("  {}: {}\n", vi.name(), type_text(vi.type()));
   }
   fmt::print("outputs\n");
-  for (size_t i = 0; i < g.outputs().size(); ++i) {
-    fmt::print("  {}: {}\n", m.output_names[i], g.outputs()[i]->type().str());
-  }
+  for (const auto& vi : g.output()) fmt::print("  {}: {}\n", vi.name(), type_text(vi.type()));
   int64_t nodes = 0;
   for (const auto& [op, n] : m.op_histogram) nodes += n;
   fmt::print("ops ({} nodes)\n", nodes);

@@ -84,7 +84,7 @@ TEST(OnnxImport, LowersNodesToTesseraOps) {
   const Model m = import_model(conv_relu(), ".");
   EXPECT_EQ(m.input_names, std::vector<std::string>{"x"});
   EXPECT_EQ(m.output_names, std::vector<std::string>{"y"});
-  EXPECT_EQ(m.parameters, 4 * 3 * 3 * 3);
+  EXPECT_EQ(m.summary.parameters, 4 * 3 * 3 * 3);
   EXPECT_EQ(ir::print(*m.graph),
             "graph conv_relu(%x: float32[N,3,8,8]) -> (%y) {\n"
             "  const %W: float32[4,3,3,3] = @W\n"
@@ -241,8 +241,8 @@ TEST(OnnxImport, UnsupportedOpsAreListed) {
   EXPECT_EQ(error_of([&] { import_model(model_of(g), "."); }),
             "onnx: tessera cannot run these ops of opset 13: NoSuchOp (2), com.example:Other (1)");
   const Model m = import_model(model_of(g), ".", /*allow_unsupported=*/true);
-  EXPECT_EQ(m.unsupported.at("NoSuchOp"), 2);
-  EXPECT_EQ(m.op_histogram.at("Relu"), 1);
+  EXPECT_EQ(m.summary.unsupported.at("NoSuchOp"), 2);
+  EXPECT_EQ(m.summary.op_histogram.at("Relu"), 1);
 }
 
 TEST(OnnxImport, BadModelsGiveClearErrors) {

@@ -416,24 +416,75 @@ onnx::ModelProto read_model(const std::filesystem::path& path) {
   return parse_model(bytes, "'" + path.string() + "'");
 }
 
+namespace {
+
+// The opset each domain is imported at ("" for ai.onnx), and the lowering of a node at it.
+class Opsets {
+ public:
+  explicit Opsets(const onnx::ModelProto& proto) {
+    for (const auto& o : proto.opset_import()) {
+      by_domain_[o.domain() == "ai.onnx" ? "" : o.domain()] = o.version();
+    }
+    TSR_CHECK(!by_domain_.empty(), "onnx: the model imports no opset");
+  }
+  int64_t of(const std::string& domain) const {
+    const auto it = by_domain_.find(domain == "ai.onnx" ? "" : domain);
+    return it == by_domain_.end() ? 0 : it->second;
+  }
+  // The node's lowering (null: none) and its domain's opset.
+  std::pair<const LowerFn*, int64_t> lowering_of(const onnx::NodeProto& n) const {
+    const int64_t v = of(n.domain());
+    return {v > 0 ? find_lowering(op_key(n), v) : nullptr, v};
+  }
+
+ private:
+  std::unordered_map<std::string, int64_t> by_domain_;
+};
+
+// Elements of a tensor by its dims (saturating: a summary of an untrusted file).
+int64_t elements_of(const onnx::TensorProto& t) {
+  int64_t n = 1;
+  for (const int64_t d : t.dims()) {
+    if (d < 0) return 0;
+    n = d != 0 && n > std::numeric_limits<int64_t>::max() / d ? std::numeric_limits<int64_t>::max()
+                                                              : n * d;
+  }
+  return n;
+}
+
+}  // namespace
+
+Summary summarize(const onnx::ModelProto& proto) {
+  const Opsets opsets(proto);
+  Summary s;
+  s.ir_version = proto.ir_version();
+  s.producer = proto.producer_name();
+  s.opset = opsets.of("");
+  for (const auto& t : proto.graph().initializer()) s.parameters += elements_of(t);
+  // Every node, in sub-graphs too (nested at most 16 deep).
+  std::function<void(const onnx::GraphProto&, int)> survey = [&](const onnx::GraphProto& graph,
+                                                                 int depth) {
+    TSR_CHECK(depth < 16, "onnx: sub-graphs nest more than 16 deep");
+    for (const auto& n : graph.node()) {
+      ++s.op_histogram[op_key(n)];
+      if (opsets.lowering_of(n).first == nullptr) ++s.unsupported[op_key(n)];
+      for (const auto& a : n.attribute()) {
+        if (n.op_type() == "Constant" && a.has_t()) s.parameters += elements_of(a.t());
+        if (a.has_g()) survey(a.g(), depth + 1);
+        for (const auto& sub : a.graphs()) survey(sub, depth + 1);
+      }
+    }
+  };
+  survey(proto.graph(), 0);
+  return s;
+}
+
 Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& base_dir,
                    bool allow_unsupported, const std::map<std::string, Tensor>& bound,
                    const std::map<std::string, IValue>& structured) {
   Model model;
-  model.ir_version = proto.ir_version();
-  model.producer = proto.producer_name();
-  std::unordered_map<std::string, int64_t> opsets;  // by domain, "" for ai.onnx
-  for (const auto& o : proto.opset_import()) {
-    opsets[o.domain() == "ai.onnx" ? "" : o.domain()] = o.version();
-  }
-  TSR_CHECK(!opsets.empty(), "onnx: the model imports no opset");
-  if (const auto it = opsets.find(""); it != opsets.end()) model.opset = it->second;
-  // The lowering of a node at the opset its domain is imported at (null: none).
-  auto lowering_of = [&](const onnx::NodeProto& n) -> std::pair<const LowerFn*, int64_t> {
-    const auto it = opsets.find(n.domain() == "ai.onnx" ? "" : n.domain());
-    if (it == opsets.end()) return {nullptr, 0};
-    return {find_lowering(op_key(n), it->second), it->second};
-  };
+  model.summary = summarize(proto);
+  const Opsets opsets(proto);
   const onnx::GraphProto& gp = proto.graph();
 
   std::unordered_map<std::string, ir::TensorType> types;
@@ -443,27 +494,14 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
     }
   }
 
-  // Every node, in sub-graphs too (nested at most 16 deep).
-  std::function<void(const onnx::GraphProto&, int)> survey = [&](const onnx::GraphProto& graph,
-                                                                 int depth) {
-    TSR_CHECK(depth < 16, "onnx: sub-graphs nest more than 16 deep");
-    for (const auto& n : graph.node()) {
-      ++model.op_histogram[op_key(n)];
-      if (lowering_of(n).first == nullptr) ++model.unsupported[op_key(n)];
-      for (const auto& a : n.attribute()) {
-        if (a.has_g()) survey(a.g(), depth + 1);
-        for (const auto& sub : a.graphs()) survey(sub, depth + 1);
-      }
-    }
-  };
-  survey(gp, 0);
-  if (!model.unsupported.empty() && !allow_unsupported) {
+  const auto& unsupported = model.summary.unsupported;
+  if (!unsupported.empty() && !allow_unsupported) {
     std::string list;
-    for (const auto& [op, count] : model.unsupported) {
+    for (const auto& [op, count] : unsupported) {
       list += (list.empty() ? "" : ", ") + op + " (" + std::to_string(count) + ")";
     }
     detail::throw_error<NotImplementedError>("onnx: tessera cannot run these ops of opset ",
-                                             model.opset, ": ", list);
+                                             model.summary.opset, ": ", list);
   }
 
   model.graph = std::make_unique<ir::Graph>(gp.name().empty() ? "main" : gp.name());
@@ -482,7 +520,6 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
     TSR_CHECK(!t.name().empty(), "onnx: an initializer has no name");
     TSR_CHECK(!symbols.contains(t.name()), "onnx: initializer '", t.name(), "' is defined twice");
     Tensor data = to_tensor(t, base_dir, t.name());
-    model.parameters += data.numel();
     ir::Value* v = g.add_constant(t.name(), std::move(data));
     symbols[t.name()] = v;
     named.insert(v);
@@ -580,11 +617,11 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
   lower_nodes = [&](const google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes, bool top) {
     Scope& sc = *scopes.back();
     for (const auto& n : nodes) {
-      const auto [fn, opset] = lowering_of(n);
+      const auto [fn, opset] = opsets.lowering_of(n);
       if (fn == nullptr) {
         TSR_CHECK_AS(NotImplementedError, top, "onnx: tessera cannot run ", op_key(n), " (opset ",
                      opset, "), used in a sub-graph");
-        continue;  // listed in model.unsupported
+        continue;  // listed in the summary's unsupported
       }
       // Unrolled loops multiply nodes; a bound keeps a hostile model from exhausting memory.
       TSR_CHECK(g.num_nodes() < (size_t{1} << 22), "onnx: the graph grows past 4M nodes");
@@ -610,10 +647,6 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
       std::vector<Symbol> outs;
       for (ir::Value* v : (*fn)(cx)) outs.emplace_back(v);
       if (cx.symbol_outputs()) outs = *cx.symbol_outputs();
-      if (top && n.op_type() == "Constant" && !outs.empty() && outs[0].tensor &&
-          outs[0].tensor->is_constant()) {
-        model.parameters += outs[0].tensor->constant().numel();
-      }
       for (int i = 0; i < n.output_size(); ++i) {
         const std::string& name = n.output(i);
         if (name.empty()) continue;

@@ -26,13 +26,9 @@ namespace tessera::onnx_frontend {
 // constants; an initializer that is also a graph input (IR version < 4 style) is a
 // constant.
 
-/// A model in the IR with what tools report about it.
-struct Model {
-  std::unique_ptr<ir::Graph> graph;
-  /// ONNX names of the graph's inputs and outputs, in order (a graph output may be a value
-  /// of another name, e.g. an input passed through Identity).
-  std::vector<std::string> input_names, output_names;
-  int64_t opset = 0;
+/// What tools report about a model, read from the file without lowering it.
+struct Summary {
+  int64_t opset = 0;  // of ai.onnx (0: the model imports only other domains)
   int64_t ir_version = 0;
   std::string producer;
   /// ONNX op type -> node count (sub-graphs included).
@@ -41,6 +37,16 @@ struct Model {
   int64_t parameters = 0;
   /// "OpType" (or "domain:OpType") of nodes tessera has no lowering for, with counts.
   std::map<std::string, int64_t> unsupported;
+};
+Summary summarize(const onnx::ModelProto& proto);
+
+/// A model in the IR with what tools report about it.
+struct Model {
+  std::unique_ptr<ir::Graph> graph;
+  /// ONNX names of the graph's inputs and outputs, in order (a graph output may be a value
+  /// of another name, e.g. an input passed through Identity).
+  std::vector<std::string> input_names, output_names;
+  Summary summary;
   /// The ONNX graph outputs as they map onto the IR's (flattened, in order): a tensor is
   /// one, a sequence its `count` elements (named by element_name), an empty optional none.
   struct Output {
