@@ -288,6 +288,12 @@ Tensor interpolate(const Tensor& input, OptionalIntArrayRef size,
                    const std::optional<std::vector<double>>& scale_factor = std::nullopt,
                    std::string_view mode = "nearest",
                    std::optional<bool> align_corners = std::nullopt);
+/// torch.nn.functional.grid_sample (2-d): input [N, C, H, W] read at grid [N, H_out, W_out,
+/// 2] (x, y in [-1, 1]); mode bilinear, nearest or bicubic; padding_mode zeros, border or
+/// reflection.
+Tensor grid_sample(const Tensor& input, const Tensor& grid, std::string_view mode = "bilinear",
+                   std::string_view padding_mode = "zeros",
+                   std::optional<bool> align_corners = std::nullopt);
 
 // ---- complex (ops/complex.cpp) ----
 Tensor conj(const Tensor& self);

@@ -19,6 +19,8 @@ OperatorHandle prelu_op();
 // attention.cpp
 OperatorHandle scaled_dot_product_attention_op();
 OperatorHandle interpolate_op();
+// grid_sample.cpp
+OperatorHandle grid_sample_op();
 // binary.cpp
 OperatorHandle add_op();
 OperatorHandle sub_op();

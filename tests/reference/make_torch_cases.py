@@ -955,6 +955,33 @@ def gen_attention(cases):
         x, jx = make_input(g.values(d, [1, 2, 4, 5]), "contiguous")
         cases.add("interpolate", [jx], {"mode": {"str": "linear"}, "size": {"ints": [3]}},
                   lambda: F_.interpolate(x, size=[3], mode="linear"), f"{d}/wrong_rank")
+    gen_grid_sample(cases)
+
+
+def gen_grid_sample(cases):
+    """grid_sample: every mode, padding mode and align_corners, grids reaching outside
+    [-1, 1], a transposed input, an empty grid, and bad shapes and dtypes."""
+    g = Gen(1300)
+    F_ = torch.nn.functional
+    for d in ["float32", "float64", "bfloat16"]:
+        x, jx = make_input(g.values(d, [2, 3, 4, 5]), "contiguous")
+        xt, jxt = make_input(g.values(d, [2, 3, 5, 4]), "transposed")
+        grid, jgrid = make_input(torch.from_numpy(g.rng.uniform(-1.3, 1.3, [2, 3, 6, 2])).to(DTYPES[d]),
+                                 "contiguous")
+        for mode in ["bilinear", "nearest", "bicubic"]:
+            for pad in ["zeros", "border", "reflection"]:
+                for ac in [False, True]:
+                    kw = {"mode": {"str": mode}, "padding_mode": {"str": pad}, "align_corners": {"bool": ac}}
+                    fn = lambda x, grid: F_.grid_sample(x, grid, mode=mode, padding_mode=pad,  # noqa: E731
+                                                        align_corners=ac)
+                    cases.add("grid_sample", [jx, jgrid], kw, lambda: fn(x, grid), f"{d}/{mode}/{pad}/{ac}")
+                    cases.add("grid_sample", [jxt, jgrid], kw, lambda: fn(xt, grid), f"{d}/{mode}/{pad}/{ac}/transposed")
+        empty, jempty = make_input(torch.zeros([2, 0, 3, 2], dtype=DTYPES[d]), "contiguous")
+        cases.add("grid_sample", [jx, jempty], {}, lambda: F_.grid_sample(x, empty, align_corners=False), f"{d}/empty")
+        cases.add("grid_sample", [jx, jx], {}, lambda: F_.grid_sample(x, x, align_corners=False), f"{d}/bad_grid")
+    x, jx = make_input(g.values("float32", [2, 3, 4, 5]), "contiguous")
+    grid, jgrid = make_input(g.values("float64", [2, 3, 6, 2], "small"), "contiguous")
+    cases.add("grid_sample", [jx, jgrid], {}, lambda: F_.grid_sample(x, grid, align_corners=False), "mixed_dtypes")
 
 
 MATMUL_SHAPES = [([3], [3], "dot"), ([2, 3], [3, 4], "mm"), ([3], [3, 4], "vm"), ([2, 3], [3], "mv"),

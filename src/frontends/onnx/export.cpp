@@ -498,6 +498,13 @@ const std::map<std::string, ExportFn>& exporters() {
       s.node("Squeeze", {s.in("self"), s.ex.ints({s.lit("dim").to_int()}, s.out() + "_axes")});
     };
     t["squeeze"] = [](const Site& s) { s.node("Squeeze", {s.in("self")}); };
+    t["grid_sample"] = [](const Site& s) {
+      auto* n = s.node("GridSample", {s.in("input"), s.in("grid")});
+      Exporter::attr(n, "mode", s.lit("mode").to_string());
+      Exporter::attr(n, "padding_mode", s.lit("padding_mode").to_string());
+      const IValue ac = s.lit("align_corners");
+      Exporter::attr(n, "align_corners", int64_t{!ac.is_none() && ac.to_bool()});
+    };
     t["stack"] = [](const Site& s) {  // each input unsqueezed at dim, then concatenated
       const int64_t dim = s.lit("dim").to_int();
       const std::string axes = s.ex.ints({dim}, s.out() + "_axes");

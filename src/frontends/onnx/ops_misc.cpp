@@ -1,5 +1,5 @@
 // ONNX ops composed of a few tessera ops: Hardmax, OneHot, DepthToSpace, SpaceToDepth,
-// Compress, EyeLike, LRN, MeanVarianceNormalization, Scatter, Resize and Upsample.
+// Compress, EyeLike, LRN, MeanVarianceNormalization, Scatter, GridSample, Resize and Upsample.
 #include <set>
 
 #include "core/factories.h"
@@ -424,6 +424,11 @@ TSR_REGISTER {
   register_lowering("MeanVarianceNormalization", 9, mean_variance_normalization);
   register_lowering("Scatter", 9, [](Lowerer& cx) -> Outs {
     return {cx.op("scatter.src", {cx.in(0), IValue(cx.attr_int("axis", 0)), cx.in(1), cx.in(2)})};
+  });
+  register_lowering("GridSample", 16, [](Lowerer& cx) -> Outs {
+    return {cx.op("grid_sample", {cx.in(0), cx.in(1), IValue(cx.attr_string("mode", "bilinear")),
+                                  IValue(cx.attr_string("padding_mode", "zeros")),
+                                  IValue(cx.attr_int("align_corners", 0) != 0)})};
   });
   register_lowering("Resize", 10, resize_op);
   register_lowering("Upsample", 7, upsample);
