@@ -294,6 +294,15 @@ Tensor interpolate(const Tensor& input, OptionalIntArrayRef size,
 Tensor grid_sample(const Tensor& input, const Tensor& grid, std::string_view mode = "bilinear",
                    std::string_view padding_mode = "zeros",
                    std::optional<bool> align_corners = std::nullopt);
+/// ONNX's NonMaxSuppression: boxes [B, N, 4] (corners [y1, x1, y2, x2], or [x, y, w, h] with
+/// center_point_box), scores [B, C, N]; per batch and class, boxes by descending score,
+/// each dropped when its IoU with a kept one exceeds iou_threshold or its score is not above
+/// score_threshold, at most max_output_boxes_per_class kept. Returns [K, 3] int64 rows
+/// (batch, class, box). torchvision's nms is one batch and class of it.
+Tensor non_max_suppression(const Tensor& boxes, const Tensor& scores,
+                           int64_t max_output_boxes_per_class, double iou_threshold = 0,
+                           std::optional<double> score_threshold = std::nullopt,
+                           bool center_point_box = false);
 
 // ---- complex (ops/complex.cpp) ----
 Tensor conj(const Tensor& self);

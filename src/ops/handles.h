@@ -21,6 +21,8 @@ OperatorHandle scaled_dot_product_attention_op();
 OperatorHandle interpolate_op();
 // grid_sample.cpp
 OperatorHandle grid_sample_op();
+// nms.cpp
+OperatorHandle non_max_suppression_op();
 // binary.cpp
 OperatorHandle add_op();
 OperatorHandle sub_op();

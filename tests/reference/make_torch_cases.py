@@ -956,6 +956,55 @@ def gen_attention(cases):
         cases.add("interpolate", [jx], {"mode": {"str": "linear"}, "size": {"ints": [3]}},
                   lambda: F_.interpolate(x, size=[3], mode="linear"), f"{d}/wrong_rank")
     gen_grid_sample(cases)
+    gen_nms(cases)
+
+
+def nms_reference(boxes, scores, max_out, iou, score_threshold=None, center=False):
+    """ONNX's NonMaxSuppression from torchvision's nms, one batch and class at a time."""
+    import torchvision
+    b = boxes.double()
+    if center:  # [x, y, w, h] -> [x1, y1, x2, y2]
+        xyxy = torch.stack([b[..., 0] - b[..., 2] / 2, b[..., 1] - b[..., 3] / 2,
+                            b[..., 0] + b[..., 2] / 2, b[..., 1] + b[..., 3] / 2], -1)
+    else:  # corners [y1, x1, y2, x2], either diagonal
+        xyxy = torch.stack([torch.minimum(b[..., 1], b[..., 3]), torch.minimum(b[..., 0], b[..., 2]),
+                            torch.maximum(b[..., 1], b[..., 3]), torch.maximum(b[..., 0], b[..., 2])], -1)
+    rows = []
+    for bi in range(scores.shape[0]):
+        for ci in range(scores.shape[1]):
+            s = scores[bi, ci].double()
+            idx = torch.arange(s.shape[0]) if score_threshold is None else torch.nonzero(s > score_threshold)[:, 0]
+            keep = idx[torchvision.ops.nms(xyxy[bi][idx], s[idx], iou)][:max_out]
+            rows += [[bi, ci, int(k)] for k in keep]
+    return torch.tensor(rows, dtype=torch.int64).reshape(-1, 3)
+
+
+def gen_nms(cases):
+    """non_max_suppression against torchvision's nms: corner and centre boxes, IoU and score
+    thresholds, output limits, no boxes, bad shapes."""
+    g = Gen(1400)
+    for d in ["float32", "float64"]:
+        centers = torch.from_numpy(g.rng.uniform(0, 10, [2, 12, 2]))
+        sizes = torch.from_numpy(g.rng.uniform(1, 4, [2, 12, 2]))
+        corners = torch.cat([centers - sizes / 2, centers + sizes / 2], -1)[..., [1, 0, 3, 2]].to(DTYPES[d])
+        corners[0, 3] = corners[0, 3][[2, 3, 0, 1]]  # the other diagonal
+        boxes, jboxes = make_input(corners, "contiguous")
+        cboxes, jcboxes = make_input(torch.cat([centers, sizes], -1).to(DTYPES[d]), "contiguous")
+        scores, jscores = make_input(torch.from_numpy(g.rng.uniform(0, 1, [2, 3, 12])).to(DTYPES[d]), "contiguous")
+        for max_out, iou, thr in [(100, 0.5, None), (3, 0.3, None), (100, 0.2, 0.4), (0, 0.5, None), (2, 0.0, 0.9)]:
+            kw = {"max_output_boxes_per_class": {"int": max_out}, "iou_threshold": {"float": iou}}
+            if thr is not None:
+                kw["score_threshold"] = {"float": thr}
+            cases.add("non_max_suppression", [jboxes, jscores], kw,
+                      lambda: nms_reference(boxes, scores, max_out, iou, thr), f"{d}/corners")
+            cases.add("non_max_suppression", [jcboxes, jscores], {**kw, "center_point_box": {"bool": True}},
+                      lambda: nms_reference(cboxes, scores, max_out, iou, thr, center=True), f"{d}/center")
+        none, jnone = make_input(torch.zeros([2, 0, 4], dtype=DTYPES[d]), "contiguous")
+        nscores, jnscores = make_input(torch.zeros([2, 3, 0], dtype=DTYPES[d]), "contiguous")
+        cases.add("non_max_suppression", [jnone, jnscores], {"max_output_boxes_per_class": {"int": 5}},
+                  lambda: torch.zeros([0, 3], dtype=torch.int64), f"{d}/no_boxes")
+        cases.add("non_max_suppression", [jscores, jscores], {"max_output_boxes_per_class": {"int": 5}},
+                  lambda: nms_reference(scores, scores, 5, 0.5), f"{d}/bad_boxes")
 
 
 def gen_grid_sample(cases):

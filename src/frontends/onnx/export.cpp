@@ -498,6 +498,22 @@ const std::map<std::string, ExportFn>& exporters() {
       s.node("Squeeze", {s.in("self"), s.ex.ints({s.lit("dim").to_int()}, s.out() + "_axes")});
     };
     t["squeeze"] = [](const Site& s) { s.node("Squeeze", {s.in("self")}); };
+    t["non_max_suppression"] = [](const Site& s) {
+      // Each scalar: its value when read at run time, else an initializer (omitted when None).
+      auto scalar = [&](const char* a, DType d) -> std::string {
+        const ir::Arg* b = s.arg(a);
+        if (b && b->kind != ir::Arg::Kind::Literal) return s.in(a);
+        const IValue v = s.lit(a);
+        if (v.is_none()) return "";
+        return s.ex.initializer(full({1}, v.to_scalar(), d), s.out() + "_" + a);
+      };
+      auto* n = s.node("NonMaxSuppression",
+                       {s.in("boxes"), s.in("scores"),
+                        scalar("max_output_boxes_per_class", DType::Int64),
+                        scalar("iou_threshold", DType::Float32),
+                        scalar("score_threshold", DType::Float32)});
+      Exporter::attr(n, "center_point_box", int64_t{s.lit("center_point_box").to_bool()});
+    };
     t["grid_sample"] = [](const Site& s) {
       auto* n = s.node("GridSample", {s.in("input"), s.in("grid")});
       Exporter::attr(n, "mode", s.lit("mode").to_string());

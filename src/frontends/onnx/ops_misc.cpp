@@ -1,5 +1,6 @@
 // ONNX ops composed of a few tessera ops: Hardmax, OneHot, DepthToSpace, SpaceToDepth,
-// Compress, EyeLike, LRN, MeanVarianceNormalization, Scatter, GridSample, Resize and Upsample.
+// Compress, EyeLike, LRN, MeanVarianceNormalization, Scatter, NonMaxSuppression, GridSample,
+// Resize and Upsample.
 #include <set>
 
 #include "core/factories.h"
@@ -424,6 +425,18 @@ TSR_REGISTER {
   register_lowering("MeanVarianceNormalization", 9, mean_variance_normalization);
   register_lowering("Scatter", 9, [](Lowerer& cx) -> Outs {
     return {cx.op("scatter.src", {cx.in(0), IValue(cx.attr_int("axis", 0)), cx.in(1), cx.in(2)})};
+  });
+  register_lowering("NonMaxSuppression", 10, [](Lowerer& cx) -> Outs {
+    // The optional scalar inputs: literals when constant, else read at run time.
+    auto scalar_or = [&](int i, IValue fallback) -> ir::Input {
+      if (cx.in_opt(i) == nullptr) return fallback;
+      const ir::Input v = cx.scalar_in(i);
+      if (const auto* lit = std::get_if<IValue>(&v)) return *lit;
+      return ir::ValueElement{cx.op("reshape", {cx.in(i), IValue(std::vector<int64_t>{-1})}), 0};
+    };
+    return {cx.op("non_max_suppression",
+                  {cx.in(0), cx.in(1), scalar_or(2, IValue(int64_t{0})), scalar_or(3, IValue(0.0)),
+                   scalar_or(4, IValue()), IValue(cx.attr_int("center_point_box", 0) != 0)})};
   });
   register_lowering("GridSample", 16, [](Lowerer& cx) -> Outs {
     return {cx.op("grid_sample", {cx.in(0), cx.in(1), IValue(cx.attr_string("mode", "bilinear")),
