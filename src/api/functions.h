@@ -222,6 +222,8 @@ Tensor bmm(const Tensor& self, const Tensor& mat2);
 Tensor outer(const Tensor& self, const Tensor& vec2);
 /// Einstein summation: "ij,jk->ik", "bii->bi", "...ij->...ji", implicit outputs.
 Tensor einsum(std::string_view equation, TensorList tensors);
+/// torch.linalg.det: the determinant of each square matrix of A [..., n, n].
+Tensor linalg_det(const Tensor& a);
 
 // ---- convolution (ops/conv.cpp) ----
 /// Padding of conv1d/2d/3d: sizes (one for all dims, or one per dim), or "same" / "valid".

@@ -79,6 +79,7 @@ OperatorHandle linear_op();
 OperatorHandle bmm_op();
 OperatorHandle outer_op();
 OperatorHandle einsum_op();
+OperatorHandle linalg_det_op();
 // matmul.cpp
 OperatorHandle matmul_op();
 // normalization.cpp

@@ -1,5 +1,6 @@
 // addmm, linear, bmm, outer, einsum: schemas and dtype-generic reference kernels composed
-// of matmul, mul, add and sum (so a backend's matmul serves them all).
+// of matmul, mul, add and sum (so a backend's matmul serves them all); linalg_det by LU
+// decomposition.
 #include <map>
 
 #include "api/functions.h"
@@ -14,6 +15,7 @@ TSR_OP(linear, "linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor
 TSR_OP(bmm, "bmm(Tensor self, Tensor mat2) -> Tensor")
 TSR_OP(outer, "outer(Tensor self, Tensor vec2) -> Tensor")
 TSR_OP(einsum, "einsum(str equation, Tensor[] tensors) -> Tensor")
+TSR_OP(linalg_det, "linalg_det(Tensor A) -> Tensor")
 }  // namespace ops
 using namespace ops;
 
@@ -195,7 +197,56 @@ Tensor einsum_kernel(std::string_view equation, TensorList tensors) {
 
 }  // namespace
 
+// The determinant of each [n, n] matrix of A [..., n, n]: Gaussian elimination with
+// partial pivoting in float64, the product of the pivots with the permutation's sign.
+template <typename T>
+Tensor det_kernel(const Tensor& a) {
+  TSR_CHECK(a.dim() >= 2, "linalg.det: The input tensor A must have at least 2 dimensions.");
+  TSR_CHECK(a.size(-1) == a.size(-2),
+            "linalg.det: A must be batches of square matrices, but they are ", a.size(-2), " by ",
+            a.size(-1), " matrices");
+  const int64_t n = a.size(-1);
+  const Tensor m = cast(a, DType::Float64).contiguous();
+  Shape batch;
+  for (int64_t d = 0; d + 2 < a.dim(); ++d) batch.push_back(a.size(d));
+  Tensor out = empty(batch, DType::Float64);
+  const int64_t count = out.numel();
+  std::vector<double> lu(static_cast<size_t>(n * n));
+  for (int64_t b = 0; b < count; ++b) {
+    std::copy_n(m.data<double>() + b * n * n, n * n, lu.begin());
+    double det = 1;
+    for (int64_t k = 0; k < n && det != 0; ++k) {
+      int64_t p = k;  // the row with the largest pivot
+      for (int64_t r = k + 1; r < n; ++r) {
+        if (std::abs(lu[static_cast<size_t>(r * n + k)]) >
+            std::abs(lu[static_cast<size_t>(p * n + k)]))
+          p = r;
+      }
+      const double pivot = lu[static_cast<size_t>(p * n + k)];
+      if (pivot == 0) {
+        det = 0;
+        break;
+      }
+      if (p != k) {
+        std::swap_ranges(lu.begin() + k * n, lu.begin() + (k + 1) * n, lu.begin() + p * n);
+        det = -det;
+      }
+      det *= pivot;
+      for (int64_t r = k + 1; r < n; ++r) {
+        const double f = lu[static_cast<size_t>(r * n + k)] / pivot;
+        for (int64_t c = k; c < n; ++c) {
+          lu[static_cast<size_t>(r * n + c)] -= f * lu[static_cast<size_t>(k * n + c)];
+        }
+      }
+    }
+    out.data<double>()[b] = det;
+  }
+  return cast(out, dtype_of<T>);
+}
+
 TSR_REGISTER {
+  impl_for(linalg_det_op(), kBackendReference, FloatingDTypes{},
+           []<typename T>() { return &det_kernel<T>; });
   impl_generic(addmm_op(), kBackendReference, &addmm_kernel);
   impl_generic(linear_op(), kBackendReference, &linear_kernel);
   impl_generic(bmm_op(), kBackendReference, &bmm_kernel);
@@ -220,6 +271,11 @@ TSR_BINARY_API(outer)
 Tensor einsum(std::string_view equation, TensorList tensors) {
   static const auto op = einsum_op().typed<Tensor(std::string_view, TensorList)>();
   return op.call(equation, tensors);
+}
+
+Tensor linalg_det(const Tensor& a) {
+  static const auto op = linalg_det_op().typed<Tensor(const Tensor&)>();
+  return op.call(a);
 }
 
 }  // namespace tessera

@@ -1056,7 +1056,25 @@ def gen_matmul(cases):
         cases.add("matmul", [ja, jb], {}, lambda: torch.matmul(va, vb), f"{d}/noncontiguous")
 
 
+def gen_det(cases):
+    """linalg_det: batches, a singular matrix, 1x1 and 0x0 matrices, an empty batch, a
+    transposed input, and a non-square one."""
+    g = Gen(660)
+    for d in ["float32", "float64", "float16"]:
+        for shape in [[3, 3], [2, 4, 4], [1, 1], [2, 0, 0], [0, 2, 2], [5, 5]]:
+            a, ja = make_input(g.values(d, shape, "small"), "contiguous")
+            cases.add("linalg_det", [ja], {}, lambda: torch.linalg.det(a), f"{d}/{shape}")
+        t, jt = make_input(g.values(d, [3, 3], "small"), "transposed")
+        cases.add("linalg_det", [jt], {}, lambda: torch.linalg.det(t), f"{d}/transposed")
+        s = torch.tensor([[1.0, 2, 3], [2, 4, 6], [0, 1, 5]], dtype=DTYPES[d])
+        s, js = make_input(s, "contiguous")
+        cases.add("linalg_det", [js], {}, lambda: torch.linalg.det(s), f"{d}/singular")
+        r, jr = make_input(g.values(d, [2, 3], "small"), "contiguous")
+        cases.add("linalg_det", [jr], {}, lambda: torch.linalg.det(r), f"{d}/not_square")
+
+
 def gen_linalg(cases):
+    gen_det(cases)
     g = Gen(650)
     for d in ALL:
         m1, j1 = make_input(g.values(d, [2, 3], "small"), "contiguous")

@@ -13,6 +13,7 @@ struct SameOp {
 
 inline constexpr SameOp kSameOps[] = {
     {"Abs", 1, "abs", 1},
+    {"Det", 11, "linalg_det", 1},
     {"Neg", 1, "neg", 1},
     {"Sqrt", 1, "sqrt", 1},
     {"Reciprocal", 1, "reciprocal", 1},
