@@ -305,6 +305,14 @@ Tensor non_max_suppression(const Tensor& boxes, const Tensor& scores,
                            int64_t max_output_boxes_per_class, double iou_threshold = 0,
                            std::optional<double> score_threshold = std::nullopt,
                            bool center_point_box = false);
+/// ONNX's TfIdfVectorizer over integer tokens: input [C] or [B, C]; counts the pool's
+/// n-grams (ngram_counts: where each length starts in pool; ngram_indexes: each n-gram's
+/// output column) of lengths min to max, with gaps of up to max_skip_count; mode TF (the
+/// counts), IDF (weights where counted) or TFIDF (counts times weights). float32 [.., S].
+Tensor tfidf_vectorizer(const Tensor& input, int64_t min_gram_length, int64_t max_gram_length,
+                        int64_t max_skip_count, IntArrayRef ngram_counts, IntArrayRef ngram_indexes,
+                        IntArrayRef pool, std::string_view mode = "TF",
+                        const std::vector<double>& weights = {});
 
 // ---- complex (ops/complex.cpp) ----
 Tensor conj(const Tensor& self);

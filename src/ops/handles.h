@@ -23,6 +23,8 @@ OperatorHandle interpolate_op();
 OperatorHandle grid_sample_op();
 // nms.cpp
 OperatorHandle non_max_suppression_op();
+// tfidf.cpp
+OperatorHandle tfidf_vectorizer_op();
 // binary.cpp
 OperatorHandle add_op();
 OperatorHandle sub_op();

@@ -957,6 +957,7 @@ def gen_attention(cases):
                   lambda: F_.interpolate(x, size=[3], mode="linear"), f"{d}/wrong_rank")
     gen_grid_sample(cases)
     gen_nms(cases)
+    gen_tfidf(cases)
 
 
 def nms_reference(boxes, scores, max_out, iou, score_threshold=None, center=False):
@@ -1005,6 +1006,64 @@ def gen_nms(cases):
                   lambda: torch.zeros([0, 3], dtype=torch.int64), f"{d}/no_boxes")
         cases.add("non_max_suppression", [jscores, jscores], {"max_output_boxes_per_class": {"int": 5}},
                   lambda: nms_reference(scores, scores, 5, 0.5), f"{d}/bad_boxes")
+
+
+def tfidf_reference(x, min_n, max_n, max_skip, counts, indexes, pool, mode="TF", weights=()):
+    """TfIdfVectorizer by brute force: each pool n-gram's occurrences, counted per gap."""
+    grams = []  # (n-gram, output column), in pool order
+    for k, begin in enumerate(counts):
+        n = k + 1
+        end = counts[k + 1] if k + 1 < len(counts) else len(pool)
+        for at in range(begin, end - n + 1, n):
+            grams.append((tuple(pool[at:at + n]), indexes[len(grams)]))
+    width = max(indexes) + 1
+    rows = x.reshape(-1, x.shape[-1]).tolist() if x.dim() == 2 else [x.tolist()]
+    out = torch.zeros(len(rows), width, dtype=torch.float32)
+    for r, row in enumerate(rows):
+        for gram, col in grams:
+            n = len(gram)
+            if not min_n <= n <= max_n:
+                continue
+            for step in ([1] if n == 1 else range(1, max_skip + 2)):
+                for i in range(len(row)):
+                    if i + (n - 1) * step < len(row) and all(row[i + k * step] == gram[k] for k in range(n)):
+                        out[r, col] += 1
+    if mode != "TF":
+        w = torch.tensor(weights if weights else [1.0] * width, dtype=torch.float64)[:width].float()
+        out = torch.where(out > 0, w.expand_as(out), torch.zeros(())) if mode == "IDF" else out * w
+    return out if x.dim() == 2 else out[0]
+
+
+def gen_tfidf(cases):
+    """tfidf_vectorizer: unigrams, bigrams and trigrams with gaps, the three modes with and
+    without weights, a batch, int32, an empty pool level, and a bad ngram_counts."""
+    g = Gen(1500)
+    pool = [2, 3, 5, 4, 5, 6, 7, 8, 6, 7, 1, 3, 3]
+    counts, indexes = [0, 4, 10], [0, 1, 2, 3, 4, 5, 6, 7]
+    for d in ["int64", "int32"]:
+        x, jx = make_input(torch.from_numpy(g.rng.integers(1, 9, [3, 14])).to(DTYPES[d]), "contiguous")
+        x1, jx1 = make_input(torch.from_numpy(g.rng.integers(1, 9, [17])).to(DTYPES[d]), "contiguous")
+        for min_n, max_n, skip in [(1, 1, 0), (1, 2, 0), (2, 2, 3), (1, 3, 2), (3, 3, 1), (2, 3, 5)]:
+            for mode, weights in [("TF", []), ("IDF", []), ("IDF", [0.5, 1, 2, 3, 4, 5, 6, 7.5]), ("TFIDF", [0.5, 1, 2, 3, 4, 5, 6, 7.5])]:
+                kw = {"min_gram_length": {"int": min_n}, "max_gram_length": {"int": max_n},
+                      "max_skip_count": {"int": skip}, "ngram_counts": {"ints": counts},
+                      "ngram_indexes": {"ints": indexes}, "pool": {"ints": pool}, "mode": {"str": mode},
+                      "weights": {"floats": weights}}
+                for xv, jv in [(x, jx), (x1, jx1)]:
+                    cases.add("tfidf_vectorizer", [jv], kw,
+                              lambda: tfidf_reference(xv, min_n, max_n, skip, counts, indexes, pool, mode, weights),
+                              f"{d}/{min_n}-{max_n}/skip{skip}/{mode}")
+    x, jx = make_input(torch.from_numpy(g.rng.integers(1, 9, [2, 10])), "contiguous")
+    kw = {"min_gram_length": {"int": 2}, "max_gram_length": {"int": 2}, "max_skip_count": {"int": 1},
+          "ngram_counts": {"ints": [0, 0]}, "ngram_indexes": {"ints": [2, 0, 1]}, "pool": {"ints": [5, 6, 7, 8, 6, 7]}}
+    cases.add("tfidf_vectorizer", [jx], kw,
+              lambda: tfidf_reference(x, 2, 2, 1, [0, 0], [2, 0, 1], [5, 6, 7, 8, 6, 7]), "empty_level")
+    kw = {**kw, "ngram_counts": {"ints": [0, 9]}}
+    cases.add("tfidf_vectorizer", [jx], kw, lambda: tfidf_bad_counts(), "bad_counts")
+
+
+def tfidf_bad_counts():
+    raise ValueError("ngram_counts point past the pool")
 
 
 def gen_grid_sample(cases):

@@ -79,6 +79,12 @@ class Exporter {
     a->set_type(onnx::AttributeProto::INTS);
     for (int64_t x : v) a->add_ints(x);
   }
+  static void attr(onnx::NodeProto* n, const std::string& k, const std::vector<double>& v) {
+    auto* a = n->add_attribute();
+    a->set_name(k);
+    a->set_type(onnx::AttributeProto::FLOATS);
+    for (double x : v) a->add_floats(static_cast<float>(x));
+  }
   static void attr(onnx::NodeProto* n, const std::string& k, const std::string& v) {
     auto* a = n->add_attribute();
     a->set_name(k);
@@ -513,6 +519,18 @@ const std::map<std::string, ExportFn>& exporters() {
                         scalar("iou_threshold", DType::Float32),
                         scalar("score_threshold", DType::Float32)});
       Exporter::attr(n, "center_point_box", int64_t{s.lit("center_point_box").to_bool()});
+    };
+    t["tfidf_vectorizer"] = [](const Site& s) {
+      auto* n = s.node("TfIdfVectorizer", {s.in("input")});
+      for (const char* a : {"min_gram_length", "max_gram_length", "max_skip_count"}) {
+        Exporter::attr(n, a, s.lit(a).to_int());
+      }
+      Exporter::attr(n, "ngram_counts", s.lit("ngram_counts").to_int_list());
+      Exporter::attr(n, "ngram_indexes", s.lit("ngram_indexes").to_int_list());
+      Exporter::attr(n, "pool_int64s", s.lit("pool").to_int_list());
+      Exporter::attr(n, "mode", s.lit("mode").to_string());
+      const std::vector<double> w = s.lit("weights").to_double_list();
+      if (!w.empty()) Exporter::attr(n, "weights", w);
     };
     t["grid_sample"] = [](const Site& s) {
       auto* n = s.node("GridSample", {s.in("input"), s.in("grid")});

@@ -1,6 +1,6 @@
 // ONNX ops composed of a few tessera ops: Hardmax, OneHot, DepthToSpace, SpaceToDepth,
-// Compress, EyeLike, LRN, MeanVarianceNormalization, Scatter, NonMaxSuppression, GridSample,
-// Resize and Upsample.
+// Compress, EyeLike, LRN, MeanVarianceNormalization, Scatter, NonMaxSuppression,
+// TfIdfVectorizer, GridSample, Resize and Upsample.
 #include <set>
 
 #include "core/factories.h"
@@ -437,6 +437,18 @@ TSR_REGISTER {
     return {cx.op("non_max_suppression",
                   {cx.in(0), cx.in(1), scalar_or(2, IValue(int64_t{0})), scalar_or(3, IValue(0.0)),
                    scalar_or(4, IValue()), IValue(cx.attr_int("center_point_box", 0) != 0)})};
+  });
+  register_lowering("TfIdfVectorizer", 9, [](Lowerer& cx) -> Outs {
+    if (cx.has_attr("pool_strings"))
+      cx.fail("string pools are not supported (tessera has no strings)");
+    const std::vector<float> w = cx.attr_floats("weights", {});
+    return {
+        cx.op("tfidf_vectorizer",
+              {cx.in(0), IValue(cx.attr_int("min_gram_length", 1)),
+               IValue(cx.attr_int("max_gram_length", 1)), IValue(cx.attr_int("max_skip_count", 0)),
+               IValue(cx.attr_ints("ngram_counts", {})), IValue(cx.attr_ints("ngram_indexes", {})),
+               IValue(cx.attr_ints("pool_int64s", {})), IValue(cx.attr_string("mode", "TF")),
+               IValue(std::vector<double>(w.begin(), w.end()))})};
   });
   register_lowering("GridSample", 16, [](Lowerer& cx) -> Outs {
     return {cx.op("grid_sample", {cx.in(0), cx.in(1), IValue(cx.attr_string("mode", "bilinear")),
