@@ -98,6 +98,9 @@ ProcessRunner::ProcessRunner(std::string name, std::vector<std::string> argv,
   from_child_ = out_pipe[0];
   TSR_CHECK(rc == 0, "bench: ", name_, ": cannot start '", argv[0], "': ", std::strerror(rc));
   pid_ = pid;
+  // A runner that dies must cost its configurations, not the harness: writes to it fail
+  // with EPIPE (reported by request) instead of raising SIGPIPE.
+  signal(SIGPIPE, SIG_IGN);
   const nlohmann::json hello = request({{"cmd", "hello"}});
   version_ = hello.value("version", "?");
 }

@@ -83,7 +83,8 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   BINARY(bitwise_and)
   BINARY(bitwise_or)
   BINARY(bitwise_xor)
-  BINARY(bitwise_left_shift) BINARY(bitwise_right_shift) BINARY(prelu)
+  BINARY(bitwise_left_shift)
+  BINARY(bitwise_right_shift) BINARY(prelu)
 #undef BINARY
       if (op == "lerp") return [x] { return at::lerp(x[0], x[1], x[2]); };
   if (op == "lerp_scalar") {
@@ -105,12 +106,13 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   UNARY(log1p)
   UNARY(sqrt)
   UNARY(rsqrt)
-  UNARY(reciprocal) UNARY(sin) UNARY(cos) UNARY(tan) UNARY(asin) UNARY(acos) UNARY(atan) UNARY(sinh)
-      UNARY(cosh) UNARY(tanh) UNARY(asinh) UNARY(acosh) UNARY(atanh) UNARY(sigmoid) UNARY(erf)
-          UNARY(erfc) UNARY(silu) UNARY(selu) UNARY(mish) UNARY(hardsigmoid) UNARY(hardswish)
-              UNARY(frac) UNARY(floor) UNARY(ceil) UNARY(round) UNARY(trunc) UNARY(relu)
-                  UNARY(logical_not) UNARY(bitwise_not) UNARY(isnan) UNARY(isinf) UNARY(isfinite)
-                      UNARY(hardtanh) UNARY(leaky_relu) UNARY(elu) UNARY(celu) UNARY(softplus)
+  UNARY(reciprocal)
+  UNARY(sin) UNARY(cos) UNARY(tan) UNARY(asin) UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh)
+      UNARY(tanh) UNARY(asinh) UNARY(acosh) UNARY(atanh) UNARY(sigmoid) UNARY(erf) UNARY(erfc)
+          UNARY(silu) UNARY(selu) UNARY(mish) UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac)
+              UNARY(floor) UNARY(ceil) UNARY(round) UNARY(trunc) UNARY(relu) UNARY(logical_not)
+                  UNARY(bitwise_not) UNARY(isnan) UNARY(isinf) UNARY(isfinite) UNARY(hardtanh)
+                      UNARY(leaky_relu) UNARY(elu) UNARY(celu) UNARY(softplus)
 #undef UNARY
       // torch.nn.functional.softsign is composite: x / (1 + |x|).
       if (op == "softsign") return [x] { return x[0] / (at::abs(x[0]) + 1); };
@@ -303,6 +305,16 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
       if (mode == "bicubic") return at::upsample_bicubic2d(x[0], size, ac);
       return at::upsample_nearest2d(x[0], size);
     };
+  if (op == "grid_sample") {
+    const auto mode = p.value("mode", std::string("bilinear"));
+    const auto pad = p.value("padding_mode", std::string("zeros"));
+    const int64_t m = mode == "bilinear" ? 0 : mode == "nearest" ? 1 : 2;
+    const int64_t pm = pad == "zeros" ? 0 : pad == "border" ? 1 : 2;
+    return [x, m, pm, ac = p.value("align_corners", false)] {
+      return at::grid_sampler(x[0], x[1], m, pm, ac);
+    };
+  }
+  if (op == "linalg_det") return [x] { return at::linalg_det(x[0]); };
   if (op == "softmax") return [x, d = one_dim()] { return at::softmax(x[0], d); };
   if (op == "log_softmax") return [x, d = one_dim()] { return at::log_softmax(x[0], d); };
   if (op == "layer_norm") return [x] { return at::layer_norm(x[0], x[1].sizes(), x[1], x[2]); };

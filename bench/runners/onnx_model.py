@@ -164,6 +164,27 @@ def node(op, ins, out, params, rank, initializers, shape=()):
         if mode == "circular":
             raise ValueError("circular padding has no ONNX Pad mode")
         return helper.make_node("Pad", [ins[0], name], [out], mode=mode)
+    if op == "grid_sample":
+        return helper.make_node("GridSample", ins, [out], mode=params.get("mode", "bilinear"),
+                                padding_mode=params.get("padding_mode", "zeros"),
+                                align_corners=int(params.get("align_corners", False)))
+    if op == "linalg_det":
+        return helper.make_node("Det", ins, [out])
+    if op == "non_max_suppression":
+        scalars = []
+        for name, elem, v in [("max_output_boxes_per_class", TensorProto.INT64, params.get("max_output_boxes_per_class", 0)),
+                              ("iou_threshold", TensorProto.FLOAT, params.get("iou_threshold", 0.0)),
+                              ("score_threshold", TensorProto.FLOAT, params.get("score_threshold"))]:
+            if v is None:
+                continue
+            initializers.append(helper.make_tensor(f"{out}_{name}", elem, [1], [v]))
+            scalars.append(f"{out}_{name}")
+        return helper.make_node("NonMaxSuppression", ins + scalars, [out])
+    if op == "tfidf_vectorizer":
+        return helper.make_node("TfIdfVectorizer", ins, [out], min_gram_length=params["min_gram_length"],
+                                max_gram_length=params["max_gram_length"], max_skip_count=params["max_skip_count"],
+                                ngram_counts=params["ngram_counts"], ngram_indexes=params["ngram_indexes"],
+                                pool_int64s=params["pool"], mode=params.get("mode", "TF"))
     if op == "interpolate":
         sizes = f"{out}_sizes"
         full = list(shape[:2]) + list(params["size"])
@@ -251,8 +272,10 @@ def build(op, inputs, params, k):
         out_type = TensorProto.FLOAT
     elif op == "sum" and inputs[0]["dtype"] in INTEGRAL:
         out_type = TensorProto.INT64
-    elif op in ("argmax", "argmin"):
+    elif op in ("argmax", "argmin", "non_max_suppression"):
         out_type = TensorProto.INT64
+    elif op == "tfidf_vectorizer":
+        out_type = TensorProto.FLOAT
     elif op == "cast":
         out_type = ELEM[params["to"]]
     output = helper.make_tensor_value_info("y", out_type, None)

@@ -25,6 +25,27 @@ def load_input(spec):
     return t.view(tdt) if spec["dtype"] == "bfloat16" else t
 
 
+def nms(x, p):
+    """ONNX's NonMaxSuppression (corner boxes [y1, x1, y2, x2]) with torchvision's nms, one
+    batch and class at a time, as a detection model's post-processing in PyTorch does."""
+    import torchvision
+    boxes, scores = x
+    xyxy = torch.stack([torch.minimum(boxes[..., 1], boxes[..., 3]), torch.minimum(boxes[..., 0], boxes[..., 2]),
+                        torch.maximum(boxes[..., 1], boxes[..., 3]), torch.maximum(boxes[..., 0], boxes[..., 2])], -1)
+    limit, iou, thr = p.get("max_output_boxes_per_class", 0), p.get("iou_threshold", 0.0), p.get("score_threshold")
+
+    def run():
+        rows = []
+        for b in range(scores.shape[0]):
+            for c in range(scores.shape[1]):
+                s = scores[b, c]
+                idx = torch.arange(s.shape[0]) if thr is None else torch.nonzero(s > thr)[:, 0]
+                keep = idx[torchvision.ops.nms(xyxy[b][idx], s[idx], iou)][:limit]
+                rows.append(torch.stack([torch.full_like(keep, b), torch.full_like(keep, c), keep], 1))
+        return torch.cat(rows)
+    return run
+
+
 def make_op(op, x, p):
     dim = p.get("dim")
     keepdim = p.get("keepdim", False)
@@ -120,6 +141,14 @@ def make_op(op, x, p):
         if kw["mode"] not in ("nearest", "nearest-exact"):
             kw["align_corners"] = p.get("align_corners", False)
         return lambda: F.interpolate(x[0], **kw)
+    if op == "grid_sample":
+        kw = dict(mode=p.get("mode", "bilinear"), padding_mode=p.get("padding_mode", "zeros"),
+                  align_corners=p.get("align_corners", False))
+        return lambda: F.grid_sample(x[0], x[1], **kw)
+    if op == "linalg_det":
+        return lambda: torch.linalg.det(x[0])
+    if op == "non_max_suppression":
+        return nms(x, p)
     if op == "einsum":
         eq = p["equation"]
         return lambda: torch.einsum(eq, *x)
