@@ -1,7 +1,7 @@
 // cpu kernels for 2-d pooling and resampling of contiguous float32/float64 [N, C, H, W]
 // (or [C, H, W]) tensors: max_pool (with indices) and avg_pool without ceil_mode or
-// dilation, adaptive average and max pooling, interpolate (every mode, 2-d), and constant
-// padding with non-negative pads. Planes are split
+// dilation, adaptive average and max pooling, interpolate (every mode, 2-d), grid_sample,
+// and constant padding with non-negative pads. Planes are split
 // over the intra-op threads; windows are walked in the reference's order (the first
 // maximum wins, NaN beats every number) so results and indices are the reference's. Other
 // cases, and every error, are the reference kernel's.
@@ -13,6 +13,7 @@
 #include "backends/cpu/kernels/conv_direct.h"
 #include "core/parallel.h"
 #include "ops/elementwise.h"
+#include "ops/grid_sample.h"
 #include "ops/handles.h"
 #include "ops/interpolate.h"
 
@@ -418,10 +419,36 @@ Tensor interpolate_kernel(const Tensor& input, OptionalIntArrayRef size,
   return out;
 }
 
+// grid_sample of a contiguous input and grid in T (the reference computes in float64), in
+// parallel over output rows.
+template <typename T>
+Tensor grid_sample_kernel(const Tensor& input, const Tensor& grid, std::string_view mode,
+                          std::string_view padding_mode, std::optional<bool> align_corners) {
+  const GridSampleOptions o = check_grid_sample(input, grid, mode, padding_mode, align_corners);
+  if (input.dtype() != dtype_of<T> || !input.is_contiguous() || !grid.is_contiguous()) {
+    return ops::grid_sample_op()
+        .typed<Tensor(const Tensor&, const Tensor&, std::string_view, std::string_view,
+                      std::optional<bool>)>()
+        .redispatch(kBackendReference, input, grid, mode, padding_mode, align_corners);
+  }
+  const int64_t n = input.size(0), c = input.size(1), h = input.size(2), w = input.size(3);
+  const int64_t ho = grid.size(1), wo = grid.size(2);
+  Tensor out = empty({n, c, ho, wo}, TensorOptions(dtype_of<T>, input.device()));
+  const T* x = static_cast<const T*>(input.data_ptr());
+  const T* g = static_cast<const T*>(grid.data_ptr());
+  T* o_ = static_cast<T*>(out.data_ptr());
+  parallel_for(
+      0, n * ho, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, wo * c)),
+      [&](int64_t r0, int64_t r1) { grid_sample_rows<T>(x, g, o_, c, h, w, ho, wo, o, r0, r1); });
+  return out;
+}
+
 }  // namespace
 
 TSR_REGISTER {
   using F = DTypeList<DType::Float32, DType::Float64>;
+  impl_for(ops::grid_sample_op(), kBackendCPU, F{},
+           []<typename T>() { return &grid_sample_kernel<T>; });
   impl_for(ops::max_pool_op(), kBackendCPU, F{}, []<typename T>() { return &max_pool_kernel<T>; });
   impl_for(ops::avg_pool_op(), kBackendCPU, F{}, []<typename T>() { return &avg_pool_kernel<T>; });
   impl_for(ops::adaptive_avg_pool_op(), kBackendCPU, F{},
