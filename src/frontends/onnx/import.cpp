@@ -102,6 +102,9 @@ std::optional<onnx::GraphProto> infer_types(const onnx::ModelProto& proto) {
   }
   if (pid == 0) {  // the child: infer, send the value infos, and leave without cleanup
     close(fds[0]);
+    // A crash here is the child's own: it dies quietly (no handler the parent installed, a
+    // fuzzer's say, reports it as the parent's), and the parent reads no types.
+    for (const int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) signal(sig, SIG_DFL);
     std::string out;
     try {
       onnx::ModelProto typed = proto;

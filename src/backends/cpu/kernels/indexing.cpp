@@ -185,6 +185,7 @@ Tensor index_select_kernel(const Tensor& self, int64_t dim, const Tensor& index)
   Shape shape(self.sizes());
   shape[static_cast<size_t>(d)] = n;
   Tensor out = empty(shape, TensorOptions(self.dtype(), self.device()));
+  if (out.numel() == 0) return out;  // (and no grain below divides by an empty dim)
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < nd; ++i) {
     if (i < d) outer *= self.size(i);
