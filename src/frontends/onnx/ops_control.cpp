@@ -181,6 +181,7 @@ Outs scan(Lowerer& cx) {
   const auto s0 = cx.static_shape(xs[0]);
   if (!s0 || s0->empty()) cx.fail("scan inputs need static shapes");
   const int64_t batch = (*s0)[0];
+  if (batch > kMaxIterations) cx.fail("the scan runs more than ", kMaxIterations, " iterations");
   std::vector<std::vector<Value*>> per_output(static_cast<size_t>(cx.num_outputs()));
   for (int64_t b = 0; b < batch; ++b) {
     std::vector<Value*> st, sx;

@@ -274,8 +274,12 @@ Value* resize_by_matrices(Lowerer& cx, Value* x, const std::vector<double>& scal
   }
   for (int64_t i = 0; i < r; ++i) {
     const auto k = static_cast<size_t>(i);
-    if ((*xs)[k] == 0 && out[k] != 0)
+    if ((*xs)[k] == 0 && out[k] != 0) {
       cx.fail("dim ", i, " is empty and cannot be resized to ", out[k]);
+    }
+    if ((*xs)[k] * out[k] > (int64_t{1} << 24)) {
+      cx.fail("resizing dim ", i, " from ", (*xs)[k], " to ", out[k], " this way is too large");
+    }
     const Resize1d m = resize_matrix((*xs)[k], out[k], scales[k], s, s.roi.empty() ? 0.0 : s.roi[k],
                                      s.roi.empty() ? 1.0 : s.roi[k + static_cast<size_t>(r)]);
     if (m.identity) continue;

@@ -252,7 +252,7 @@ Outs max_unpool(Lowerer& cx) {
     if (d < 0) cx.fail("a negative output dim");
     total *= d;
   }
-  if (total > (int64_t{1} << 31)) cx.fail("the output holds too many elements");
+  if (total > (int64_t{1} << 28)) cx.fail("the output holds too many elements");
   const DType d = cx.dtype(x).value_or(DType::Float32);
   const std::vector<int64_t> flat{-1};
   Value* y = cx.op("scatter.src", {cx.constant(zeros({total}, d)), IValue(int64_t{0}),

@@ -99,6 +99,7 @@ Value* integer_matmul(Lowerer& cx, Value* a, Value* a_zp, Value* b, Value* b_zp)
 // ConvInteger's convolution in int32; w's zero point is per output channel.
 Value* integer_conv(Lowerer& cx, Value* x, Value* x_zp, Value* w, Value* w_zp, Value* bias) {
   const int64_t r = cx.need_rank(w, "a per-channel zero point broadcasts along dim 0");
+  if (r < 3) cx.fail("the weight must be [M, C/group, k...], not of rank ", r);
   std::vector<int64_t> per_channel(static_cast<size_t>(r), 1);
   per_channel[0] = -1;
   return lower_conv(cx, centred(cx, x, x_zp, {}), centred(cx, w, w_zp, per_channel), bias);

@@ -228,10 +228,14 @@ Outs recurrent(Lowerer& cx, Kind kind) {
         std::vector<ir::Dim>{ir::Dim::of((*xs)[1]), ir::Dim::of((*xs)[0]), ir::Dim::of((*xs)[2])}});
   }
   l.steps = (*xs)[batch_first ? 1 : 0];
+  // Unrolled: a bound on the steps keeps a hostile model from exhausting memory.
+  if (l.steps > (int64_t{1} << 16)) cx.fail("sequences over 65536 steps are not supported");
   const auto rs = cx.static_shape(cx.in(2));
-  l.hidden = cx.attr_int("hidden_size", rs && rs->size() == 3 ? (*rs)[2] : 0);
+  if (!rs || rs->size() != 3)
+    cx.fail("R's static shape [directions, gates * hidden, hidden] is needed");
+  l.hidden = cx.attr_int("hidden_size", (*rs)[2]);
   if (l.hidden <= 0) cx.fail("hidden_size is missing");
-  if (rs && (rs->size() != 3 || (*rs)[0] != dirs || (*rs)[1] != l.gates * l.hidden)) {
+  if ((*rs)[0] != dirs || (*rs)[1] != l.gates * l.hidden || (*rs)[2] != l.hidden) {
     cx.fail("R must be [", dirs, ", ", l.gates * l.hidden, ", ", l.hidden, "]");
   }
   const std::vector<std::string> defaults =

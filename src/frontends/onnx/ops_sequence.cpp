@@ -65,6 +65,7 @@ Outs split_to_sequence(Lowerer& cx) {
   const int64_t len = (*xs)[static_cast<size_t>(axis)];
   std::vector<int64_t> sizes;
   bool squeeze = false;
+  if (len > (int64_t{1} << 16)) cx.fail("splitting a dim of more than 65536");
   if (cx.in_opt(1) == nullptr) {  // pieces of 1, squeezed unless keepdims
     sizes.assign(static_cast<size_t>(len), 1);
     squeeze = cx.attr_int("keepdims", 1) == 0;
@@ -78,6 +79,7 @@ Outs split_to_sequence(Lowerer& cx) {
       sizes.assign(p, p + s.numel());
     }
   }
+  if (sizes.size() > (size_t{1} << 16)) cx.fail("splitting into more than 65536 pieces");
   std::vector<Value*> items;
   if (!sizes.empty()) {
     items = cx.op_n("split_with_sizes", static_cast<int>(sizes.size()),

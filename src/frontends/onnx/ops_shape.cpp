@@ -42,7 +42,7 @@ std::optional<std::vector<int64_t>> axes_of(Lowerer& cx, int input, int64_t inpu
 Value* replace_where(Lowerer& cx, Value* shape, int64_t special, Value* x, bool from_end = false) {
   const auto xs = cx.static_shape(x);
   const auto ss = cx.static_shape(shape);
-  if (!xs || !ss || ss->size() != 1) return shape;
+  if (!xs || !ss || ss->size() != 1 || (*ss)[0] > 64) return shape;
   const auto n = static_cast<size_t>((*ss)[0]);
   std::vector<int64_t> dims(n, special);
   for (size_t i = 0; i < n; ++i) {

@@ -23,6 +23,9 @@ Value* component(Lowerer& cx, Value* x, int64_t k) {
 // the [n, bins] matrices cos(2 pi k t / n) and sin(...) applied by matmul. Inverse: the
 // conjugate kernel, divided by n. Returns [..., bins, 2].
 Value* dft_last(Lowerer& cx, Value* a, Value* b, int64_t n, int64_t bins, bool inverse, DType d) {
+  // Two [n, bins] matrices: a bound keeps them (and a hostile model) within 64 MiB.
+  if (n * bins > (int64_t{1} << 22))
+    cx.fail("a transform of ", n, " points to ", bins, " bins is too large");
   Tensor c = empty({n, bins}, DType::Float64), s = empty({n, bins}, DType::Float64);
   auto* pc = static_cast<double*>(c.data_ptr());
   auto* ps = static_cast<double*>(s.data_ptr());
@@ -115,6 +118,7 @@ Outs stft(Lowerer& cx) {
   if (step <= 0) cx.fail("frame_step must be positive");
   if (frame > (int64_t{1} << 16)) cx.fail("frames longer than 65536 are not supported");
   const int64_t frames = (length - frame) / step + 1;
+  if (frames * frame > (int64_t{1} << 26)) cx.fail("the signal makes too many frames");
   const bool onesided = cx.attr_int("onesided", 1) != 0;
   const DType d = cx.dtype(x).value_or(DType::Float32);
   // Sample indices of every frame, [frames * frame], gathered along the signal.
