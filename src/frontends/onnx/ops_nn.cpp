@@ -225,6 +225,9 @@ Outs average_pool(Lowerer& cx) {
   // the same pooling of a ones plane padded with zeros (constant).
   const auto shape = cx.static_shape(x);
   if (!shape) cx.fail("pads that are asymmetric or over half the kernel need the input's shape");
+  if (shape->size() != kernel.size() + 2) {
+    cx.fail("a ", kernel.size(), "-d pool needs a ", kernel.size() + 2, "-d input [N, C, *]");
+  }
   std::vector<int64_t> plane(shape->begin(), shape->end());
   plane[0] = plane[1] = 1;
   const DType d = cx.dtype(x).value_or(DType::Float32);
