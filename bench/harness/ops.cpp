@@ -154,6 +154,7 @@ const std::vector<OpInfo>& all_ops() {
       {"argsort", "argsort.stable", 1, {"dim"}, C::Reduction, false, {}},
       {"topk", "topk", 1, {"k", "dim"}, C::Reduction, false, {}},
       {"unique", "unique", 1, {}, C::Reduction, false, {}},
+      {"unique_dim", "unique_dim", 1, {"dim"}, C::Reduction, false, {}},
       {"dropout", "dropout", 1, {"p", "train"}, C::Elementwise, true, {}},
       {"convolution",
        "convolution",

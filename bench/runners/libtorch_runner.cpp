@@ -84,7 +84,8 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   BINARY(bitwise_or)
   BINARY(bitwise_xor)
   BINARY(bitwise_left_shift)
-  BINARY(bitwise_right_shift) BINARY(prelu)
+  BINARY(bitwise_right_shift)
+  BINARY(prelu)
 #undef BINARY
       if (op == "lerp") return [x] { return at::lerp(x[0], x[1], x[2]); };
   if (op == "lerp_scalar") {
@@ -107,10 +108,11 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   UNARY(sqrt)
   UNARY(rsqrt)
   UNARY(reciprocal)
-  UNARY(sin) UNARY(cos) UNARY(tan) UNARY(asin) UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh)
-      UNARY(tanh) UNARY(asinh) UNARY(acosh) UNARY(atanh) UNARY(sigmoid) UNARY(erf) UNARY(erfc)
-          UNARY(silu) UNARY(selu) UNARY(mish) UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac)
-              UNARY(floor) UNARY(ceil) UNARY(round) UNARY(trunc) UNARY(relu) UNARY(logical_not)
+  UNARY(sin)
+  UNARY(cos) UNARY(tan) UNARY(asin) UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh)
+      UNARY(asinh) UNARY(acosh) UNARY(atanh) UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu)
+          UNARY(selu) UNARY(mish) UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac) UNARY(floor)
+              UNARY(ceil) UNARY(round) UNARY(trunc) UNARY(relu) UNARY(logical_not)
                   UNARY(bitwise_not) UNARY(isnan) UNARY(isinf) UNARY(isfinite) UNARY(hardtanh)
                       UNARY(leaky_relu) UNARY(elu) UNARY(celu) UNARY(softplus)
 #undef UNARY
@@ -234,6 +236,8 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
       return std::get<0>(at::topk(x[0], k, d));
     };
   if (op == "unique") return [x] { return std::get<0>(at::_unique2(x[0], true, true, true)); };
+  if (op == "unique_dim")
+    return [x, d = one_dim()] { return std::get<0>(at::unique_dim(x[0], d, true, true, true)); };
   if (op == "dropout")
     return [x, pr = p.value("p", 0.5), t = p.value("train", false)] {
       return at::dropout(x[0], pr, t);

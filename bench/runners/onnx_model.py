@@ -232,6 +232,8 @@ def node(op, ins, out, params, rank, initializers, shape=()):
         return helper.make_node("TopK", ins + [name], [out, f"{out}_indices"], axis=dims[0] if dims else -1)
     if op == "unique":
         return helper.make_node("Unique", ins, [out], sorted=1)
+    if op == "unique_dim":
+        return helper.make_node("Unique", ins, [out], sorted=1, axis=dims[0])
     if op == "dropout":
         return helper.make_node("Dropout", ins, [out])
     if op in ("softmax", "log_softmax"):

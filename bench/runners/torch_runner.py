@@ -201,6 +201,8 @@ def make_op(op, x, p):
     if op == "topk":
         k = p.get("k", 1)
         return lambda: torch.topk(x[0], k, -1 if one is None else one).values
+    if op == "unique_dim":
+        return lambda: torch.unique(x[0], dim=dim, return_inverse=True, return_counts=True)[0]
     if op == "unique":
         return lambda: torch.unique(x[0], sorted=True, return_inverse=True, return_counts=True)[0]
     if op == "dropout":

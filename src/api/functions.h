@@ -150,6 +150,9 @@ std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim = -1,
                                 bool largest = true, bool sorted = true);
 /// Sorted distinct values, each element's index among them (self's shape), their counts.
 std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self);
+/// torch.unique(self, dim=dim, return_inverse=True, return_counts=True): the distinct
+/// slices along dim (lexicographic order), each slice's index among them, and counts.
+std::tuple<Tensor, Tensor, Tensor> unique_dim(const Tensor& self, int64_t dim);
 
 /// Identity unless train; then elements are zeroed with probability p, the rest scaled.
 Tensor dropout(const Tensor& input, double p, bool train);

@@ -152,6 +152,7 @@ OperatorHandle sort_op();
 OperatorHandle argsort_op();
 OperatorHandle topk_op();
 OperatorHandle unique_op();
+OperatorHandle unique_dim_op();
 // softmax.cpp
 OperatorHandle softmax_op();
 OperatorHandle log_softmax_op();

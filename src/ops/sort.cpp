@@ -21,6 +21,9 @@ TSR_OP(topk,
 TSR_OP(unique,
        "unique(Tensor self, bool sorted=True, bool return_inverse=False, bool "
        "return_counts=False) -> (Tensor values, Tensor inverse, Tensor counts)")
+TSR_OP(unique_dim,
+       "unique_dim(Tensor self, int dim, bool sorted=True, bool return_inverse=False, bool "
+       "return_counts=False) -> (Tensor values, Tensor inverse, Tensor counts)")
 }  // namespace ops
 using namespace ops;
 
@@ -133,9 +136,75 @@ std::tuple<Tensor, Tensor, Tensor> unique_kernel(const Tensor& self, bool, bool,
   return {v, inv, c};
 }
 
+// The distinct slices along dim in lexicographic order (as PyTorch's unique with dim), the
+// index of each slice among them, and how often each occurs.
+template <typename T>
+std::tuple<Tensor, Tensor, Tensor> unique_dim_kernel(const Tensor& self, int64_t dim, bool, bool,
+                                                     bool) {
+  TSR_CHECK_AS(IndexError, self.dim() > 0, "unique_dim: dimension specified as ", dim,
+               " but tensor has no dimensions");
+  const int64_t d = wrap_dim(dim, self.dim(), "unique_dim");
+  const int64_t n = self.size(d);
+  for (int64_t i = 0; i < self.dim(); ++i) {
+    TSR_CHECK(i == d || self.size(i) > 0 || n == 0, "unique_dim: there are 0 sized dimensions, ",
+              "and they aren't selected, so unique cannot be applied");
+  }
+  // Slices as rows: dim first, the other dims in their order.
+  std::vector<int64_t> perm{d};
+  for (int64_t i = 0; i < self.dim(); ++i) {
+    if (i != d) perm.push_back(i);
+  }
+  const Tensor rows = self.permute(perm).contiguous();
+  const int64_t m = n == 0 ? 0 : rows.numel() / n;
+  const T* in = static_cast<const T*>(rows.data_ptr());
+  const auto row = [&](int64_t r) { return in + r * m; };
+  const auto less = [&](int64_t a, int64_t b) {
+    for (int64_t k = 0; k < m; ++k) {
+      const auto x = compute_t<T>(row(a)[k]), y = compute_t<T>(row(b)[k]);
+      if (x != y) return x < y;
+    }
+    return false;
+  };
+  const auto same = [&](int64_t a, int64_t b) {
+    for (int64_t k = 0; k < m; ++k) {
+      if (compute_t<T>(row(a)[k]) != compute_t<T>(row(b)[k])) return false;
+    }
+    return true;
+  };
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), int64_t{0});
+  std::stable_sort(order.begin(), order.end(), less);
+  std::vector<int64_t> firsts, counts, inverse(static_cast<size_t>(n));
+  for (const int64_t r : order) {
+    if (firsts.empty() || !same(firsts.back(), r)) {
+      firsts.push_back(r);
+      counts.push_back(0);
+    }
+    ++counts.back();
+    inverse[static_cast<size_t>(r)] = static_cast<int64_t>(firsts.size()) - 1;
+  }
+  const auto u = static_cast<int64_t>(firsts.size());
+  Shape shape(rows.sizes());
+  shape[0] = u;
+  Tensor v = empty(shape, TensorOptions(dtype_of<T>, self.device()));
+  for (int64_t i = 0; i < u; ++i) {
+    std::copy_n(row(firsts[static_cast<size_t>(i)]), m, static_cast<T*>(v.data_ptr()) + i * m);
+  }
+  std::vector<int64_t> back(perm.size());  // the inverse permutation
+  for (size_t i = 0; i < perm.size(); ++i)
+    back[static_cast<size_t>(perm[i])] = static_cast<int64_t>(i);
+  Tensor inv = empty({n}, TensorOptions(DType::Int64, self.device()));
+  Tensor c = empty({u}, TensorOptions(DType::Int64, self.device()));
+  std::copy(inverse.begin(), inverse.end(), static_cast<int64_t*>(inv.data_ptr()));
+  std::copy(counts.begin(), counts.end(), static_cast<int64_t*>(c.data_ptr()));
+  return {v.permute(back).contiguous(), inv, c};
+}
+
 }  // namespace
 
 TSR_REGISTER {
+  impl_for(unique_dim_op(), kBackendReference, RealDTypes{},
+           []<typename T>() { return &unique_dim_kernel<T>; });
   // Complex numbers have no order.
   impl_for(sort_op(), kBackendReference, RealDTypes{},
            []<typename T>() { return &sort_kernel<T>; });
@@ -167,6 +236,13 @@ std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self) {
   static const auto op =
       unique_op().typed<std::tuple<Tensor, Tensor, Tensor>(const Tensor&, bool, bool, bool)>();
   return op.call(self, true, true, true);
+}
+
+std::tuple<Tensor, Tensor, Tensor> unique_dim(const Tensor& self, int64_t dim) {
+  static const auto op =
+      unique_dim_op()
+          .typed<std::tuple<Tensor, Tensor, Tensor>(const Tensor&, int64_t, bool, bool, bool)>();
+  return op.call(self, dim, true, true, true);
 }
 
 }  // namespace tessera

@@ -955,9 +955,6 @@ def gen_attention(cases):
         x, jx = make_input(g.values(d, [1, 2, 4, 5]), "contiguous")
         cases.add("interpolate", [jx], {"mode": {"str": "linear"}, "size": {"ints": [3]}},
                   lambda: F_.interpolate(x, size=[3], mode="linear"), f"{d}/wrong_rank")
-    gen_grid_sample(cases)
-    gen_nms(cases)
-    gen_tfidf(cases)
 
 
 def nms_reference(boxes, scores, max_out, iou, score_threshold=None, center=False):
@@ -1064,6 +1061,24 @@ def gen_tfidf(cases):
 
 def tfidf_bad_counts():
     raise ValueError("ngram_counts point past the pool")
+
+
+def gen_unique_dim(cases):
+    """unique_dim: repeated rows, columns and 3-d slices, a negative dim, an empty selected
+    dim, and the errors PyTorch gives (a 0-d input, an empty other dim)."""
+    g = Gen(1600)
+    for d in ["float32", "int64", "int32", "float64"]:
+        base = g.values(d, [3, 4], "small")
+        x, jx = make_input(torch.cat([base, base[1:2], base[:1]], 0), "contiguous")
+        y, jy = make_input(torch.cat([base, base[:, 2:3]], 1), "transposed")
+        z, jz = make_input(torch.stack([g.values(d, [2, 3], "small")] * 2 + [g.values(d, [2, 3], "small")], 1), "contiguous")
+        for t, jt, dim in [(x, jx, 0), (y, jy, 1), (y, jy, -1), (z, jz, 1), (z, jz, 2)]:
+            cases.add("unique_dim", [jt], {"dim": {"int": dim}},
+                      lambda: tuple(torch.unique(t, dim=dim, return_inverse=True, return_counts=True)), f"{d}/{dim}")
+        for shape, dim in [([0, 3], 0), ([3, 0], 0), ([], 0)]:
+            e, je = make_input(g.values(d, shape), "contiguous")
+            cases.add("unique_dim", [je], {"dim": {"int": dim}},
+                      lambda: tuple(torch.unique(e, dim=dim, return_inverse=True, return_counts=True)), f"{d}/{shape}")
 
 
 def gen_grid_sample(cases):
@@ -1261,6 +1276,10 @@ def main():
     gen_linalg(cases)
     gen_conv_pool(cases)
     gen_attention(cases)
+    gen_grid_sample(cases)
+    gen_nms(cases)
+    gen_tfidf(cases)
+    gen_unique_dim(cases)
     gen_cast(cases)
     doc = {"torch_version": torch.__version__, "cases": cases.cases, "promotion": promotion_table(),
            "result_type": result_type_cases(), "print": print_cases()}

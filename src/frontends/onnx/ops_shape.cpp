@@ -452,19 +452,28 @@ Outs pad(Lowerer& cx) {
   return {cx.op("pad", {x, IValue(torch_pads), IValue(mode)})};
 }
 
-// Unique without axis: tessera's unique (sorted, with inverse and counts) of the flattened
-// input, the first occurrence of each value found from the positions grouped by value, and,
-// when not sorted, everything reordered by first occurrence.
+// Unique: tessera's unique (sorted, with inverse and counts) of the flattened input, or
+// unique_dim along the axis; the first occurrence of each value (slice) found from the
+// positions grouped by value, and, when not sorted, everything reordered by first
+// occurrence.
 Outs unique(Lowerer& cx) {
-  if (cx.has_attr("axis")) cx.fail("unique slices along an axis are not supported");
-  Value* flat = cx.op("reshape", {cx.in(0), IValue(std::vector<int64_t>{-1})});
-  const Outs u = cx.op_n("unique", 3, {flat, IValue(true), IValue(true), IValue(true)});
+  Value* x = cx.in(0);
+  int64_t axis = 0;  // of the values to reorder
+  Outs u;
+  if (cx.has_attr("axis")) {
+    const int64_t r = cx.need_rank(x, "Unique normalises its axis");
+    axis = cx.normalize_axis(cx.attr_int("axis", 0), r);
+    u = cx.op_n("unique_dim", 3, {x, IValue(axis), IValue(true), IValue(true), IValue(true)});
+  } else {
+    Value* flat = cx.op("reshape", {x, IValue(std::vector<int64_t>{-1})});
+    u = cx.op_n("unique", 3, {flat, IValue(true), IValue(true), IValue(true)});
+  }
   Value *y = u[0], *inverse = u[1], *counts = u[2];
   auto stable_order = [&](Value* v) {
     return cx.op("argsort.stable", {v}, {{"stable", IValue(true)}});
   };
-  auto take = [&](Value* v, Value* idx) {
-    return cx.op("index_select", {v, IValue(int64_t{0}), idx});
+  auto take = [&](Value* v, Value* idx, int64_t dim = 0) {
+    return cx.op("index_select", {v, IValue(dim), idx});
   };
   // Positions in order of their value's index, stably; each group starts at the counts'
   // exclusive prefix sum.
@@ -473,7 +482,7 @@ Outs unique(Lowerer& cx) {
   if (cx.attr_int("sorted", 1) != 0) return {y, first, inverse, counts};
   Value* perm = stable_order(first);  // values by first occurrence
   Value* rank = stable_order(perm);   // the inverse permutation
-  return {take(y, perm), take(first, perm), take(rank, inverse), take(counts, perm)};
+  return {take(y, perm, axis), take(first, perm), take(rank, inverse), take(counts, perm)};
 }
 
 // Each batch row's first sequence_lens[b] steps reversed, the rest kept: a gather along the
