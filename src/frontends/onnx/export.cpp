@@ -513,11 +513,10 @@ const std::map<std::string, ExportFn>& exporters() {
         if (v.is_none()) return "";
         return s.ex.initializer(full({1}, v.to_scalar(), d), s.out() + "_" + a);
       };
-      auto* n = s.node("NonMaxSuppression",
-                       {s.in("boxes"), s.in("scores"),
-                        scalar("max_output_boxes_per_class", DType::Int64),
-                        scalar("iou_threshold", DType::Float32),
-                        scalar("score_threshold", DType::Float32)});
+      auto* n = s.node(
+          "NonMaxSuppression",
+          {s.in("boxes"), s.in("scores"), scalar("max_output_boxes_per_class", DType::Int64),
+           scalar("iou_threshold", DType::Float32), scalar("score_threshold", DType::Float32)});
       Exporter::attr(n, "center_point_box", int64_t{s.lit("center_point_box").to_bool()});
     };
     t["tfidf_vectorizer"] = [](const Site& s) {

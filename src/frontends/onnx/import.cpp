@@ -386,6 +386,11 @@ int64_t Lowerer::need_rank(const ir::Value* v, const char* why) const {
   return *r;
 }
 
+int64_t Lowerer::dim_index(int64_t axis, const std::vector<int64_t>& shape) const {
+  if (shape.empty()) fail("a 0-d input has no axis ", axis);
+  return normalize_axis(axis, static_cast<int64_t>(shape.size()));
+}
+
 int64_t Lowerer::normalize_axis(int64_t axis, int64_t rank) const {
   if (axis < -rank || axis >= std::max<int64_t>(rank, 1)) {
     fail("axis ", axis, " is out of range for rank ", rank);

@@ -116,8 +116,10 @@ class Lowerer {
   }
   /// The rank of v, or an error saying the lowering needs it for `why`.
   int64_t need_rank(const ir::Value* v, const char* why) const;
-  /// axis normalised to [0, rank).
+  /// axis normalised to [0, rank) (axis 0 or -1 of a 0-d value passes as 0).
   int64_t normalize_axis(int64_t axis, int64_t rank) const;
+  /// axis as an index into shape, which must have that dim (an error for a 0-d shape).
+  int64_t dim_index(int64_t axis, const std::vector<int64_t>& shape) const;
 
   /// Throws Error naming the node: onnx: node "name" (OpType): msg.
   template <typename... Args>

@@ -119,8 +119,7 @@ Outs scan_steps(Lowerer& cx, std::vector<Value*> states, const std::vector<Value
   for (int64_t j = 0; j < m; ++j) {
     const auto s = cx.static_shape(xs[static_cast<size_t>(j)]);
     if (!s) cx.fail("scan inputs need static shapes");
-    const int64_t a =
-        cx.normalize_axis(in_axes[static_cast<size_t>(j)], static_cast<int64_t>(s->size()));
+    const int64_t a = cx.dim_index(in_axes[static_cast<size_t>(j)], *s);
     axes[static_cast<size_t>(j)] = a;
     const int64_t len = (*s)[static_cast<size_t>(a)];
     if (steps >= 0 && len != steps) cx.fail("scan inputs differ in length");

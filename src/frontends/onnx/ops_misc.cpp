@@ -20,7 +20,7 @@ Outs hardmax(Lowerer& cx) {
   const auto s = cx.static_shape(x);
   if (!s) cx.fail("the input's static shape is needed");
   const auto r = static_cast<int64_t>(s->size());
-  const int64_t axis = cx.normalize_axis(cx.attr_int("axis", cx.opset() < 13 ? 1 : -1), r);
+  const int64_t axis = cx.dim_index(cx.attr_int("axis", cx.opset() < 13 ? 1 : -1), *s);
   if (cx.opset() < 13 && axis != r - 1) {
     cx.fail("opsets before 13 flatten the dims from axis on; only the last axis is supported");
   }

@@ -21,6 +21,7 @@ Value* along_axis(Lowerer& cx, Value* v, Value* x) {
   const auto r = cx.rank(v);
   if (r && *r == 0) return v;
   const int64_t rank = cx.need_rank(x, "a per-axis scale broadcasts along the axis");
+  if (rank == 0) cx.fail("a per-axis scale or zero point needs an input of rank 1 or more");
   const int64_t axis = cx.normalize_axis(cx.attr_int("axis", 1), rank);
   std::vector<int64_t> shape(static_cast<size_t>(rank - axis), 1);
   shape[0] = -1;
@@ -113,6 +114,7 @@ Value* requantize(Lowerer& cx, Value* acc, Value* a_scale, Value* b_scale, Value
   const auto bs = cx.static_shape(b_scale);
   if (bs && bs->size() == 1 && (*bs)[0] > 1) {
     const int64_t r = cx.need_rank(acc, "a per-channel scale broadcasts along its axis");
+    if (r == 0) cx.fail("a per-channel scale needs a product of rank 1 or more");
     std::vector<int64_t> shape(static_cast<size_t>(r - cx.normalize_axis(axis, r)), 1);
     shape[0] = -1;
     b_scale = cx.op("reshape", {b_scale, IValue(shape)});

@@ -61,7 +61,7 @@ Outs split_to_sequence(Lowerer& cx) {
   Value* x = cx.in(0);
   const auto xs = cx.static_shape(x);
   if (!xs) cx.fail("the input's static shape is needed");
-  const int64_t axis = cx.normalize_axis(cx.attr_int("axis", 0), static_cast<int64_t>(xs->size()));
+  const int64_t axis = cx.dim_index(cx.attr_int("axis", 0), *xs);
   const int64_t len = (*xs)[static_cast<size_t>(axis)];
   std::vector<int64_t> sizes;
   bool squeeze = false;

@@ -243,6 +243,7 @@ Outs gather(Lowerer& cx) {
   Value* x = cx.in(0);
   Value* idx = cx.in(1);
   const int64_t r = cx.need_rank(x, "Gather normalises its axis");
+  if (r == 0) cx.fail("the data must have rank 1 or more, not 0");
   const int64_t axis = cx.normalize_axis(cx.attr_int("axis", 0), r);
   const auto xs = cx.static_shape(x);
   if (auto k = cx.constant_in(1)) {
@@ -412,7 +413,7 @@ Outs arg_reduce(Lowerer& cx, const char* op) {
   // The last index of the extreme: the first in the flipped input, mapped back.
   const auto s = cx.static_shape(x);
   if (!s) cx.fail("select_last_index needs the input's static shape");
-  const int64_t a = cx.normalize_axis(axis, static_cast<int64_t>(s->size()));
+  const int64_t a = cx.dim_index(axis, *s);
   Value* flipped = cx.op("flip", {x, IValue(std::vector<int64_t>{a})});
   Value* i = cx.op(op, {flipped, IValue(a), IValue(keep)});
   return {cx.op("sub.Tensor", {cx.scalar(static_cast<double>((*s)[a] - 1), DType::Int64), i})};
