@@ -56,12 +56,11 @@ Tensor tfidf_kernel(const Tensor& input, int64_t min_gram, int64_t max_gram, int
     }
   }
   const int64_t width = *std::max_element(ngram_indexes.begin(), ngram_indexes.end()) + 1;
-  const int64_t rows_in = input.dim() == 2 ? input.size(0) : 1;
-  TSR_CHECK(width <= (int64_t{1} << 24) && rows_in * width <= (int64_t{1} << 28), op,
-            "an output of ", rows_in, " x ", width, " is too large");
+  const int64_t rows = input.dim() == 2 ? input.size(0) : 1;
+  TSR_CHECK(width <= (int64_t{1} << 24) && rows * width <= (int64_t{1} << 28), op, "an output of ",
+            rows, " x ", width, " is too large");
   TSR_CHECK(weights.empty() || static_cast<int64_t>(weights.size()) >= width, op, "weights has ",
             weights.size(), " values for ", width, " columns");
-  const int64_t rows = input.dim() == 2 ? input.size(0) : 1;
   const int64_t c = input.size(-1);
   const Tensor x = cast(input, DType::Int64).contiguous();
   std::vector<int64_t> counts(static_cast<size_t>(rows * width));

@@ -130,8 +130,14 @@ Run run_direction(Lowerer& cx, const Layer& l, Value* x, int64_t d, bool reverse
   };
   Value* state = initial(5);
   Value* cell = l.kind == Kind::Lstm ? initial(6) : nullptr;
-  Value* peep = nullptr;
-  if (l.kind == Kind::Lstm && cx.in_opt(7)) peep = direction(cx, cx.in(7), d);  // [3 h]: i, o, f
+  // LSTM's peepholes, [3 h]: i, o, f (sliced once, not per step).
+  Value *peep_i = nullptr, *peep_o = nullptr, *peep_f = nullptr;
+  if (l.kind == Kind::Lstm && cx.in_opt(7)) {
+    Value* peep = direction(cx, cx.in(7), d);
+    peep_i = gate(cx, peep, 0, h);
+    peep_o = gate(cx, peep, 1, h);
+    peep_f = gate(cx, peep, 2, h);
+  }
 
   const size_t act = static_cast<size_t>(d) * (l.kind == Kind::Rnn   ? 1
                                                : l.kind == Kind::Gru ? 2
@@ -145,6 +151,7 @@ Run run_direction(Lowerer& cx, const Layer& l, Value* x, int64_t d, bool reverse
   };
   // GRU's candidate gate multiplies R's part by the reset gate, so R is used in two parts.
   Value* rt = transposed(r);
+  Value* rt_zr = l.kind == Kind::Gru ? gate(cx, rt, 0, h, 2) : nullptr;
   Value* rt_h = l.kind == Kind::Gru ? gate(cx, rt, 2, h) : nullptr;
   Value* rb_zr = l.kind == Kind::Gru && rb ? gate(cx, rb, 0, h, 2) : nullptr;
   Value* rb_h = l.kind == Kind::Gru && rb ? gate(cx, rb, 2, h) : nullptr;
@@ -161,9 +168,7 @@ Run run_direction(Lowerer& cx, const Layer& l, Value* x, int64_t d, bool reverse
     if (l.kind == Kind::Rnn) {
       next_state = f(clip(add(cx, add(cx, xt, cx.op("matmul", {state, rt})), rb)));
     } else if (l.kind == Kind::Gru) {
-      Value* zr =
-          add(cx, add(cx, gate(cx, xt, 0, h, 2), cx.op("matmul", {state, gate(cx, rt, 0, h, 2)})),
-              rb_zr);
+      Value* zr = add(cx, add(cx, gate(cx, xt, 0, h, 2), cx.op("matmul", {state, rt_zr})), rb_zr);
       Value* z = f(clip(gate(cx, zr, 0, h)));
       Value* rr = f(clip(gate(cx, zr, 1, h)));
       Value* cand = linear_before_reset
@@ -177,9 +182,9 @@ Run run_direction(Lowerer& cx, const Layer& l, Value* x, int64_t d, bool reverse
       Value* pi = gate(cx, pre, 0, h);
       Value* po = gate(cx, pre, 1, h);
       Value* pf = gate(cx, pre, 2, h);
-      if (peep) {
-        pi = add(cx, pi, mul(cx, gate(cx, peep, 0, h), cell));
-        pf = add(cx, pf, mul(cx, gate(cx, peep, 2, h), cell));
+      if (peep_i) {
+        pi = add(cx, pi, mul(cx, peep_i, cell));
+        pf = add(cx, pf, mul(cx, peep_f, cell));
       }
       Value* i = f(clip(pi));
       Value* fg = cx.attr_int("input_forget", 0) != 0
@@ -187,7 +192,7 @@ Run run_direction(Lowerer& cx, const Layer& l, Value* x, int64_t d, bool reverse
                       : f(clip(pf));
       Value* c = gg(clip(gate(cx, pre, 3, h)));
       next_cell = add(cx, mul(cx, fg, cell), mul(cx, i, c));
-      if (peep) po = add(cx, po, mul(cx, gate(cx, peep, 1, h), next_cell));
+      if (peep_o) po = add(cx, po, mul(cx, peep_o, next_cell));
       next_state = mul(cx, f(clip(po)), hh(next_cell));
     }
     Value* y = next_state;

@@ -44,8 +44,7 @@ Value* dft_last(Lowerer& cx, Value* a, Value* b, int64_t n, int64_t bins, bool i
   auto mm = [&](Value* x, Value* m) { return cx.op("matmul", {x, m}); };
   // forward: (a + ib)(cos - i sin); inverse: (a + ib)(cos + i sin)
   Value* re = mm(a, cm);
-  Value* im = cx.op("neg", {mm(a, sm)});
-  if (inverse) im = mm(a, sm);
+  Value* im = inverse ? mm(a, sm) : cx.op("neg", {mm(a, sm)});
   if (b != nullptr) {
     re = inverse ? cx.op("sub.Tensor", {re, mm(b, sm)}) : cx.op("add.Tensor", {re, mm(b, sm)});
     im = cx.op("add.Tensor", {im, mm(b, cm)});

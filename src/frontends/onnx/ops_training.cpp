@@ -37,6 +37,11 @@ struct Step {
   }
 };
 
+// Tensor k of input group `group` (0: X, 1: G, then the state) of n tensors each.
+Value* member(Lowerer& cx, int64_t n, int group, int64_t k) {
+  return cx.in(2 + static_cast<int>(group * n + k));
+}
+
 DType float_type(Lowerer& cx) {
   return cx.dtype(cx.in(2)).value_or(DType::Float32);
 }
@@ -49,11 +54,10 @@ Outs adagrad(Lowerer& cx) {
                norm = cx.attr_float("norm_coefficient", 0);
   Value* r = s.div(s.cast(cx.in(0)), s.add(s.scalar(1), s.mul(s.cast(cx.in(1)), s.scalar(decay))));
   Outs xs, hs;
-  for (int64_t i = 0; i < n; ++i) {
-    const auto k = static_cast<int>(i);
-    Value* x = cx.in(2 + k);
-    Value* g = s.regularized(x, cx.in(2 + static_cast<int>(n) + k), norm);
-    Value* h = s.add(cx.in(2 + 2 * static_cast<int>(n) + k), s.mul(g, g));
+  for (int64_t k = 0; k < n; ++k) {
+    Value* x = member(cx, n, 0, k);
+    Value* g = s.regularized(x, member(cx, n, 1, k), norm);
+    Value* h = s.add(member(cx, n, 2, k), s.mul(g, g));
     Value* adaptive = s.add(cx.op("sqrt", {h}), s.scalar(eps));
     xs.push_back(s.sub(x, s.div(s.mul(r, g), adaptive)));
     hs.push_back(h);
@@ -75,12 +79,10 @@ Outs momentum(Lowerer& cx) {
   Value* beta_t = cx.op("where.self", {started, s.scalar(beta), s.scalar(1)});
   Value* r = s.cast(cx.in(0));
   Outs xs, vs;
-  for (int64_t i = 0; i < n; ++i) {
-    const auto k = static_cast<int>(i);
-    Value* x = cx.in(2 + k);
-    Value* g = s.regularized(x, cx.in(2 + static_cast<int>(n) + k), norm);
-    Value* v =
-        s.add(s.mul(s.scalar(alpha), cx.in(2 + 2 * static_cast<int>(n) + k)), s.mul(beta_t, g));
+  for (int64_t k = 0; k < n; ++k) {
+    Value* x = member(cx, n, 0, k);
+    Value* g = s.regularized(x, member(cx, n, 1, k), norm);
+    Value* v = s.add(s.mul(s.scalar(alpha), member(cx, n, 2, k)), s.mul(beta_t, g));
     Value* step = mode == "standard" ? v : s.add(g, s.mul(s.scalar(alpha), v));
     xs.push_back(s.sub(x, s.mul(r, step)));
     vs.push_back(v);
@@ -108,13 +110,12 @@ Outs adam(Lowerer& cx) {
   Value* r64 = f.cast(cx.in(0));
   Value* r = s.cast(cx.op("where.self", {started, f.mul(r64, bias), r64}));
   Outs xs, vs, hs;
-  const int m = static_cast<int>(n);
-  for (int k = 0; k < m; ++k) {
-    Value* x = cx.in(2 + k);
-    Value* g = s.regularized(x, cx.in(2 + m + k), norm);
-    Value* v = s.add(s.mul(s.scalar(alpha), cx.in(2 + 2 * m + k)), s.mul(s.scalar(1 - alpha), g));
+  for (int64_t k = 0; k < n; ++k) {
+    Value* x = member(cx, n, 0, k);
+    Value* g = s.regularized(x, member(cx, n, 1, k), norm);
+    Value* v = s.add(s.mul(s.scalar(alpha), member(cx, n, 2, k)), s.mul(s.scalar(1 - alpha), g));
     Value* h =
-        s.add(s.mul(s.scalar(beta), cx.in(2 + 3 * m + k)), s.mul(s.scalar(1 - beta), s.mul(g, g)));
+        s.add(s.mul(s.scalar(beta), member(cx, n, 3, k)), s.mul(s.scalar(1 - beta), s.mul(g, g)));
     Value* x_new = s.sub(x, s.mul(r, s.div(v, s.add(cx.op("sqrt", {h}), s.scalar(eps)))));
     xs.push_back(norm_post == 0 ? x_new : s.mul(s.scalar(1 - norm_post), x_new));
     vs.push_back(v);
