@@ -16,6 +16,17 @@ TensorType TensorType::of(const Tensor& t) {
   return TensorType{t.dtype(), std::move(dims)};
 }
 
+bool TensorType::admits(const Tensor& t) const {
+  if (dtype && *dtype != t.dtype()) return false;
+  if (!shape) return true;
+  if (static_cast<int64_t>(shape->size()) != t.dim()) return false;
+  for (size_t i = 0; i < shape->size(); ++i) {
+    const Dim& d = (*shape)[i];
+    if (d.is_static() && d.size != t.size(static_cast<int64_t>(i))) return false;
+  }
+  return true;
+}
+
 std::optional<std::vector<int64_t>> TensorType::static_shape() const {
   if (!shape) return std::nullopt;
   std::vector<int64_t> out;

@@ -61,6 +61,8 @@ struct TensorType {
   static TensorType of(const Tensor& t);
   /// Static sizes when every dim is static.
   std::optional<std::vector<int64_t>> static_shape() const;
+  /// Whether t can be a value of this type: its dtype, rank and static sizes agree.
+  bool admits(const Tensor& t) const;
   bool operator==(const TensorType&) const = default;
   /// "float32[N,3,224,224]", "float32[]" (0-d), "float32" (rank unknown), "?[2]", "?".
   std::string str() const;

@@ -6,6 +6,7 @@
 #include "ops/elementwise.h"
 #include "ops/handles.h"
 #include "ops/interpolate.h"
+#include "ops/output_size.h"
 
 namespace tessera {
 namespace ops {
@@ -193,7 +194,7 @@ std::vector<ResampleTaps> plan_interpolate(const Tensor& input, OptionalIntArray
       out = (*size)[at];
     } else {
       sf = (*scale_factor)[at];
-      out = static_cast<int64_t>(std::floor(static_cast<double>(in) * *sf));
+      out = ops::interpolate_output_size(in, *sf);
     }
     TSR_CHECK(out > 0 && in > 0, "interpolate: input ", input.sizes(),
               " and output sizes must be positive, got output size ", out);

@@ -7,6 +7,7 @@
 #include "api/functions.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
+#include "ops/output_size.h"
 
 namespace tessera {
 namespace ops {
@@ -94,11 +95,9 @@ Tensor convolution_kernel(const Tensor& input, const Tensor& weight,
   for (int64_t i = 0; i < nd; ++i) {
     in_sz.push_back(input.size(2 + i));
     k_sz.push_back(weight.size(2 + i));
-    const int64_t span = dilation[i] * (k_sz[i] - 1) + 1;
-    const int64_t o = transposed ? (in_sz[i] - 1) * stride[i] - 2 * padding[i] + span + out_pad[i]
-                                 : (in_sz[i] + 2 * padding[i] - span) / stride[i] + 1;
-    TSR_CHECK(o > 0 && (transposed || in_sz[i] + 2 * padding[i] >= span),
-              "convolution: the kernel (", weight.sizes(), " with dilation ", dilation_,
+    const int64_t o = conv_output_size(in_sz[i], k_sz[i], stride[i], padding[i], dilation[i],
+                                       transposed, out_pad[i]);
+    TSR_CHECK(o > 0, "convolution: the kernel (", weight.sizes(), " with dilation ", dilation_,
               ") is larger than the padded input ", input.sizes(), " (padding ", padding_, ")");
     out_sz.push_back(o);
   }

@@ -9,6 +9,7 @@
 #include "api/functions.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
+#include "ops/output_size.h"
 
 namespace tessera {
 namespace ops {
@@ -68,11 +69,7 @@ Pool plan_pool(const Tensor& self, IntArrayRef kernel, IntArrayRef stride, IntAr
     TSR_CHECK(g.p[j] >= 0 && g.p[j] <= (g.d[j] * (g.k[j] - 1) + 1) / 2, op,
               ": pad should be at most half of effective kernel size, but got pad=", g.p[j],
               ", kernel_size=", g.k[j], " and dilation=", g.d[j]);
-    const int64_t span = g.d[j] * (g.k[j] - 1) + 1;
-    const int64_t num = g.in[j] + 2 * g.p[j] - span;
-    int64_t o = (num >= 0 ? (ceil_mode ? (num + g.s[j] - 1) / g.s[j] : num / g.s[j]) : -1) + 1;
-    // The last window must start inside the input or the left padding.
-    if (ceil_mode && o > 0 && (o - 1) * g.s[j] >= g.in[j] + g.p[j]) --o;
+    const int64_t o = pool_output_size(g.in[j], g.k[j], g.s[j], g.p[j], g.d[j], ceil_mode);
     TSR_CHECK(o > 0, op, ": output size is too small: input ", self.sizes(), ", kernel ", kernel,
               ", padding ", padding, ", dilation ", dilation);
     g.out[j] = o;

@@ -3,10 +3,25 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "ir/graph.h"
 
 namespace tessera::passes {
+
+/// The types a node's outputs have, from its inputs' types and its literals (Note [Type
+/// inference]): what is not known stays unknown. Throws Error naming the node when its
+/// inputs' types contradict the op (sizes that do not broadcast, a dim out of range).
+std::vector<ir::TensorType> infer_output_types(const ir::Node& n);
+
+/// Refines the types of n's outputs by infer_output_types: unknown dtypes and dims are
+/// filled, symbols become sizes where inference knows them; a contradiction with a type
+/// already known throws Error naming the node. Returns whether a type changed.
+bool refine_output_types(ir::Node& n);
+
+/// Shape and dtype inference over the whole graph, in order. Returns how many nodes had an
+/// output's type refined.
+int infer_types(ir::Graph& g);
 
 /// Removes nodes none of whose outputs is used or a graph output, and unused constants.
 /// Returns how many nodes it removed.

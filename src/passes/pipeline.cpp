@@ -13,6 +13,7 @@ Level parse_level(std::string_view s) {
 
 void optimize(ir::Graph& g, Level level) {
   if (level == Level::None) return;
+  infer_types(g);
   eliminate_common_subexpressions(g);
   eliminate_dead_code(g);
   if (level == Level::All) {

@@ -160,6 +160,14 @@ std::vector<Tensor> Plan::run(const std::vector<NamedTensor>& inputs,
           env[static_cast<size_t>(step.outputs[k])] = stack[k].to_tensor();
         }
       }
+      // What inference (and the model's declarations) said must hold: later passes and
+      // the memory plan rely on it.
+      for (size_t k = 0; k < step.outputs.size(); ++k) {
+        const ir::Value* v = step.node->output(static_cast<int>(k));
+        const Tensor& t = env[static_cast<size_t>(step.outputs[k])];
+        TSR_CHECK(v->type().admits(t), "output %", v->name(), " is ", ir::TensorType::of(t).str(),
+                  " but the graph types it ", v->type().str());
+      }
     } catch (const InternalError&) {
       throw;
     } catch (const Error& e) {

@@ -124,6 +124,106 @@ TEST(FuseConvActivation, LeavesWhatItCannotFuse) {
   EXPECT_EQ(run_pass(in, fuse_conv_activation), in);
 }
 
+TEST(InferTypes, SymbolicBatchThroughACnn) {
+  int refined = 0;
+  const std::string out = run_pass(R"(graph g(%x: float32[N,4,9,9]) -> (%y, %z) {
+  const %w: float32[8,4,1,1] = @w
+  %c = convolution(%x, %w, None, [2, 2], [1, 1], [1, 1], False, [0, 0], 1)
+  %r = relu(%c)
+  %p, %i = max_pool(%r, [2, 2], [2, 2])
+  %f = flatten.using_ints(%p, 1)
+  %m = mean(%r, [2, 3], True)
+  %s = reshape(%f, [-1, 2, 8])
+  %y = softmax.int(%s, -1)
+  %z = transpose.int(%m, 0, 1)
+}
+)",
+                                   infer_types, &refined);
+  EXPECT_EQ(refined, 8);
+  EXPECT_EQ(out, R"(graph g(%x: float32[N,4,9,9]) -> (%y, %z) {
+  const %w: float32[8,4,1,1] = @w
+  %c: float32[N,8,6,6] = convolution(%x, %w, None, [2, 2], [1, 1], [1, 1], False, [0, 0], 1)
+  %r: float32[N,8,6,6] = relu(%c)
+  %p: float32[N,8,3,3], %i: int64[N,8,3,3] = max_pool(%r, [2, 2], [2, 2])
+  %f: float32[N,72] = flatten.using_ints(%p, 1)
+  %m: float32[N,8,1,1] = mean(%r, [2, 3], True)
+  %s: float32[?,2,8] = reshape(%f, [-1, 2, 8])
+  %y: float32[?,2,8] = softmax.int(%s, -1)
+  %z: float32[8,N,1,1] = transpose.int(%m, 0, 1)
+}
+)");
+}
+
+TEST(InferTypes, BroadcastsAndPromotesAsTheOpsDo) {
+  // dtypes come from the ops themselves: int32 with float32 is float32, a 0-d float64 does
+  // not widen float32, comparisons give bool, a sum of bools is int64.
+  const std::string out =
+      run_pass(R"(graph g(%a: int32[N,1,4], %b: float32[3,1], %c: float64[]) -> (%d, %e, %f, %g) {
+  %d = add.Tensor(%a, %b)
+  %e = mul.Tensor(%b, %c)
+  %f = lt.Tensor(%a, %b)
+  %g = sum(%f, [0])
+}
+)",
+               infer_types);
+  EXPECT_EQ(out, R"(graph g(%a: int32[N,1,4], %b: float32[3,1], %c: float64[]) -> (%d, %e, %f, %g) {
+  %d: float32[N,3,4] = add.Tensor(%a, %b)
+  %e: float32[3,1] = mul.Tensor(%b, %c)
+  %f: bool[N,3,4] = lt.Tensor(%a, %b)
+  %g: int64[3,4] = sum(%f, [0])
+}
+)");
+}
+
+TEST(InferTypes, ProbesOpsWithoutARule) {
+  // linalg_det has no rule: it is called on zeros, B given two sizes to follow it.
+  const std::string out = run_pass(R"(graph g(%x: float64[B,3,3], %y: float32[2,5]) -> (%d, %u) {
+  %d = linalg_det(%x)
+  %u = gather_nd(%y, %y)
+}
+)",
+                                   infer_types);
+  EXPECT_EQ(out, R"(graph g(%x: float64[B,3,3], %y: float32[2,5]) -> (%d, %u) {
+  %d: float64[B] = linalg_det(%x)
+  %u = gather_nd(%y, %y)
+}
+)");
+}
+
+TEST(InferTypes, RefinesDeclaredTypesAndNamesContradictions) {
+  // A declared symbol becomes the size inference knows; data-dependent sizes stay unknown.
+  const std::string out = run_pass(R"(graph g(%x: float32[2,3]) -> (%y, %n) {
+  %y: float32[N,M] = neg(%x)
+  %n = nonzero(%x)
+}
+)",
+                                   infer_types);
+  EXPECT_EQ(out, R"(graph g(%x: float32[2,3]) -> (%y, %n) {
+  %y: float32[2,3] = neg(%x)
+  %n: int64[?,2] = nonzero(%x)
+}
+)");
+  const auto infer = [](const std::string& text) {
+    const auto g = ir::parse(text, {});
+    infer_types(*g);
+  };
+  EXPECT_EQ(
+      error_of([&] {
+        infer(R"(graph g(%x: float32[3], %y: float32[4]) -> (%z) {
+  %z = add.Tensor(%x, %y) loc("Add_7")
+}
+)");
+      }),
+      R"(type inference: node #0 "Add_7" (add.Tensor -> %z): sizes 3 and 4 do not broadcast)");
+  EXPECT_EQ(error_of([&] {
+              infer(R"(graph g(%x: float32[3]) -> (%z) {
+  %z: int64[3] = neg(%x)
+}
+)");
+            }),
+            "type inference: node #0 (neg -> %z): %z is declared int64[3] but computed float32[3]");
+}
+
 TEST(Pipeline, LevelsByName) {
   EXPECT_EQ(parse_level("all"), Level::All);
   EXPECT_EQ(parse_level("none"), Level::None);

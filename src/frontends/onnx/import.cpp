@@ -17,6 +17,7 @@
 #include "core/factories.h"
 #include "frontends/onnx/lower.h"
 #include "frontends/onnx/tensor_proto.h"
+#include "passes/passes.h"
 
 namespace tessera::onnx_frontend {
 namespace {
@@ -78,6 +79,22 @@ std::string element_name(const std::string& sequence, size_t k) {
 }
 
 namespace {
+
+// A lowered value's type (tessera's inference) completed by what ONNX's inference declared
+// for it: a dtype or rank tessera could not tell, and dims it left unknown (ONNX's symbolic
+// names among them). Where the two disagree, tessera's, the kernels' own rules, stands.
+ir::TensorType with_declared(ir::TensorType t, const ir::TensorType& declared) {
+  if (!t.dtype) t.dtype = declared.dtype;
+  if (!t.shape) {
+    t.shape = declared.shape;
+  } else if (declared.shape && declared.shape->size() == t.shape->size()) {
+    for (size_t i = 0; i < t.shape->size(); ++i) {
+      ir::Dim& d = (*t.shape)[i];
+      if (!d.is_static() && !d.is_symbol()) d = (*declared.shape)[i];
+    }
+  }
+  return t;
+}
 
 std::string op_key(const onnx::NodeProto& n) {
   const bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
@@ -330,6 +347,12 @@ std::vector<ir::Value*> Lowerer::op_n(std::string_view op, int n, std::vector<ir
   const auto& ins = created->inputs();
   if (ins.empty() ||
       !std::all_of(ins.begin(), ins.end(), [](const ir::Value* v) { return v->is_constant(); })) {
+    // Typed as it is made, so later lowerings can ask for its rank and sizes.
+    try {
+      passes::refine_output_types(*created);
+    } catch (const Error& e) {
+      fail(e.what());
+    }
     return created->outputs();
   }
   // Every input is a constant: run the op now and keep its results as constants (shape
@@ -668,7 +691,7 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
           g.rename(v, name);
           named.insert(v);
           const auto t = types.find(name);
-          if (t != types.end() && v->type() == ir::TensorType{}) v->set_type(t->second);
+          if (t != types.end()) v->set_type(with_declared(v->type(), t->second));
         }
       }
     }
