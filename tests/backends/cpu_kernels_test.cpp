@@ -246,6 +246,28 @@ TEST_P(CpuKernels, PointwiseMatchReference) {
   }
 }
 
+// complex64/complex128 mul (pointwise.cpp): the parts from random() (NaN, infinities,
+// signed zeros among them, where the reference recovers infinities as C's Annex G does),
+// and a broadcast left to the reference.
+TEST(CpuComplexMul, MatchesReference) {
+  using Sig = Tensor(const Tensor&, const Tensor&);
+  for (DType dt : {DType::Complex64, DType::Complex128}) {
+    const DType part = dt == DType::Complex64 ? DType::Float32 : DType::Float64;
+    for (int64_t n : kSizes) {
+      const auto make = [&](uint32_t seed) {
+        Tensor z = zeros({n}, dt);
+        real(z).copy_(random(n, part, seed));
+        imag(z).copy_(random(n, part, seed + 100));
+        return z;
+      };
+      const Tensor a = make(41), b = make(42);
+      const std::string what = std::string(name(dt)) + " n=" + std::to_string(n);
+      expect_same<Sig>(ops::mul_op(), what, a, b);
+      expect_same<Sig>(ops::mul_op(), what + " broadcast (reference)", a, make(43).slice(0, 0, 1));
+    }
+  }
+}
+
 // The reductions of backends/cpu/kernels/reduce.cpp over every block of adjacent dims of
 // a 3-d tensor (rows and columns, tails of each), whole tensors cut into chunks, NaN, and
 // the cases left to the reference (dims not adjacent, strided input, empty).

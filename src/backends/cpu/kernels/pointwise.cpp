@@ -1,7 +1,8 @@
 // Vectorised cpu kernels for lerp (tensor and scalar weight), addcmul, prelu and
 // masked_fill on contiguous float32/float64 operands of one shape (prelu: one slope or one
-// per channel), split over the intra-op threads; the formulas are the reference kernels'
-// (ops/pointwise.cpp, ops/activation.cpp, ops/indexing.cpp), which keep every other case.
+// per channel), and complex64/complex128 mul, split over the intra-op threads; the formulas
+// are the reference kernels' (ops/pointwise.cpp, ops/activation.cpp, ops/indexing.cpp,
+// ops/binary.cpp), which keep every other case.
 
 // Highway's per-target re-inclusion needs this order.
 // clang-format off
@@ -12,6 +13,7 @@
 // clang-format on
 
 #include <cmath>
+#include <complex>
 
 HWY_BEFORE_NAMESPACE();
 namespace tessera::cpu::HWY_NAMESPACE {
@@ -89,6 +91,39 @@ HWY_INLINE void MaskedFillLoop(const T* x, const bool* mask, T value, T* out, si
   for (; i < n; ++i) out[i] = mask[i] ? value : x[i];
 }
 
+// Complex products of n interleaved (re, im) pairs: (ar br - ai bi, ar bi + ai br), each
+// product rounded then summed, as std::complex's formula; a block whose result holds a NaN
+// (from an infinity or a NaN operand) is recomputed by std::complex, which recovers
+// infinities as C's Annex G does (the reference kernel's definition).
+template <typename T>
+HWY_INLINE void ComplexMulLoop(const T* a, const T* b, T* out, size_t n) {
+  const auto scalar = [&](size_t k) {
+    const std::complex<T> x(a[2 * k], a[2 * k + 1]), y(b[2 * k], b[2 * k + 1]);
+    const std::complex<T> z = x * y;
+    out[2 * k] = z.real();
+    out[2 * k + 1] = z.imag();
+  };
+  size_t i = 0;  // in floats
+#if HWY_TARGET != HWY_SCALAR
+  {
+    const hn::ScalableTag<T> d;
+    const size_t lanes = hn::Lanes(d);  // floats per vector: lanes / 2 complex numbers
+    // -1 in the even (real) lanes, +1 in the odd ones.
+    const auto sign = hn::OddEven(hn::Set(d, T(1)), hn::Set(d, T(-1)));
+    for (; i + lanes <= 2 * n; i += lanes) {
+      const auto va = hn::LoadU(d, a + i), vb = hn::LoadU(d, b + i);
+      const auto re = hn::DupEven(va), im = hn::DupOdd(va);
+      const auto r = hn::Add(hn::Mul(re, vb), hn::Mul(sign, hn::Mul(im, hn::Reverse2(d, vb))));
+      hn::StoreU(r, d, out + i);
+      if (HWY_UNLIKELY(!hn::AllFalse(d, hn::IsNaN(r)))) {
+        for (size_t k = i / 2; k < (i + lanes) / 2; ++k) scalar(k);
+      }
+    }
+  }
+#endif
+  for (size_t k = i / 2; k < n; ++k) scalar(k);
+}
+
 #define TSR_POINTWISE_ENTRIES(T, F)                                                         \
   void Lerp##F(const T* s, const T* e, const T* w, size_t ws, T* o, size_t n) {             \
     LerpLoop(s, e, w, ws, o, n);                                                            \
@@ -103,6 +138,9 @@ HWY_INLINE void MaskedFillLoop(const T* x, const bool* mask, T value, T* out, si
   }                                                                                         \
   void MaskedFill##F(const T* x, const bool* m, T v, T* o, size_t n) {                      \
     MaskedFillLoop(x, m, v, o, n);                                                          \
+  }                                                                                         \
+  void ComplexMul##F(const T* a, const T* b, T* o, size_t n) {                              \
+    ComplexMulLoop(a, b, o, n);                                                             \
   }
 TSR_POINTWISE_ENTRIES(float, F32)
 TSR_POINTWISE_ENTRIES(double, F64)
@@ -127,6 +165,8 @@ HWY_EXPORT(PreluPlanesF32);
 HWY_EXPORT(PreluPlanesF64);
 HWY_EXPORT(MaskedFillF32);
 HWY_EXPORT(MaskedFillF64);
+HWY_EXPORT(ComplexMulF32);
+HWY_EXPORT(ComplexMulF64);
 
 namespace {
 
@@ -275,6 +315,27 @@ Tensor masked_fill_kernel(const Tensor& self, const Tensor& mask, const Scalar& 
   });
 }
 
+// mul of complex64/complex128 operands of one shape, contiguous (PyTorch's formula, with
+// the reference's recovery of infinities).
+template <typename T>
+Tensor complex_mul_kernel(const Tensor& self, const Tensor& other) {
+  using R = typename T::value_type;
+  if (!same_layout<T>(self, {&other}) || other.dtype() != self.dtype()) {
+    return ops::mul_op().typed<Tensor(const Tensor&, const Tensor&)>().redispatch(kBackendReference,
+                                                                                  self, other);
+  }
+  return map_ranges<T>(self, [&](int64_t b, int64_t e, T* o) {
+    const auto* x = reinterpret_cast<const R*>(data<T>(self) + b);
+    const auto* y = reinterpret_cast<const R*>(data<T>(other) + b);
+    auto* z = reinterpret_cast<R*>(o + b);
+    if constexpr (std::is_same_v<R, float>) {
+      HWY_DYNAMIC_DISPATCH(ComplexMulF32)(x, y, z, static_cast<size_t>(e - b));
+    } else {
+      HWY_DYNAMIC_DISPATCH(ComplexMulF64)(x, y, z, static_cast<size_t>(e - b));
+    }
+  });
+}
+
 }  // namespace
 
 TSR_REGISTER {
@@ -287,6 +348,8 @@ TSR_REGISTER {
   impl_for(ops::prelu_op(), kBackendCPU, F{}, []<typename T>() { return &prelu_kernel<T>; });
   impl_for(ops::masked_fill_op(), kBackendCPU, F{},
            []<typename T>() { return &masked_fill_kernel<T>; });
+  impl_for(ops::mul_op(), kBackendCPU, DTypeList<DType::Complex64, DType::Complex128>{},
+           []<typename T>() { return &complex_mul_kernel<T>; });
 }
 
 }  // namespace tessera::cpu

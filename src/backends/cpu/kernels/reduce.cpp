@@ -736,6 +736,25 @@ Tensor arg_extreme_kernel(const Tensor& self, std::optional<int64_t> dim, bool k
       .redispatch(kBackendReference, self, dim, keepdim);
 }
 
+// cumsum (cumprod) along the rows of [outer, size], one row after another in the
+// reference's order. (Scanning rows side by side to overlap their chains of dependent
+// adds is slower: rows of a power-of-two size alias in the L1 cache, 2.4x slower at
+// [1024, 1024].)
+template <typename T, bool kProduct>
+void scan_rows(const T* in, T* o, int64_t outer, int64_t size) {
+  parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / size), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* src = in + r * size;
+      T* dst = o + r * size;
+      double acc = kProduct ? 1.0 : 0.0;
+      for (int64_t j = 0; j < size; ++j) {
+        acc = kProduct ? acc * double(src[j]) : acc + double(src[j]);
+        dst[j] = T(acc);
+      }
+    }
+  });
+}
+
 // cumsum and cumprod along a dim that is not the last of a contiguous tensor: each
 // [size, inner] slice is scanned row by row, a row of double accumulators (as the
 // reference's) carried down, so memory is read in order. The last dim (and every other
@@ -760,37 +779,11 @@ Tensor scan_kernel(const Tensor& self, int64_t dim, std::optional<DType> dtype, 
   const T* in = static_cast<const T*>(self.data_ptr());
   T* o = static_cast<T*>(out.data_ptr());
   if (inner == 1) {
-    // Along rows: each accumulation is a chain of dependent adds (or multiplies), so four
-    // rows are scanned side by side; every row's own order is the reference's.
-    constexpr int64_t kRows = 4;
-    const int64_t groups = (outer + kRows - 1) / kRows;
-    parallel_for(0, groups, std::max<int64_t>(1, kGrainSize / (kRows * size)),
-                 [&](int64_t g0, int64_t g1) {
-                   for (int64_t g = g0; g < g1; ++g) {
-                     const int64_t r0 = g * kRows, nr = std::min(kRows, outer - r0);
-                     const T* src = in + r0 * size;
-                     T* dst = o + r0 * size;
-                     double acc[kRows];
-                     std::fill_n(acc, kRows, product ? 1.0 : 0.0);
-                     if (nr == kRows) {
-                       for (int64_t j = 0; j < size; ++j) {
-                         for (int64_t q = 0; q < kRows; ++q) {
-                           const double x = double(src[q * size + j]);
-                           acc[q] = product ? acc[q] * x : acc[q] + x;
-                           dst[q * size + j] = T(acc[q]);
-                         }
-                       }
-                     } else {
-                       for (int64_t q = 0; q < nr; ++q) {
-                         for (int64_t j = 0; j < size; ++j) {
-                           const double x = double(src[q * size + j]);
-                           acc[q] = product ? acc[q] * x : acc[q] + x;
-                           dst[q * size + j] = T(acc[q]);
-                         }
-                       }
-                     }
-                   }
-                 });
+    if (product) {
+      scan_rows<T, true>(in, o, outer, size);
+    } else {
+      scan_rows<T, false>(in, o, outer, size);
+    }
     return out;
   }
   // Down columns: threads take column ranges of every slice: [slice, column block] items.
