@@ -2,6 +2,7 @@
 // tests/passes).
 #pragma once
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -23,6 +24,35 @@ bool refine_output_types(ir::Node& n);
 /// output's type refined.
 int infer_types(ir::Graph& g);
 
+/// When every input of n is a constant, runs n now and replaces it by constants holding its
+/// results, named as its outputs were, and returns them; otherwise returns nullopt. Throws
+/// the op's Error when it refuses its inputs.
+std::optional<std::vector<ir::Value*>> fold_constant(ir::Graph& g, ir::Node* n);
+
+/// Folds every node whose inputs are all constants. Returns how many it folded.
+int fold_constants(ir::Graph& g);
+
+/// Removes nodes that pass their input through unchanged: clone, inference dropout, a cast
+/// to the input's dtype, identity permutes and transposes, and shape ops (reshape, flatten,
+/// expand, squeeze, a forward slice) whose output has the input's static shape. Returns how
+/// many it removed.
+int eliminate_identities(ir::Graph& g);
+
+/// Merges chains of shape ops: permute/transpose of a permute/transpose becomes one permute
+/// (or none), a reshape of a reshape/flatten/squeeze/unsqueeze reshapes the original, and
+/// squeeze.dim of the dim unsqueeze added gives the original back. Returns how many nodes it
+/// rewrote.
+int cancel_transposes(ir::Graph& g);
+
+/// Folds an inference batch_norm whose statistics and parameters are constants into the
+/// convolution (not transposed) or 2-d linear whose only use it is, when that one's weight
+/// and bias are constants. Returns how many it folded.
+int fold_batch_norm(ir::Graph& g);
+
+/// Rewrites add(matmul(x, W), b), W a constant [K, N] and b a constant of N elements, as
+/// linear(x, W^T, b). Returns how many it fused.
+int fuse_matmul_add(ir::Graph& g);
+
 /// Removes nodes none of whose outputs is used or a graph output, and unused constants.
 /// Returns how many nodes it removed.
 int eliminate_dead_code(ir::Graph& g);
@@ -35,7 +65,9 @@ int eliminate_common_subexpressions(ir::Graph& g);
 /// leaky_relu (literal slope) into one convolution_activation node. Returns how many it fused.
 int fuse_conv_activation(ir::Graph& g);
 
-/// How much optimize() does: nothing; dead code and common subexpressions; everything.
+/// How much optimize() does: nothing; the simplifications that change no kernel (type
+/// inference, constant folding, identities, shape-op chains, common subexpressions, dead
+/// code); those and the fusions (batch_norm folding, matmul + add, conv + activation).
 enum class Level { None, Basic, All };
 
 /// Parses "none", "basic" or "all"; throws Error naming the string otherwise.

@@ -14,9 +14,15 @@ Level parse_level(std::string_view s) {
 void optimize(ir::Graph& g, Level level) {
   if (level == Level::None) return;
   infer_types(g);
+  fold_constants(g);
+  eliminate_identities(g);
+  cancel_transposes(g);
+  eliminate_identities(g);  // what cancelling made the identity
   eliminate_common_subexpressions(g);
   eliminate_dead_code(g);
   if (level == Level::All) {
+    fold_batch_norm(g);
+    fuse_matmul_add(g);
     fuse_conv_activation(g);
     eliminate_dead_code(g);
   }

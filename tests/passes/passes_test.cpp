@@ -7,6 +7,7 @@
 #include "ir/text.h"
 #include "ir/verify.h"
 #include "support/error_of.h"
+#include "support/torch_cases.h"
 
 namespace tessera::passes {
 namespace {
@@ -222,6 +223,185 @@ TEST(InferTypes, RefinesDeclaredTypesAndNamesContradictions) {
 )");
             }),
             "type inference: node #0 (neg -> %z): %z is declared int64[3] but computed float32[3]");
+}
+
+// Runs g on inputs, node by node, as a session would; returns the graph's outputs.
+std::vector<Tensor> evaluate(const ir::Graph& g, const std::vector<Tensor>& inputs) {
+  std::unordered_map<const ir::Value*, Tensor> env;
+  for (size_t i = 0; i < inputs.size(); ++i) env[g.inputs()[i]] = inputs[i];
+  for (const ir::Value* c : g.constants()) env[c] = c->constant();
+  for (const ir::Node* n : g.nodes()) {
+    Stack stack = ir::node_arguments(*n, [&](const ir::Value* v) { return env.at(v); });
+    n->op().call_boxed(stack);
+    for (size_t k = 0; k < stack.size(); ++k)
+      env[n->output(static_cast<int>(k))] = stack[k].to_tensor();
+  }
+  std::vector<Tensor> out;
+  for (const ir::Value* v : g.outputs()) out.push_back(env.at(v));
+  return out;
+}
+
+// Parses text with the given constants, runs pass, and checks that the graph computes what
+// it computed before on inputs; returns the new text.
+template <typename Pass>
+std::string same_results(const std::string& text, const ir::ConstantTable& table,
+                         const std::vector<Tensor>& inputs, Pass pass, int expected_count) {
+  auto g = ir::parse(text, table);
+  const auto before = evaluate(*g, inputs);
+  EXPECT_EQ(pass(*g), expected_count);
+  ir::verify(*g);
+  const auto after = evaluate(*g, inputs);
+  EXPECT_EQ(before.size(), after.size());
+  for (size_t i = 0; i < before.size(); ++i) {
+    EXPECT_EQ(testing::compare_tensors(after[i], before[i]), "") << "output " << i;
+  }
+  return ir::print(*g);
+}
+
+TEST(FoldConstants, RunsNodesOfConstantsOnce) {
+  const std::string out = run_pass(R"(graph g(%x: float32[2]) -> (%y) {
+  const %a: float32[2] = [1.0, 2.0]
+  const %b: float32[2] = [3.0, 4.0]
+  %s = add.Tensor(%a, %b)
+  %y = mul.Tensor(%x, %s)
+}
+)",
+                                   fold_constants);
+  EXPECT_EQ(out, R"(graph g(%x: float32[2]) -> (%y) {
+  const %a: float32[2] = [1, 2]
+  const %b: float32[2] = [3, 4]
+  const %s: float32[2] = [4, 6]
+  %y = mul.Tensor(%x, %s)
+}
+)");
+}
+
+TEST(EliminateIdentities, RemovesWhatPassesItsInputThrough) {
+  int removed = 0;
+  const std::string out = run_pass(R"(graph g(%x: float32[2,3]) -> (%y, %z) {
+  %a = clone(%x)
+  %b = dropout(%a, 0.5, False)
+  %c = cast(%b, float32)
+  %d = permute(%c, [0, 1])
+  %e = reshape(%d, [2, 3])
+  %f = slice.Tensor(%e, 1, 0, 9223372036854775807, 1)
+  %y = neg(%f)
+  %g = cast(%y, float64)
+  %z = reshape(%g, [3, 2])
+}
+)",
+                                   [](ir::Graph& g) {
+                                     infer_types(g);
+                                     return eliminate_identities(g);
+                                   },
+                                   &removed);
+  EXPECT_EQ(removed, 6);
+  EXPECT_EQ(out, R"(graph g(%x: float32[2,3]) -> (%y, %z) {
+  %y: float32[2,3] = neg(%x)
+  %g: float64[2,3] = cast(%y, float64)
+  %z: float64[3,2] = reshape(%g, [3, 2])
+}
+)");
+  // An output computed from an input stays computed.
+  const std::string kept = R"(graph g(%x: float32[2,3]) -> (%y) {
+  %y: float32[2,3] = clone(%x)
+}
+)";
+  EXPECT_EQ(run_pass(kept, eliminate_identities), kept);
+}
+
+TEST(CancelTransposes, MergesPermutesReshapesAndSqueezes) {
+  int rewritten = 0;
+  const std::string out = run_pass(R"(graph g(%x: float32[2,3,4]) -> (%a, %b, %c, %d) {
+  %p = permute(%x, [0, 2, 1])
+  %q = permute(%p, [0, 2, 1])
+  %a = neg(%q)
+  %t = transpose.int(%x, 0, 1)
+  %b = permute(%t, [2, 0, 1])
+  %f = flatten.using_ints(%x, 1)
+  %c = reshape(%f, [4, 6])
+  %u = unsqueeze(%x, -1)
+  %s = squeeze.dim(%u, 3)
+  %d = neg(%s)
+}
+)",
+                                   [](ir::Graph& g) {
+                                     infer_types(g);
+                                     const int n = cancel_transposes(g);
+                                     eliminate_dead_code(g);
+                                     return n;
+                                   },
+                                   &rewritten);
+  EXPECT_EQ(rewritten, 4);
+  EXPECT_EQ(out, R"(graph g(%x: float32[2,3,4]) -> (%a, %b, %c, %d) {
+  %a: float32[2,3,4] = neg(%x)
+  %b: float32[4,3,2] = permute(%x, [2, 1, 0])
+  %c: float32[4,6] = reshape(%x, [4, 6])
+  %d: float32[2,3,4] = neg(%x)
+}
+)");
+}
+
+TEST(FoldBatchNorm, ScalesTheConvolutionsWeights) {
+  manual_seed(3);
+  const ir::ConstantTable table{{"w", randn({8, 4, 3, 3})}, {"b", randn({8})},
+                                {"g", rand({8})},           {"beta", randn({8})},
+                                {"m", randn({8})},          {"v", add(rand({8}), 0.5)},
+                                {"lw", randn({8, 16})}};
+  const std::string out =
+      same_results(R"(graph g(%x: float32[2,4,6,6], %y: float32[3,16]) -> (%a, %r, %l) {
+  const %w: float32[8,4,3,3] = @w
+  const %b: float32[8] = @b
+  const %g: float32[8] = @g
+  const %beta: float32[8] = @beta
+  const %m: float32[8] = @m
+  const %v: float32[8] = @v
+  const %lw: float32[8,16] = @lw
+  %c = convolution(%x, %w, %b, [1, 1], [1, 1], [1, 1], False, [0, 0], 1)
+  %a = batch_norm(%c, %g, %beta, %m, %v, False, 0.1, 0.001)
+  %c2 = convolution(%x, %w, None, [2, 2], [0, 0], [1, 1], False, [0, 0], 1)
+  %n2 = batch_norm(%c2, None, None, %m, %v, False, 0.1, 1e-05)
+  %r = relu(%n2)
+  %lin = linear(%y, %lw)
+  %l = batch_norm(%lin, %g, %beta, %m, %v, False, 0.1, 1e-05)
+}
+)",
+                   table, {randn({2, 4, 6, 6}), randn({3, 16})},
+                   [](ir::Graph& g) {
+                     infer_types(g);
+                     const int n = fold_batch_norm(g);
+                     eliminate_dead_code(g);
+                     return n;
+                   },
+                   3);
+  EXPECT_EQ(out.find("batch_norm"), std::string::npos) << out;
+}
+
+TEST(FuseMatmulAdd, MakesLinear) {
+  manual_seed(4);
+  const ir::ConstantTable table{{"w", randn({16, 8})}, {"b", randn({1, 8})}};
+  const std::string out =
+      same_results(R"(graph g(%x: float32[2,5,16], %v: float32[16]) -> (%y, %z, %u) {
+  const %w: float32[16,8] = @w
+  const %b: float32[1,8] = @b
+  %m = matmul(%x, %w)
+  %y = add.Tensor(%b, %m)
+  %m2 = matmul(%v, %w)
+  %z = add.Tensor(%m2, %b)
+  %m3 = matmul(%x, %w)
+  %u = add.Tensor(%m3, %b, alpha=2)
+}
+)",
+                   table, {randn({2, 5, 16}), randn({16})},
+                   [](ir::Graph& g) {
+                     infer_types(g);
+                     return fuse_matmul_add(g);
+                   },
+                   1);
+  // [16] @ [16, 8] + [1, 8] is [1, 8]: the add broadcasts a new dim, so it stays; alpha 2 too.
+  EXPECT_NE(out.find("%y: float32[2,5,8] = linear(%x, %w.t, %b.row)"), std::string::npos) << out;
+  EXPECT_NE(out.find("%z: float32[1,8] = add.Tensor(%m2, %b)"), std::string::npos) << out;
+  EXPECT_NE(out.find("add.Tensor(%m3, %b, alpha=2)"), std::string::npos) << out;
 }
 
 TEST(Pipeline, LevelsByName) {

@@ -610,6 +610,114 @@ const std::map<std::string, ExportFn>& exporters() {
       }
       s.node("Expand", {s.in("self"), s.ex.ints(size, s.out() + "_shape")});
     };
+    for (const auto& [op, onnx_op] :
+         std::vector<std::pair<const char*, const char*>>{{"elu", "Elu"}, {"celu", "Celu"}}) {
+      const std::string o = onnx_op;
+      t[op] = [o](const Site& s) {
+        if (o == "Elu" && (s.lit("scale").to_scalar().to<double>() != 1.0 ||
+                           s.lit("input_scale").to_scalar().to<double>() != 1.0)) {
+          s.fail("a scale other than 1");
+        }
+        Exporter::attr(s.node(o, {s.in("self")}), "alpha",
+                       static_cast<float>(s.lit("alpha").to_scalar().to<double>()));
+      };
+    }
+    t["logsumexp"] = [](const Site& s) { reduce(s, "ReduceLogSumExp", false); };
+    t["prod.dim_int"] = [](const Site& s) {
+      if (!s.lit("dtype").is_none() && s.lit("dtype").to_dtype() != s.dtype_of("self")) {
+        s.fail("a dtype other than the input's");
+      }
+      auto* n = s.node("ReduceProd", {s.in("self")});
+      Exporter::attr(n, "axes", std::vector<int64_t>{s.lit("dim").to_int()});
+      Exporter::attr(n, "keepdims", int64_t{s.lit("keepdim").to_bool()});
+    };
+    t["var.correction"] = [](const Site& s) {  // sum((x - mean)^2) / max(0, N - correction)
+      const auto shape = s.value("self")->type().static_shape();
+      if (!shape) s.fail("the input's shape is not static");
+      const IValue dims = s.lit("dim"), correction = s.lit("correction");
+      const bool all = dims.is_none() || dims.to_int_list().empty();
+      const auto rank = static_cast<int64_t>(shape->size());
+      int64_t count = 1;
+      for (int64_t d = 0; d < rank; ++d) {
+        const auto& list = all ? std::vector<int64_t>{} : dims.to_int_list();
+        const bool reduced = all || std::any_of(list.begin(), list.end(), [&](int64_t k) {
+                               return (k < 0 ? k + rank : k) == d;
+                             });
+        if (reduced) count *= (*shape)[static_cast<size_t>(d)];
+      }
+      const double c = correction.is_none() ? 1.0 : correction.to_scalar().to<double>();
+      const DType dt = s.dtype_of("self");
+      const std::string x = s.in("self"), o = s.out(), m = s.tmp("mean"), d = s.tmp("centred"),
+                        sq = s.tmp("squares"), ss = s.tmp("sum");
+      auto* mean = s.ex.node("ReduceMean", {x}, {m}, s.n.name());
+      if (!all) Exporter::attr(mean, "axes", dims.to_int_list());
+      Exporter::attr(mean, "keepdims", int64_t{1});
+      s.ex.node("Sub", {x, m}, {d}, s.n.name());
+      s.ex.node("Mul", {d, d}, {sq}, s.n.name());
+      std::vector<std::string> ins{sq};
+      if (!all) ins.push_back(s.ex.ints(dims.to_int_list(), o + "_axes"));
+      Exporter::attr(s.ex.node("ReduceSum", ins, {ss}, s.n.name()), "keepdims",
+                     int64_t{s.lit("keepdim").to_bool()});
+      s.ex.node("Div",
+                {ss, s.ex.scalar(std::max(0.0, static_cast<double>(count) - c), dt, o + "_n")}, {o},
+                s.n.name());
+    };
+    t["cumsum"] = [](const Site& s) {
+      if (!s.lit("dtype").is_none() && s.lit("dtype").to_dtype() != s.dtype_of("self")) {
+        s.fail("a dtype other than the input's");
+      }
+      s.node("CumSum",
+             {s.in("self"),
+              s.ex.initializer(full({}, s.lit("dim").to_int(), DType::Int64), s.out() + "_axis")});
+    };
+    t["nonzero"] = [](const Site& s) {  // ONNX's NonZero is [rank, n]; tessera's [n, rank]
+      const std::string t = s.tmp("indices");
+      s.ex.node("NonZero", {s.in("self")}, {t}, s.n.name());
+      Exporter::attr(s.node("Transpose", {t}), "perm", std::vector<int64_t>{1, 0});
+    };
+    // split and chunk: the pieces' sizes are their outputs' sizes along dim.
+    for (const char* op : {"split.Tensor", "chunk"}) {
+      t[op] = [](const Site& s) {
+        const int64_t dim = s.lit("dim").to_int();
+        std::vector<std::string> outs;
+        std::vector<int64_t> sizes;
+        for (size_t i = 0; i < s.n.outputs().size(); ++i) {
+          const auto shape = s.n.output(static_cast<int>(i))->type().static_shape();
+          if (!shape || shape->empty()) s.fail("a piece's shape is not static");
+          const auto r = static_cast<int64_t>(shape->size());
+          sizes.push_back((*shape)[static_cast<size_t>(dim < 0 ? dim + r : dim)]);
+          outs.push_back(s.out(static_cast<int>(i)));
+        }
+        auto* n = s.ex.node("Split", {s.in("self"), s.ex.ints(sizes, s.out() + "_split")}, outs,
+                            s.n.name());
+        Exporter::attr(n, "axis", dim);
+      };
+    }
+    t["pad"] = [](const Site& s) {
+      const std::string mode = s.lit("mode").to_string();
+      if (mode == "circular") s.fail("circular padding (ONNX's wrap is opset 19)");
+      const auto r = s.rank_of("self");
+      if (!r) s.fail("the input's rank is unknown");
+      // PyTorch's pairs run from the last dim backwards; ONNX's begins, then ends, dim 0 first.
+      const std::vector<int64_t> p = ints_of(s.lit("pad"));
+      std::vector<int64_t> pads(static_cast<size_t>(2 * *r), 0);
+      for (size_t i = 0; i < p.size() / 2; ++i) {
+        const auto d = static_cast<size_t>(*r) - 1 - i;
+        pads[d] = p[2 * i];
+        pads[d + static_cast<size_t>(*r)] = p[2 * i + 1];
+      }
+      std::vector<std::string> ins{s.in("self"), s.ex.ints(pads, s.out() + "_pads")};
+      const IValue value = s.lit("value");
+      if (mode == "constant" && !value.is_none()) {
+        ins.push_back(s.ex.scalar(value.to_double(), s.dtype_of("self"), s.out() + "_value"));
+      }
+      Exporter::attr(s.node("Pad", ins), "mode", mode == "replicate" ? std::string("edge") : mode);
+    };
+    t["instance_norm"] = [](const Site& s) {
+      if (s.in("weight").empty() || s.in("bias").empty()) s.fail("no weight or bias");
+      auto* n = s.node("InstanceNormalization", {s.in("input"), s.in("weight"), s.in("bias")});
+      Exporter::attr(n, "epsilon", static_cast<float>(s.lit("eps").to_double()));
+    };
     t["gelu"] = [](const Site& s) {  // opset 17 has no Gelu: x * (1 + erf(x / sqrt 2)) / 2
       if (s.lit("approximate").to_string() != "none") s.fail("the tanh approximation");
       const DType d = s.dtype_of("self");

@@ -344,37 +344,15 @@ std::vector<ir::Value*> Lowerer::op_n(std::string_view op, int n, std::vector<ir
     fail(e.what());
   }
   created->set_name(node_.name());
-  const auto& ins = created->inputs();
-  if (ins.empty() ||
-      !std::all_of(ins.begin(), ins.end(), [](const ir::Value* v) { return v->is_constant(); })) {
-    // Typed as it is made, so later lowerings can ask for its rank and sizes.
-    try {
-      passes::refine_output_types(*created);
-    } catch (const Error& e) {
-      fail(e.what());
-    }
-    return created->outputs();
-  }
-  // Every input is a constant: run the op now and keep its results as constants (shape
-  // arithmetic on static shapes folds away this way).
-  Stack stack = ir::node_arguments(*created, [](const ir::Value* v) { return v->constant(); });
   try {
-    created->op().call_boxed(stack);
+    // Every input a constant: run the op now (shape arithmetic on static shapes folds away).
+    if (auto constants = passes::fold_constant(g_, created)) return *constants;
+    // Typed as it is made, so later lowerings can ask for its rank and sizes.
+    passes::refine_output_types(*created);
   } catch (const Error& e) {
     fail(e.what());
   }
-  std::vector<Tensor> results;
-  if (stack.size() == 1 && stack[0].is_tensor_list()) {
-    results = stack[0].to_tensor_list();
-  } else {
-    for (const IValue& v : stack) results.push_back(v.to_tensor());
-  }
-  if (static_cast<int>(results.size()) != n) fail("the op returned ", results.size(), " results");
-  g_.erase(created);
-  std::vector<ir::Value*> out;
-  for (int i = 0; i < n; ++i)
-    out.push_back(g_.add_constant(names[static_cast<size_t>(i)], results[static_cast<size_t>(i)]));
-  return out;
+  return created->outputs();
 }
 
 ir::Value* Lowerer::op(std::string_view op, std::vector<ir::Input> positional,

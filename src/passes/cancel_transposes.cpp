@@ -1,0 +1,112 @@
+// Transpose and reshape cancellation: a permute of a permute is one permute (none when the
+// two undo each other), a reshape of a reshaped value reshapes the original, and squeezing
+// the dim just unsqueezed gives the original back. What the rewritten nodes no longer
+// read is left to dead-code elimination.
+#include "passes/passes.h"
+
+namespace tessera::passes {
+namespace {
+
+std::optional<IValue> literal_of(const ir::Node& n, const char* a) {
+  const int i = n.schema().find_argument(a);
+  const std::optional<ir::Arg>& b = n.arg(i);
+  if (!b) return n.schema().arguments[static_cast<size_t>(i)].default_value;
+  if (b->kind != ir::Arg::Kind::Literal) return std::nullopt;
+  return b->literal;
+}
+
+// The permutation a permute or transpose node applies (output dim i is input dim p[i]),
+// dims non-negative; nullopt for other nodes or when it is not known.
+std::optional<std::vector<int64_t>> permutation(const ir::Node& n) {
+  const std::string& op = n.op().name();
+  if (op != "permute" && op != "transpose.int") return std::nullopt;
+  const auto& shape = n.input(0)->type().shape;
+  if (!shape) return std::nullopt;
+  const auto rank = static_cast<int64_t>(shape->size());
+  const auto norm = [rank](int64_t d) { return d < 0 ? d + rank : d; };
+  std::vector<int64_t> p;
+  if (op == "permute") {
+    const auto dims = literal_of(n, "dims");
+    if (!dims) return std::nullopt;
+    for (int64_t d : dims->to_int_list()) p.push_back(norm(d));
+  } else {
+    const auto a = literal_of(n, "dim0"), b = literal_of(n, "dim1");
+    if (!a || !b || rank == 0) return std::nullopt;
+    for (int64_t d = 0; d < rank; ++d) p.push_back(d);
+    std::swap(p[static_cast<size_t>(norm(a->to_int()))], p[static_cast<size_t>(norm(b->to_int()))]);
+  }
+  if (static_cast<int64_t>(p.size()) != rank) return std::nullopt;
+  return p;
+}
+
+bool reshapes(const ir::Node& n) {
+  const std::string& op = n.op().name();
+  return op == "reshape" || op == "flatten.using_ints" || op == "squeeze" || op == "squeeze.dim" ||
+         op == "unsqueeze";
+}
+
+// Replaces n by a value that computes what it does (erasing n).
+void replace(ir::Graph& g, ir::Node* n, ir::Value* by) {
+  n->output()->replace_all_uses_with(by);
+  g.erase(n);
+}
+
+}  // namespace
+
+int cancel_transposes(ir::Graph& g) {
+  int rewritten = 0;
+  for (ir::Node* n : g.nodes()) {
+    ir::Node* inner = n->inputs().empty() ? nullptr : n->input(0)->producer();
+    if (inner == nullptr) continue;
+    const auto& outs = g.outputs();
+    const bool is_output = std::find(outs.begin(), outs.end(), n->output()) != outs.end();
+    if (const auto outer = permutation(*n)) {
+      const auto first = permutation(*inner);
+      if (!first) continue;
+      std::vector<int64_t> both;
+      bool identity = true;
+      for (size_t i = 0; i < outer->size(); ++i) {
+        both.push_back((*first)[static_cast<size_t>((*outer)[i])]);
+        identity = identity && both.back() == static_cast<int64_t>(i);
+      }
+      ir::Value* x = inner->input(0);
+      if (identity) {
+        if (is_output && x->producer() == nullptr) continue;  // see eliminate_identities
+        replace(g, n, x);
+      } else {
+        g.set_insertion_point(n);
+        ir::Node* p = g.create("permute", {x, IValue(both)});
+        g.set_insertion_point(nullptr);
+        p->set_name(n->name());
+        p->output()->set_type(n->output()->type());
+        const std::string name = n->output()->name();
+        replace(g, n, p->output());
+        g.rename(p->output(), name);
+      }
+      ++rewritten;
+      continue;
+    }
+    const std::string& op = n->op().name();
+    if (op == "reshape" && literal_of(*n, "shape") && reshapes(*inner)) {
+      n->replace_input(0, inner->input(0));
+      ++rewritten;
+      continue;
+    }
+    if (op == "squeeze.dim" && inner->op().name() == "unsqueeze") {
+      const auto& shape = n->input(0)->type().shape;
+      const auto a = literal_of(*n, "dim"), b = literal_of(*inner, "dim");
+      if (!shape || !a || !b) continue;
+      const auto rank = static_cast<int64_t>(shape->size());
+      const auto norm = [rank](int64_t d) { return d < 0 ? d + rank : d; };
+      ir::Value* x = inner->input(0);
+      if (norm(a->to_int()) != norm(b->to_int()) || (is_output && x->producer() == nullptr)) {
+        continue;
+      }
+      replace(g, n, x);
+      ++rewritten;
+    }
+  }
+  return rewritten;
+}
+
+}  // namespace tessera::passes
