@@ -2,18 +2,11 @@
 // two undo each other), a reshape of a reshaped value reshapes the original, and squeezing
 // the dim just unsqueezed gives the original back. What the rewritten nodes no longer
 // read is left to dead-code elimination.
+#include "passes/match.h"
 #include "passes/passes.h"
 
 namespace tessera::passes {
 namespace {
-
-std::optional<IValue> literal_of(const ir::Node& n, const char* a) {
-  const int i = n.schema().find_argument(a);
-  const std::optional<ir::Arg>& b = n.arg(i);
-  if (!b) return n.schema().arguments[static_cast<size_t>(i)].default_value;
-  if (b->kind != ir::Arg::Kind::Literal) return std::nullopt;
-  return b->literal;
-}
 
 // The permutation a permute or transpose node applies (output dim i is input dim p[i]),
 // dims non-negative; nullopt for other nodes or when it is not known.
@@ -58,8 +51,7 @@ int cancel_transposes(ir::Graph& g) {
   for (ir::Node* n : g.nodes()) {
     ir::Node* inner = n->inputs().empty() ? nullptr : n->input(0)->producer();
     if (inner == nullptr) continue;
-    const auto& outs = g.outputs();
-    const bool is_output = std::find(outs.begin(), outs.end(), n->output()) != outs.end();
+    const bool is_output = is_graph_output(n->output());
     if (const auto outer = permutation(*n)) {
       const auto first = permutation(*inner);
       if (!first) continue;

@@ -1,17 +1,11 @@
 // No-op and identity removal: nodes whose output is their input, unchanged.
+#include "passes/match.h"
 #include "passes/passes.h"
 
 namespace tessera::passes {
 namespace {
 
 // The literal bound to argument a (its default when unbound); nullopt when a value gives it.
-std::optional<IValue> literal_of(const ir::Node& n, const char* a) {
-  const int i = n.schema().find_argument(a);
-  const std::optional<ir::Arg>& b = n.arg(i);
-  if (!b) return n.schema().arguments[static_cast<size_t>(i)].default_value;
-  if (b->kind != ir::Arg::Kind::Literal) return std::nullopt;
-  return b->literal;
-}
 
 // Whether the node's first output has the static shape of its first input (inference's
 // types: the shape ops below then move no element).
@@ -74,10 +68,7 @@ int eliminate_identities(ir::Graph& g) {
     ir::Value* y = n->output();
     // A graph output stays computed when its input is a graph input or a constant (an
     // output is then never the caller's own tensor).
-    const auto& outs = g.outputs();
-    if ((x->producer() == nullptr) && std::find(outs.begin(), outs.end(), y) != outs.end()) {
-      continue;
-    }
+    if (x->producer() == nullptr && is_graph_output(y)) continue;
     // The output's type may be more precise (a declared symbol): the input keeps its own.
     y->replace_all_uses_with(x);
     g.erase(n);

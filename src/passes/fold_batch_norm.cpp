@@ -3,18 +3,11 @@
 // own weights and bias: W' = W * s per output channel, b' = (b - mean) * s + beta, with
 // s = gamma / sqrt(var + eps), computed in float64.
 #include "api/functions.h"
+#include "passes/match.h"
 #include "passes/passes.h"
 
 namespace tessera::passes {
 namespace {
-
-std::optional<IValue> literal_of(const ir::Node& n, const char* a) {
-  const int i = n.schema().find_argument(a);
-  const std::optional<ir::Arg>& b = n.arg(i);
-  if (!b) return n.schema().arguments[static_cast<size_t>(i)].default_value;
-  if (b->kind != ir::Arg::Kind::Literal) return std::nullopt;
-  return b->literal;
-}
 
 // The value bound to Tensor argument a: null when None; nullopt when it is not a constant.
 std::optional<const ir::Value*> constant_arg(const ir::Node& n, const char* a) {
@@ -46,9 +39,7 @@ int fold_batch_norm(ir::Graph& g) {
     if (!training || training->to_bool() || !eps || conv == nullptr) continue;
     const std::string& op = conv->op().name();
     const ir::Value* y = conv->output();
-    const auto& outs = g.outputs();
-    if ((op != "convolution" && op != "linear") || y->uses().size() != 1 ||
-        std::find(outs.begin(), outs.end(), y) != outs.end()) {
+    if ((op != "convolution" && op != "linear") || y->uses().size() != 1 || is_graph_output(y)) {
       continue;
     }
     const auto weight = constant_arg(*conv, "weight"), bias = constant_arg(*conv, "bias");
@@ -91,17 +82,7 @@ int fold_batch_norm(ir::Graph& g) {
       g.erase_value(bv);
       continue;
     }
-    g.set_insertion_point(bn);
-    ir::Node* f = g.create(op, std::move(args));
-    g.set_insertion_point(nullptr);
-    f->set_name(conv->name());
-    ir::Value* out = bn->output();
-    const std::string name = out->name();
-    f->output()->set_type(out->type());
-    out->replace_all_uses_with(f->output());
-    g.erase(bn);
-    g.erase(conv);
-    g.rename(f->output(), name);
+    replace_pattern(g, bn, op, std::move(args), {conv, bn})->set_name(conv->name());
     ++folded;
   }
   return folded;

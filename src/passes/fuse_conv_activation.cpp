@@ -2,6 +2,7 @@
 // while the output is in cache (oneDNN post-ops, the cpu's direct convolutions).
 #include <cmath>
 
+#include "passes/match.h"
 #include "passes/passes.h"
 
 namespace tessera::passes {
@@ -37,13 +38,6 @@ std::optional<std::pair<std::string, std::vector<double>>> activation_of(const i
   return std::nullopt;
 }
 
-// The literal of a convolution argument, or nullopt when it is read from a value.
-std::optional<IValue> literal_arg(const ir::Node& n, const char* arg) {
-  const std::optional<ir::Arg>& a = n.arg(n.schema().find_argument(arg));
-  if (!a || a->kind != ir::Arg::Kind::Literal) return std::nullopt;
-  return a->literal;
-}
-
 }  // namespace
 
 int fuse_conv_activation(ir::Graph& g) {
@@ -55,15 +49,12 @@ int fuse_conv_activation(ir::Graph& g) {
   int fused = 0;
   for (ir::Node* conv : convs) {
     ir::Value* y = conv->output();
-    if (y->uses().size() != 1 ||
-        std::find(g.outputs().begin(), g.outputs().end(), y) != g.outputs().end()) {
-      continue;
-    }
+    if (y->uses().size() != 1 || is_graph_output(y)) continue;
     ir::Node* act_node = y->uses()[0].node;
     const auto act = activation_of(*act_node);
-    const auto transposed = literal_arg(*conv, "transposed");
-    const auto stride = literal_arg(*conv, "stride"), padding = literal_arg(*conv, "padding"),
-               dilation = literal_arg(*conv, "dilation"), groups = literal_arg(*conv, "groups");
+    const auto transposed = literal_of(*conv, "transposed");
+    const auto stride = literal_of(*conv, "stride"), padding = literal_of(*conv, "padding"),
+               dilation = literal_of(*conv, "dilation"), groups = literal_of(*conv, "groups");
     if (!act || !transposed || transposed->to_bool() || !stride || !padding || !dilation ||
         !groups || act_node->input(0) != y) {
       continue;
@@ -73,21 +64,11 @@ int fuse_conv_activation(ir::Graph& g) {
         b && b->kind == ir::Arg::Kind::Value) {
       bias = conv->input(b->first);
     }
-    g.set_insertion_point(conv);
-    ir::Node* f =
-        g.create("convolution_activation",
-                 {conv->input(0), conv->input(1), bias ? ir::Input(bias) : IValue(), *stride,
-                  *padding, *dilation, *groups, IValue(act->first), IValue(act->second)});
-    g.set_insertion_point(nullptr);
-    f->set_name(conv->name());
-    ir::Value* out = act_node->output();
-    const std::string name = out->name();
-    const ir::TensorType type = out->type();
-    out->replace_all_uses_with(f->output());
-    g.erase(act_node);
-    g.erase(conv);
-    g.rename(f->output(), name);
-    f->output()->set_type(type);
+    replace_pattern(g, act_node, "convolution_activation",
+                    {conv->input(0), conv->input(1), bias ? ir::Input(bias) : IValue(), *stride,
+                     *padding, *dilation, *groups, IValue(act->first), IValue(act->second)},
+                    {conv, act_node})
+        ->set_name(conv->name());
     ++fused;
   }
   return fused;

@@ -53,6 +53,19 @@ int fold_batch_norm(ir::Graph& g);
 /// linear(x, W^T, b). Returns how many it fused.
 int fuse_matmul_add(ir::Graph& g);
 
+/// Fuses the decomposed layer norm exporters write (mean, subtract, square, mean, add eps,
+/// sqrt, divide, then optionally * gamma and + beta over the last dims) into layer_norm.
+/// Returns how many it fused.
+int fuse_layer_norm(ir::Graph& g);
+
+/// Fuses x * 0.5 * (1 + erf(x / sqrt 2)), in either association, into gelu. Returns how
+/// many it fused.
+int fuse_gelu(ir::Graph& g);
+
+/// Fuses matmul(softmax(matmul(q [/ c or * c], k^T) [+ mask], -1), v) into
+/// scaled_dot_product_attention. Returns how many it fused.
+int fuse_attention(ir::Graph& g);
+
 /// Removes nodes none of whose outputs is used or a graph output, and unused constants.
 /// Returns how many nodes it removed.
 int eliminate_dead_code(ir::Graph& g);

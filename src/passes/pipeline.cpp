@@ -22,6 +22,9 @@ void optimize(ir::Graph& g, Level level) {
   eliminate_dead_code(g);
   if (level == Level::All) {
     fold_batch_norm(g);
+    fuse_layer_norm(g);
+    fuse_gelu(g);
+    fuse_attention(g);
     fuse_matmul_add(g);
     fuse_conv_activation(g);
     eliminate_dead_code(g);

@@ -404,6 +404,123 @@ TEST(FuseMatmulAdd, MakesLinear) {
   EXPECT_NE(out.find("add.Tensor(%m3, %b, alpha=2)"), std::string::npos) << out;
 }
 
+TEST(FuseLayerNorm, FusesTheExportersDecomposition) {
+  manual_seed(5);
+  const ir::ConstantTable table{{"g", randn({8})}, {"b", randn({8})}};
+  const std::string out = same_results(R"(graph g(%x: float32[2,3,8]) -> (%y, %z) {
+  const %g: float32[8] = @g
+  const %b: float32[8] = @b
+  const %two: float32[] = [2.0]
+  const %eps: float32[] = [0.00001]
+  %m = mean(%x, [-1], True)
+  %d = sub.Tensor(%x, %m)
+  %p = pow.Tensor_Tensor(%d, %two)
+  %v = mean(%p, [-1], True)
+  %a = add.Tensor(%v, %eps)
+  %s = sqrt(%a)
+  %n = div.Tensor_mode(%d, %s)
+  %k = mul.Tensor(%n, %g)
+  %y = add.Tensor(%k, %b)
+  %m2 = mean(%x, [2], True)
+  %d2 = sub.Tensor(%x, %m2)
+  %p2 = mul.Tensor(%d2, %d2)
+  %v2 = mean(%p2, [2], True)
+  %a2 = add.Tensor(%eps, %v2)
+  %s2 = sqrt(%a2)
+  %z = div.Tensor_mode(%d2, %s2)
+}
+)",
+                                       table, {randn({2, 3, 8})},
+                                       [](ir::Graph& g) {
+                                         infer_types(g);
+                                         const int n = fuse_layer_norm(g);
+                                         eliminate_dead_code(g);
+                                         return n;
+                                       },
+                                       2);
+  EXPECT_NE(out.find("%y: float32[2,3,8] = layer_norm(%x, [8], %g, %b, 9.999999747378752e-06)"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("%z: float32[2,3,8] = layer_norm(%x, [8], None, None, 9.999999747378752e-06)"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("sqrt"), std::string::npos) << out;
+}
+
+TEST(FuseGelu, FusesEitherAssociation) {
+  const std::string out = same_results(R"(graph g(%x: float32[4,5]) -> (%y, %z, %w) {
+  const %r2: float32[] = [1.4142135623730951]
+  const %ir2: float32[] = [0.7071067811865476]
+  const %one: float32[] = [1.0]
+  const %half: float32[] = [0.5]
+  %u = div.Tensor_mode(%x, %r2)
+  %e = erf(%u)
+  %p = add.Tensor(%e, %one)
+  %m = mul.Tensor(%x, %p)
+  %y = mul.Tensor(%m, %half)
+  %u2 = mul.Tensor(%x, %ir2)
+  %e2 = erf(%u2)
+  %p2 = add.Tensor(%one, %e2)
+  %h = mul.Tensor(%x, %half)
+  %z = mul.Tensor(%h, %p2)
+  %u3 = div.Tensor_mode(%x, %half)
+  %e3 = erf(%u3)
+  %p3 = add.Tensor(%e3, %one)
+  %m3 = mul.Tensor(%x, %p3)
+  %w = mul.Tensor(%m3, %half)
+}
+)",
+                                       {}, {randn({4, 5})},
+                                       [](ir::Graph& g) {
+                                         infer_types(g);
+                                         const int n = fuse_gelu(g);
+                                         eliminate_dead_code(g);
+                                         return n;
+                                       },
+                                       2);
+  EXPECT_NE(out.find("%y: float32[4,5] = gelu(%x)"), std::string::npos) << out;
+  EXPECT_NE(out.find("%z: float32[4,5] = gelu(%x)"), std::string::npos) << out;
+  EXPECT_NE(out.find("%e3"), std::string::npos) << out;  // x / 0.5 is not the pattern
+}
+
+TEST(FuseAttention, FusesScaledScoresSoftmaxAndValues) {
+  manual_seed(6);
+  const ir::ConstantTable table{{"mask", randn({5, 5})}};
+  const std::string out = same_results(
+      R"(graph g(%q: float32[2,5,4], %k: float32[2,5,4], %v: float32[2,5,3]) -> (%y, %z) {
+  const %c: float32[] = [2.0]
+  const %mask: float32[5,5] = @mask
+  %qs = div.Tensor_mode(%q, %c)
+  %kt = permute(%k, [0, 2, 1])
+  %s = matmul(%qs, %kt)
+  %p = softmax.int(%s, -1)
+  %y = matmul(%p, %v)
+  %kt2 = transpose.int(%k, 1, 2)
+  %s2 = matmul(%q, %kt2)
+  %s3 = add.Tensor(%s2, %mask)
+  %p2 = softmax.int(%s3, 2)
+  %z = matmul(%p2, %v)
+}
+)",
+      table, {randn({2, 5, 4}), randn({2, 5, 4}), randn({2, 5, 3})},
+      [](ir::Graph& g) {
+        infer_types(g);
+        const int n = fuse_attention(g);
+        eliminate_dead_code(g);
+        return n;
+      },
+      2);
+  EXPECT_NE(out.find("%y: float32[2,5,3] = scaled_dot_product_attention(%q, %k, %v, None, 0.0, "
+                     "False, scale=0.5)"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("%z: float32[2,5,3] = scaled_dot_product_attention(%q, %k, %v, %mask, 0.0, "
+                     "False, scale=1.0)"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("softmax"), std::string::npos) << out;
+}
+
 TEST(Pipeline, LevelsByName) {
   EXPECT_EQ(parse_level("all"), Level::All);
   EXPECT_EQ(parse_level("none"), Level::None);

@@ -718,6 +718,43 @@ const std::map<std::string, ExportFn>& exporters() {
       auto* n = s.node("InstanceNormalization", {s.in("input"), s.in("weight"), s.in("bias")});
       Exporter::attr(n, "epsilon", static_cast<float>(s.lit("eps").to_double()));
     };
+    t["scaled_dot_product_attention"] = [](const Site& s) {  // opset 17 has no Attention
+      if (s.lit("dropout_p").to_double() != 0.0 || s.lit("is_causal").to_bool()) {
+        s.fail("dropout or a causal mask");
+      }
+      const auto r = s.rank_of("key");
+      const auto qs = s.value("query")->type().shape;
+      if (!r || *r < 2 || !qs || qs->empty()) s.fail("the inputs' ranks are unknown");
+      const IValue given = s.lit("scale");
+      double scale = 0;
+      if (given.is_none()) {
+        if (!qs->back().is_static()) s.fail("the query's last dim is not static");
+        scale = 1.0 / std::sqrt(static_cast<double>(qs->back().size));
+      } else {
+        scale = given.to_double();
+      }
+      std::vector<int64_t> perm;
+      for (int64_t d = 0; d < *r; ++d) perm.push_back(d);
+      std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
+      const DType d = s.dtype_of("query");
+      const std::string o = s.out(), q = s.tmp("scaled_query"), kt = s.tmp("key_t"),
+                        sc = s.tmp("scores"), p = s.tmp("weights");
+      s.ex.node("Mul", {s.in("query"), s.ex.scalar(scale, d, o + "_scale")}, {q}, s.n.name());
+      Exporter::attr(s.ex.node("Transpose", {s.in("key")}, {kt}, s.n.name()), "perm", perm);
+      s.ex.node("MatMul", {q, kt}, {sc}, s.n.name());
+      std::string scores = sc;
+      if (!s.in("attn_mask").empty()) {  // a bool mask keeps where true; others add
+        scores = s.tmp("masked");
+        if (s.dtype_of("attn_mask") == DType::Bool) {
+          s.ex.node("Where", {s.in("attn_mask"), sc, s.ex.scalar(-INFINITY, d, o + "_minus_inf")},
+                    {scores}, s.n.name());
+        } else {
+          s.ex.node("Add", {sc, s.in("attn_mask")}, {scores}, s.n.name());
+        }
+      }
+      Exporter::attr(s.ex.node("Softmax", {scores}, {p}, s.n.name()), "axis", int64_t{-1});
+      s.node("MatMul", {p, s.in("value")});
+    };
     t["gelu"] = [](const Site& s) {  // opset 17 has no Gelu: x * (1 + erf(x / sqrt 2)) / 2
       if (s.lit("approximate").to_string() != "none") s.fail("the tanh approximation");
       const DType d = s.dtype_of("self");
