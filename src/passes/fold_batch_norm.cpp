@@ -82,7 +82,7 @@ int fold_batch_norm(ir::Graph& g) {
       g.erase_value(bv);
       continue;
     }
-    replace_pattern(g, bn, op, std::move(args), {conv, bn})->set_name(conv->name());
+    replace_pattern(g, bn, op, std::move(args), {conv, bn});
     ++folded;
   }
   return folded;

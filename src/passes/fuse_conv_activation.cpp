@@ -67,8 +67,7 @@ int fuse_conv_activation(ir::Graph& g) {
     replace_pattern(g, act_node, "convolution_activation",
                     {conv->input(0), conv->input(1), bias ? ir::Input(bias) : IValue(), *stride,
                      *padding, *dilation, *groups, IValue(act->first), IValue(act->second)},
-                    {conv, act_node})
-        ->set_name(conv->name());
+                    {conv, act_node});
     ++fused;
   }
   return fused;

@@ -34,8 +34,7 @@ int fuse_matmul_add(ir::Graph& g) {
       ir::Value* weight =
           g.add_constant(g.fresh_name(w->name() + ".t"), wt.transpose(0, 1).contiguous());
       ir::Value* bias_row = g.add_constant(g.fresh_name(b->name() + ".row"), bias.reshape({n}));
-      replace_pattern(g, add, "linear", {mm->input(0), weight, bias_row}, {mm, add})
-          ->set_name(mm->name());
+      replace_pattern(g, add, "linear", {mm->input(0), weight, bias_row}, {mm, add});
       ++fused;
       break;
     }

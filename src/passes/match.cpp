@@ -66,7 +66,7 @@ ir::Node* replace_pattern(ir::Graph& g, ir::Node* last, std::string_view op,
   g.set_insertion_point(last);
   ir::Node* f = g.create(op, std::move(args), std::move(keyword));
   g.set_insertion_point(nullptr);
-  f->set_name(last->name());
+  f->set_name(pattern.empty() ? last->name() : pattern.front()->name());
   ir::Value* out = last->output();
   const std::string name = out->name();
   f->output()->set_type(out->type());

@@ -34,8 +34,9 @@ bool plain(const ir::Node& n);
 /// anchor, and never another anchor).
 std::vector<ir::Node*> anchors(const ir::Graph& g, std::string_view op);
 
-/// Replaces the output of `last` by a new node op(args), given last's name, output name and
-/// type, then erases `pattern` (the nodes replaced, in graph order, last among them).
+/// Replaces the output of `last` by a new node op(args), given last's output name and type
+/// and the name of the pattern's first node, then erases `pattern` (the nodes replaced, in
+/// graph order, last among them).
 ir::Node* replace_pattern(ir::Graph& g, ir::Node* last, std::string_view op,
                           std::vector<ir::Input> args, const std::vector<ir::Node*>& pattern,
                           std::vector<std::pair<std::string, ir::Input>> keyword = {});
