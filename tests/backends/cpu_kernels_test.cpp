@@ -902,8 +902,9 @@ TEST(CpuConvolution, MatchesReference) {
                      IntArrayRef(c.stride), IntArrayRef(c.padding), IntArrayRef(c.dilation), false,
                      IntArrayRef({0}), c.groups);
   }
-  // convolution_activation: each cpu path (oneDNN with a post-op, pointwise in blocks,
-  // pointwise whole, depthwise clamped in registers) against the reference.
+  // convolution_activation: each cpu path (oneDNN with a post-op, pointwise register tiles
+  // (rows of 6, 2 and 1, column blocks and tails), pointwise sgemm, depthwise clamped in
+  // registers) against the reference.
   using ActSig =
       Tensor(const Tensor&, const Tensor&, const std::optional<Tensor>&, IntArrayRef, IntArrayRef,
              IntArrayRef, int64_t, std::string_view, const std::vector<double>&);
@@ -911,6 +912,7 @@ TEST(CpuConvolution, MatchesReference) {
       {{1, 3, 17, 17}, {8, 3, 3, 3}, {1}, {1}, {1}, 1, true},
       {{2, 16, 48, 50}, {24, 16, 1, 1}, {1}, {0}, {1}, 1, true},
       {{1, 96, 9, 9}, {24, 96, 1, 1}, {1}, {0}, {1}, 1, false},
+      {{1, 5, 33, 35}, {11, 5, 1, 1}, {1}, {0}, {1}, 1, false},
       {{1, 6, 20, 21}, {6, 1, 3, 3}, {2}, {1}, {1}, 6, true},
   };
   for (const Case& c : act_cases) {

@@ -174,10 +174,17 @@ const ConvPrimitive& conv_primitive(const Tensor& x, const Tensor& w, bool bias,
 // call through it reorders its input in and its output out. Two kinds of convolution skip
 // that on NCHW directly, where a benchmark showed them faster (mobilenet_v2: its 1x1 and
 // depthwise convolutions, bench/RESULTS.md):
-// - pointwise (1x1 kernels, stride 1, no padding, one group): per image, the [out, in]
-//   weight matrix times the [in, H*W] input is the [out, H*W] output, one sgemm with the
-//   bias accumulated into;
+// - pointwise (1x1 kernels, stride 1, no padding, one group): with few input channels,
+//   conv_direct.cpp's register tiles (bias, products and activation in registers, each
+//   output written once); with more, per image, the [out, in] weight matrix times the
+//   [in, H*W] input is the [out, H*W] output, one sgemm with the bias accumulated into;
 // - depthwise 2-d (one input and one output channel per group): conv_direct.cpp.
+
+// The most input channels the pointwise register tiles take: on mobilenet_v2's shapes they
+// were 1.1-1.6x faster than the sgemm up to 32 inputs, 1.3-1.8x slower from 64 (oneDNN's
+// blocking over the inputs pays off there); bench/RESULTS.md.
+constexpr int64_t kPointwiseInputs = 32;
+
 std::optional<Tensor> direct_conv(const Tensor& x, const Tensor& w, const Tensor& bias,
                                   const Shape& out, const std::vector<int64_t>& s,
                                   const std::vector<int64_t>& p, const std::vector<int64_t>& d,
@@ -191,6 +198,14 @@ std::optional<Tensor> direct_conv(const Tensor& x, const Tensor& w, const Tensor
     plane *= x.size(2 + i);
   }
   const auto* bp = bias.defined() ? static_cast<const float*>(bias.data_ptr()) : nullptr;
+  if (pointwise && act.kind != Activation::Kind::Leaky && cin <= kPointwiseInputs) {
+    Tensor y = empty(out, DType::Float32);
+    const bool clamp = act.kind == Activation::Kind::Clamp;
+    pointwise_conv(static_cast<const float*>(x.data_ptr()), static_cast<const float*>(w.data_ptr()),
+                   bp, static_cast<float*>(y.data_ptr()), n, cin, cout, plane,
+                   clamp ? act.lo : -INFINITY, clamp ? act.hi : INFINITY);
+    return y;
+  }
   if (pointwise) {
     Tensor y = empty(out, DType::Float32);
     auto* yp = static_cast<float*>(y.data_ptr());

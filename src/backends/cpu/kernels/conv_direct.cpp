@@ -1,6 +1,8 @@
-// Depthwise convolution on NCHW planes (see conv_direct.h): each plane is copied into a
-// zero-padded one, and each vector of an output row sums every tap of the kernel in
-// registers (stride 2 through pairwise loads that keep the even columns).
+// Depthwise and pointwise convolution on NCHW planes (see conv_direct.h). Depthwise: each
+// plane is copied into a zero-padded one, and each vector of an output row sums every tap of
+// the kernel in registers (stride 2 through pairwise loads that keep the even columns).
+// Pointwise: register tiles of 6 output channels by two vectors of columns accumulate over
+// the input channels, bias first and clamp last, so each output is written once.
 
 // Highway's per-target re-inclusion needs this order.
 // clang-format off
@@ -11,6 +13,7 @@
 // clang-format on
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "backends/cpu/kernels/conv_direct.h"
@@ -248,6 +251,66 @@ void MaxPoolPlanes(const float* x, float* values, int64_t* indices, int64_t p0, 
   }
 }
 
+// Pointwise convolution, one register tile: R output channels from o, two vectors of
+// columns from j: bias, the products summed over every input channel, the clamp, one store.
+template <int R, class D>
+HWY_INLINE void PointwiseTile(D d, const float* w, const float* x, const float* bias, float* y,
+                              int64_t cin, int64_t plane, int64_t o, int64_t j, float lo,
+                              float hi) {
+  using V = hn::Vec<D>;
+  const auto n = static_cast<int64_t>(hn::Lanes(d));
+  V acc0[R], acc1[R];
+  for (int r = 0; r < R; ++r) {
+    acc0[r] = hn::Set(d, bias ? bias[o + r] : 0.0f);
+    acc1[r] = acc0[r];
+  }
+  for (int64_t c = 0; c < cin; ++c) {
+    const V x0 = hn::LoadU(d, x + c * plane + j), x1 = hn::LoadU(d, x + c * plane + j + n);
+    for (int r = 0; r < R; ++r) {
+      const V wv = hn::Set(d, w[(o + r) * cin + c]);
+      acc0[r] = hn::MulAdd(wv, x0, acc0[r]);
+      acc1[r] = hn::MulAdd(wv, x1, acc1[r]);
+    }
+  }
+  const V vlo = hn::Set(d, lo), vhi = hn::Set(d, hi);
+  for (int r = 0; r < R; ++r) {
+    hn::StoreU(hn::Min(hn::Max(acc0[r], vlo), vhi), d, y + (o + r) * plane + j);
+    hn::StoreU(hn::Min(hn::Max(acc1[r], vlo), vhi), d, y + (o + r) * plane + j + n);
+  }
+}
+
+// Output channels [o0, o1) and columns [j0, j1) of one image (see pointwise_conv).
+void PointwiseBlock(const float* w, const float* x, const float* bias, float* y, int64_t cin,
+                    int64_t plane, int64_t o0, int64_t o1, int64_t j0, int64_t j1, float lo,
+                    float hi) {
+  const hn::ScalableTag<float> d;
+  const auto step = static_cast<int64_t>(2 * hn::Lanes(d));
+  int64_t o = o0;
+  const auto rows = [&](auto tile, int64_t count) {
+    for (; o + count <= o1; o += count) {
+      for (int64_t j = j0; j + step <= j1; j += step) tile(o, j);
+    }
+  };
+  rows(
+      [&](int64_t oo, int64_t j) { PointwiseTile<6>(d, w, x, bias, y, cin, plane, oo, j, lo, hi); },
+      6);
+  rows(
+      [&](int64_t oo, int64_t j) { PointwiseTile<2>(d, w, x, bias, y, cin, plane, oo, j, lo, hi); },
+      2);
+  rows(
+      [&](int64_t oo, int64_t j) { PointwiseTile<1>(d, w, x, bias, y, cin, plane, oo, j, lo, hi); },
+      1);
+  // Columns past the last whole pair of vectors.
+  const int64_t tail = j0 + (j1 - j0) / step * step;
+  for (int64_t oo = o0; oo < o1; ++oo) {
+    for (int64_t j = tail; j < j1; ++j) {
+      float acc = bias ? bias[oo] : 0.0f;
+      for (int64_t c = 0; c < cin; ++c) acc = std::fma(w[oo * cin + c], x[c * plane + j], acc);
+      y[oo * plane + j] = std::min(std::max(acc, lo), hi);
+    }
+  }
+}
+
 }  // namespace tessera::cpu::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -256,6 +319,27 @@ namespace tessera::cpu {
 
 HWY_EXPORT(DepthwisePlanes);
 HWY_EXPORT(MaxPoolPlanes);
+HWY_EXPORT(PointwiseBlock);
+
+void pointwise_conv(const float* x, const float* weight, const float* bias, float* out,
+                    int64_t images, int64_t cin, int64_t cout, int64_t plane, float lo, float hi) {
+  // Items of kRows output channels by kCols columns of one image: each item's input
+  // columns stay in cache while every row tile reads them.
+  constexpr int64_t kRows = 48, kCols = 512;
+  const int64_t row_blocks = (cout + kRows - 1) / kRows, col_blocks = (plane + kCols - 1) / kCols;
+  const int64_t per_image = row_blocks * col_blocks;
+  const int64_t work = std::max<int64_t>(1, kRows * kCols * cin);
+  parallel_for(
+      0, images * per_image, std::max<int64_t>(1, kGrainSize * 16 / work),
+      [&](int64_t k0, int64_t k1) {
+        for (int64_t k = k0; k < k1; ++k) {
+          const int64_t b = k / per_image, cb = (k % per_image) / row_blocks, rb = k % row_blocks;
+          HWY_DYNAMIC_DISPATCH(PointwiseBlock)
+          (weight, x + b * cin * plane, bias, out + b * cout * plane, cin, plane, rb * kRows,
+           std::min(cout, (rb + 1) * kRows), cb * kCols, std::min(plane, (cb + 1) * kCols), lo, hi);
+        }
+      });
+}
 
 void max_pool2d(const float* x, float* values, int64_t* indices, int64_t planes,
                 const Window2d& g) {

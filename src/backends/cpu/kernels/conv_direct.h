@@ -1,6 +1,6 @@
 // Window kernels on NCHW planes that the cpu backend computes without oneDNN's blocked
-// layouts (and so without reordering activations in and out of them): depthwise
-// convolution and 2-d max pooling.
+// layouts (and so without reordering activations in and out of them): depthwise and
+// pointwise convolution and 2-d max pooling.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,12 @@ struct Window2d {
 /// [lo, hi]. Column strides 1 and 2. Planes are split over the intra-op threads.
 void depthwise_conv2d(const float* x, const float* weight, const float* bias, float* out,
                       int64_t planes, int64_t channels, const Window2d& g, float lo, float hi);
+
+/// Pointwise (1x1, stride 1, unpadded) convolution of contiguous float32 NCHW images:
+/// out[b, o, j] = clamp(bias[o] + sum_c weight[o, c] x[b, c, j], lo, hi) for j < plane (H * W).
+/// bias may be null. Blocks of output channels and columns are split over the intra-op threads.
+void pointwise_conv(const float* x, const float* weight, const float* bias, float* out,
+                    int64_t images, int64_t cin, int64_t cout, int64_t plane, float lo, float hi);
 
 /// 2-d max pooling of contiguous float32 planes with the flat index (h * w + col) of each
 /// maximum: the first in row-major order, a NaN over any number (the reference's choice).
