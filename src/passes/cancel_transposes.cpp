@@ -8,30 +8,6 @@
 namespace tessera::passes {
 namespace {
 
-// The permutation a permute or transpose node applies (output dim i is input dim p[i]),
-// dims non-negative; nullopt for other nodes or when it is not known.
-std::optional<std::vector<int64_t>> permutation(const ir::Node& n) {
-  const std::string& op = n.op().name();
-  if (op != "permute" && op != "transpose.int") return std::nullopt;
-  const auto& shape = n.input(0)->type().shape;
-  if (!shape) return std::nullopt;
-  const auto rank = static_cast<int64_t>(shape->size());
-  const auto norm = [rank](int64_t d) { return d < 0 ? d + rank : d; };
-  std::vector<int64_t> p;
-  if (op == "permute") {
-    const auto dims = literal_of(n, "dims");
-    if (!dims) return std::nullopt;
-    for (int64_t d : dims->to_int_list()) p.push_back(norm(d));
-  } else {
-    const auto a = literal_of(n, "dim0"), b = literal_of(n, "dim1");
-    if (!a || !b || rank == 0) return std::nullopt;
-    for (int64_t d = 0; d < rank; ++d) p.push_back(d);
-    std::swap(p[static_cast<size_t>(norm(a->to_int()))], p[static_cast<size_t>(norm(b->to_int()))]);
-  }
-  if (static_cast<int64_t>(p.size()) != rank) return std::nullopt;
-  return p;
-}
-
 bool reshapes(const ir::Node& n) {
   const std::string& op = n.op().name();
   return op == "reshape" || op == "flatten.using_ints" || op == "squeeze" || op == "squeeze.dim" ||
@@ -52,8 +28,8 @@ int cancel_transposes(ir::Graph& g) {
     ir::Node* inner = n->inputs().empty() ? nullptr : n->input(0)->producer();
     if (inner == nullptr) continue;
     const bool is_output = is_graph_output(n->output());
-    if (const auto outer = permutation(*n)) {
-      const auto first = permutation(*inner);
+    if (const auto outer = permutation_of(*n)) {
+      const auto first = permutation_of(*inner);
       if (!first) continue;
       std::vector<int64_t> both;
       bool identity = true;
@@ -66,14 +42,7 @@ int cancel_transposes(ir::Graph& g) {
         if (is_output && x->producer() == nullptr) continue;  // see eliminate_identities
         replace(g, n, x);
       } else {
-        g.set_insertion_point(n);
-        ir::Node* p = g.create("permute", {x, IValue(both)});
-        g.set_insertion_point(nullptr);
-        p->set_name(n->name());
-        p->output()->set_type(n->output()->type());
-        const std::string name = n->output()->name();
-        replace(g, n, p->output());
-        g.rename(p->output(), name);
+        replace_pattern(g, n, "permute", {x, IValue(both)}, {n});
       }
       ++rewritten;
       continue;

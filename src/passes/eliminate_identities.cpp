@@ -5,8 +5,6 @@
 namespace tessera::passes {
 namespace {
 
-// The literal bound to argument a (its default when unbound); nullopt when a value gives it.
-
 // Whether the node's first output has the static shape of its first input (inference's
 // types: the shape ops below then move no element).
 bool same_static_shape(const ir::Node& n) {
@@ -29,22 +27,11 @@ ir::Value* passed_through(const ir::Node& n) {
     const auto d = literal_of(n, "dtype");
     return d && x->type().dtype && d->to_dtype() == *x->type().dtype ? x : nullptr;
   }
-  if (op == "permute") {
-    const auto dims = literal_of(n, "dims");
-    if (!dims || !x->type().shape) return nullptr;
-    const auto rank = static_cast<int64_t>(x->type().shape->size());
-    const std::vector<int64_t>& p = dims->to_int_list();
-    for (size_t i = 0; i < p.size(); ++i) {
-      if ((p[i] < 0 ? p[i] + rank : p[i]) != static_cast<int64_t>(i)) return nullptr;
+  if (const auto p = permutation_of(n)) {
+    for (size_t i = 0; i < p->size(); ++i) {
+      if ((*p)[i] != static_cast<int64_t>(i)) return nullptr;
     }
     return x;
-  }
-  if (op == "transpose.int") {
-    const auto a = literal_of(n, "dim0"), b = literal_of(n, "dim1");
-    if (!a || !b || !x->type().shape) return nullptr;
-    const auto rank = static_cast<int64_t>(x->type().shape->size());
-    const auto norm = [rank](int64_t d) { return d < 0 ? d + rank : d; };
-    return norm(a->to_int()) == norm(b->to_int()) ? x : nullptr;
   }
   // Shape ops that leave a static shape as it is.
   if (op == "reshape" || op == "flatten.using_ints" || op == "expand" || op == "squeeze" ||

@@ -17,28 +17,6 @@ std::optional<int64_t> rank_of(const ir::Value* v) {
   return static_cast<int64_t>(v->type().shape->size());
 }
 
-// The permutation a permute/transpose node applies, dims non-negative; nullopt otherwise.
-std::optional<std::vector<int64_t>> permutation_of(const ir::Node& n) {
-  const auto rank = rank_of(n.input(0));
-  if (!rank) return std::nullopt;
-  const auto norm = [r = *rank](int64_t d) { return d < 0 ? d + r : d; };
-  std::vector<int64_t> p;
-  if (n.op().name() == "permute") {
-    const auto dims = literal_of(n, "dims");
-    if (!dims) return std::nullopt;
-    for (int64_t d : dims->to_int_list()) p.push_back(norm(d));
-  } else if (n.op().name() == "transpose.int") {
-    const auto a = literal_of(n, "dim0"), b = literal_of(n, "dim1");
-    if (!a || !b || *rank == 0) return std::nullopt;
-    for (int64_t d = 0; d < *rank; ++d) p.push_back(d);
-    std::swap(p[static_cast<size_t>(norm(a->to_int()))], p[static_cast<size_t>(norm(b->to_int()))]);
-  } else {
-    return std::nullopt;
-  }
-  if (static_cast<int64_t>(p.size()) != *rank) return std::nullopt;
-  return p;
-}
-
 // An attention ending in matmul node y = matmul(p, v); true when fused.
 bool fuse_at(ir::Graph& g, ir::Node* out) {
   ir::Node* softmax = only_use_of(out->input(0), "softmax.int");

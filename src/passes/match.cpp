@@ -39,6 +39,30 @@ ir::Value* other_input(const ir::Node& n, const ir::Value* v) {
   return n.input(0) == v ? n.input(1) : n.input(1) == v ? n.input(0) : nullptr;
 }
 
+std::optional<std::vector<int64_t>> permutation_of(const ir::Node& n) {
+  const std::string& op = n.op().name();
+  const auto& shape = n.input(0)->type().shape;
+  if ((op != "permute" && op != "transpose.int") || !shape) return std::nullopt;
+  const auto rank = static_cast<int64_t>(shape->size());
+  const auto norm = [rank](int64_t d) { return d < 0 ? d + rank : d; };
+  std::vector<int64_t> p;
+  if (op == "permute") {
+    const auto dims = literal_of(n, "dims");
+    if (!dims) return std::nullopt;
+    for (int64_t d : dims->to_int_list()) p.push_back(norm(d));
+  } else {
+    const auto a = literal_of(n, "dim0"), b = literal_of(n, "dim1");
+    if (!a || !b || rank == 0) return std::nullopt;
+    for (int64_t d = 0; d < rank; ++d) p.push_back(d);
+    std::swap(p[static_cast<size_t>(norm(a->to_int()))], p[static_cast<size_t>(norm(b->to_int()))]);
+  }
+  if (static_cast<int64_t>(p.size()) != rank) return std::nullopt;
+  for (int64_t d : p) {
+    if (d < 0 || d >= rank) return std::nullopt;
+  }
+  return p;
+}
+
 bool plain(const ir::Node& n) {
   const std::string& op = n.op().name();
   if (op == "add.Tensor" || op == "sub.Tensor") {

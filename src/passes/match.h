@@ -26,6 +26,11 @@ std::optional<double> scalar_constant(const ir::Value* v);
 /// The input of a two-input node other than v; null when v is not one of them.
 ir::Value* other_input(const ir::Node& n, const ir::Value* v);
 
+/// The permutation a permute or transpose.int node applies (output dim i is input dim p[i]),
+/// dims made non-negative; nullopt for other nodes or when the input's rank or the dims are
+/// not known.
+std::optional<std::vector<int64_t>> permutation_of(const ir::Node& n);
+
 /// Whether n is arithmetic without extras: add or sub with alpha 1, div without a rounding
 /// mode; any other op is.
 bool plain(const ir::Node& n);

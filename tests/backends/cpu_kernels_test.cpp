@@ -550,6 +550,18 @@ TEST(CpuHalf, MatchesReference) {
         expect_same<Tensor(const Tensor&)>(op, what, div(a, full({}, 4.0, dt)));
       }
     }
+    // matmul through float32 (values in [-1, 1]: products of 16-bit floats are exact in
+    // float32, so only the order of the sums differs from the reference's).
+    const auto m = [&](Shape shape, uint32_t seed) {
+      const int64_t n = checked_numel(IntArrayRef(shape), "test");
+      return div(random(n, DType::Float32, seed), full({}, 20.0)).to(dt).view(IntArrayRef(shape));
+    };
+    const std::string what = fmt::format("{} matmul", name(dt));
+    expect_same<PlainSig>(ops::matmul_op(), what, m({17, 33}, 63), m({33, 9}, 64));
+    expect_same<PlainSig>(ops::matmul_op(), what + " batched", m({2, 5, 33}, 65), m({33, 4}, 66));
+    expect_same<PlainSig>(ops::matmul_op(), what + " vector", m({33}, 67), m({33, 4}, 68));
+    expect_same<PlainSig>(ops::matmul_op(), what + " empty (reference)", m({0, 3}, 69),
+                          m({3, 2}, 70));
   }
 }
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "api/functions.h"
 #include "backends/cpu/kernels/sgemm.h"
 #include "core/parallel.h"
 #include "ops/elementwise.h"
@@ -124,6 +125,18 @@ Tensor matmul_kernel(const Tensor& a, const Tensor& b) {
   return op.redispatch(kBackendReference, a, b);
 }
 
+// float16/bfloat16 matmul with float32 accumulation: both operands widened to float32, the
+// float32 kernels above, one rounding back (the reference kernel's arithmetic, summed in
+// the GEMM's order). This CPU path serves CPUs without AVX512-BF16/AMX; the cases it does
+// not cover (mixed dtypes, mismatched sizes, empty operands) go to the reference.
+Tensor half_matmul_kernel(const Tensor& a, const Tensor& b) {
+  static const auto op = ops::matmul_op().typed<MatmulSig>();
+  const bool covered = a.dtype() == b.dtype() && a.dim() >= 1 && b.dim() >= 1 && a.numel() > 0 &&
+                       b.numel() > 0 && a.size(-1) == (b.dim() == 1 ? b.size(0) : b.size(-2));
+  if (!covered) return op.redispatch(kBackendReference, a, b);
+  return cast(op.call(cast(a, DType::Float32), cast(b, DType::Float32)), a.dtype());
+}
+
 // C = beta * bias (broadcast over rows) + alpha * A B for float32 operands: C is filled with
 // the bias, row by row, and sgemm accumulates into it (no separate pass over C). bias is
 // a row of n ([n] or [1, n]), or all of C ([m, n]), contiguous; nullptr for none.
@@ -196,6 +209,10 @@ Tensor addmm_kernel(const Tensor& self, const Tensor& mat1, const Tensor& mat2, 
 TSR_REGISTER {
   Dispatcher::get().impl(ops::matmul_op(), kBackendCPU, DType::Float32,
                          KernelFunction::from_unboxed(&matmul_kernel));
+  for (DType d : {DType::Float16, DType::BFloat16}) {
+    Dispatcher::get().impl(ops::matmul_op(), kBackendCPU, d,
+                           KernelFunction::from_unboxed(&half_matmul_kernel));
+  }
   Dispatcher::get().impl(ops::linear_op(), kBackendCPU, DType::Float32,
                          KernelFunction::from_unboxed(&linear_kernel));
   Dispatcher::get().impl(ops::addmm_op(), kBackendCPU, DType::Float32,
