@@ -562,6 +562,13 @@ TEST(CpuHalf, MatchesReference) {
     expect_same<PlainSig>(ops::matmul_op(), what + " vector", m({33}, 67), m({33, 4}, 68));
     expect_same<PlainSig>(ops::matmul_op(), what + " empty (reference)", m({0, 3}, 69),
                           m({3, 2}, 70));
+    // convolution through float32 (the reference accumulates in float64: one rounding each).
+    using ConvSig = Tensor(const Tensor&, const Tensor&, const std::optional<Tensor>&, IntArrayRef,
+                           IntArrayRef, IntArrayRef, bool, IntArrayRef, int64_t);
+    expect_same<ConvSig>(ops::convolution_op(), fmt::format("{} convolution", name(dt)),
+                         m({1, 4, 9, 9}, 71), m({6, 4, 3, 3}, 72),
+                         std::optional<Tensor>(m({6}, 73)), IntArrayRef({1}), IntArrayRef({1}),
+                         IntArrayRef({1}), false, IntArrayRef({0}), int64_t{1});
   }
 }
 

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "api/functions.h"
 #include "backends/cpu/kernels/conv_direct.h"
 #include "backends/cpu/kernels/sgemm.h"
 #include "core/parallel.h"
@@ -382,6 +383,29 @@ Tensor conv_kernel(const Tensor& input, const Tensor& weight, const std::optiona
                        transposed, output_padding, groups);
 }
 
+// float16/bfloat16 convolution with float32 accumulation: the operands widened to float32,
+// the float32 paths above, one rounding back (for CPUs without AVX512-BF16/AMX, where
+// oneDNN has no faster 16-bit kernels). Mixed dtypes and what run_conv leaves go to the
+// reference.
+Tensor half_conv_kernel(const Tensor& input, const Tensor& weight,
+                        const std::optional<Tensor>& bias, IntArrayRef stride, IntArrayRef padding,
+                        IntArrayRef dilation, bool transposed, IntArrayRef output_padding,
+                        int64_t groups) {
+  const DType dt = input.dtype();
+  const bool has_bias = bias && bias->defined();
+  if (weight.dtype() == dt && (!has_bias || bias->dtype() == dt)) {
+    const auto wide = [](const Tensor& t) { return cast(t, DType::Float32); };
+    const std::optional<Tensor> b = has_bias ? std::optional<Tensor>(wide(*bias)) : std::nullopt;
+    if (auto y = run_conv(wide(input), wide(weight), b, stride, padding, dilation, transposed,
+                          output_padding, groups, Activation{})) {
+      return cast(*y, dt);
+    }
+  }
+  static const auto op = ops::convolution_op().typed<ConvSigExact>();
+  return op.redispatch(kBackendReference, input, weight, bias, stride, padding, dilation,
+                       transposed, output_padding, groups);
+}
+
 using ConvActSig = Tensor(const Tensor&, const Tensor&, const std::optional<Tensor>&, IntArrayRef,
                           IntArrayRef, IntArrayRef, int64_t, std::string_view,
                           const std::vector<double>&);
@@ -417,6 +441,10 @@ TSR_REGISTER {
                          KernelFunction::from_unboxed(&conv_kernel));
   Dispatcher::get().impl(ops::convolution_activation_op(), kBackendCPU, DType::Float32,
                          KernelFunction::from_unboxed(&conv_activation_kernel));
+  for (DType d : {DType::Float16, DType::BFloat16}) {
+    Dispatcher::get().impl(ops::convolution_op(), kBackendCPU, d,
+                           KernelFunction::from_unboxed(&half_conv_kernel));
+  }
 }
 
 }  // namespace tessera::cpu
