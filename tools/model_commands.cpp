@@ -179,20 +179,24 @@ int bench_model(const BenchArgs& args) {
   const size_t peak = cpu_allocator().peak_bytes();
   const int threads = get_num_threads();
   if (args.json) {
-    const nlohmann::json j = {{"model", args.model},
-                              {"threads", threads},
-                              {"batch", args.batch},
-                              {"iterations", args.iterations},
-                              {"load_ms", load_ms},
-                              {"first_run_ms", first_ms},
-                              {"latency_ms",
-                               {{"p50", pct(50)},
-                                {"p90", pct(90)},
-                                {"p99", pct(99)},
-                                {"mean", mean_ms},
-                                {"min", sorted.front()}}},
-                              {"throughput_per_s", throughput},
-                              {"peak_memory_bytes", peak}};
+    nlohmann::json j = {{"model", args.model},
+                        {"threads", threads},
+                        {"batch", args.batch},
+                        {"iterations", args.iterations},
+                        {"load_ms", load_ms},
+                        {"first_run_ms", first_ms},
+                        {"latency_ms",
+                         {{"p50", pct(50)},
+                          {"p90", pct(90)},
+                          {"p99", pct(99)},
+                          {"mean", mean_ms},
+                          {"min", sorted.front()}}},
+                        {"throughput_per_s", throughput},
+                        {"peak_memory_bytes", peak}};
+    if (const passes::MemoryPlan* plan = session.memory_plan()) {
+      j["planned_peak_bytes"] = plan->peak_bytes;
+      j["planned_total_bytes"] = plan->total_bytes;
+    }
     fmt::print("{}\n", j.dump());
     return 0;
   }
@@ -207,6 +211,16 @@ int bench_model(const BenchArgs& args) {
   fmt::print("throughput   {:.1f} samples/s\n", throughput);
   fmt::print("peak memory  {:.1f} MiB (tessera's allocator: weights and activations)\n",
              static_cast<double>(peak) / (1 << 20));
+  if (const passes::MemoryPlan* plan = session.memory_plan()) {
+    fmt::print(
+        "planned      {:.1f} MiB of activations in one arena ({} buffers, {} views, {} in place; "
+        "{:.1f} MiB without reuse{})\n",
+        static_cast<double>(plan->peak_bytes) / (1 << 20), plan->buffers.size(), plan->views,
+        plan->in_place, static_cast<double>(plan->total_bytes) / (1 << 20),
+        plan->unsized.empty()
+            ? ""
+            : fmt::format("; {} values of symbolic size unplanned", plan->unsized.size()));
+  }
   if (args.profile || !args.trace.empty()) {
     std::vector<runtime::NodeTiming> timings;
     session.run(inputs, &timings);

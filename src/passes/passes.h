@@ -78,6 +78,30 @@ int eliminate_common_subexpressions(ir::Graph& g);
 /// leaky_relu (literal slope) into one convolution_activation node. Returns how many it fused.
 int fuse_conv_activation(ir::Graph& g);
 
+/// One buffer of a memory plan: the value that first owns it (an in-place output takes it
+/// over), its place in the arena, and the nodes (by index in the graph's order) from its
+/// definition to its last use (the node count for graph outputs).
+struct BufferPlacement {
+  const ir::Value* value;
+  int64_t offset = 0, bytes = 0;
+  int first = 0, last = 0;
+};
+
+/// A static memory plan (Note [Static memory plan]).
+struct MemoryPlan {
+  std::vector<BufferPlacement> buffers;
+  int64_t peak_bytes = 0;   // the arena: the highest offset + bytes
+  int64_t total_bytes = 0;  // every buffer on its own, without reuse
+  int views = 0;            // values sharing another's buffer (reshape, permute, slice, ...)
+  int in_place = 0;         // elementwise outputs written over an input that dies there
+  std::vector<const ir::Value*> unsized;  // values whose sizes are not static: not planned
+};
+
+/// Plans the intermediate values of g into one arena by their lifetimes: views share their
+/// base's buffer, elementwise outputs reuse a dying input's, buffers whose lives do not
+/// overlap share memory.
+MemoryPlan plan_memory(const ir::Graph& g);
+
 /// How much optimize() does: nothing; the simplifications that change no kernel (type
 /// inference, constant folding, identities, shape-op chains, common subexpressions, dead
 /// code); those and the fusions (batch_norm folding, matmul + add, conv + activation).

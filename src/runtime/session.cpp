@@ -43,6 +43,7 @@ struct Plan {
   std::unordered_map<std::string, int> input_slots;  // graph inputs by name
   std::vector<int> output_slots;
   std::vector<Step> steps;
+  passes::MemoryPlan memory;  // reported, see Note [Static memory plan]
 
   Plan(onnx_frontend::Model m, passes::Level level);
   std::vector<Tensor> run(const std::vector<NamedTensor>& inputs,
@@ -53,6 +54,7 @@ Plan::Plan(onnx_frontend::Model m, passes::Level level) : model(std::move(m)) {
   ir::verify(*model.graph);
   passes::optimize(*model.graph, level);
   const ir::Graph& g = *model.graph;
+  memory = passes::plan_memory(g);
   std::unordered_map<const ir::Value*, int> slot;
   const auto slot_of = [&](const ir::Value* v) {
     const auto [it, fresh] = slot.emplace(v, num_slots);
@@ -342,6 +344,10 @@ const std::vector<IoInfo>& Session::inputs() const {
 }
 const std::vector<IoInfo>& Session::outputs() const {
   return state_->outputs;
+}
+
+const passes::MemoryPlan* Session::memory_plan() const {
+  return state_->plan ? &state_->plan->memory : nullptr;
 }
 
 std::vector<std::string> Session::specialised_inputs() const {

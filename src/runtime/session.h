@@ -65,6 +65,9 @@ class Session {
   const std::vector<IoInfo>& outputs() const;
   /// Graph inputs the session plans per value (see Note [Specialising on inputs]).
   std::vector<std::string> specialised_inputs() const;
+  /// The static memory plan of the optimised graph (Note [Static memory plan]); null when
+  /// the session plans per input value or structure.
+  const passes::MemoryPlan* memory_plan() const;
 
   /// Runs the model. Every input is given by name; each is checked against the model's
   /// declared dtype and shape (a symbolic dim takes one size per run). Returns the

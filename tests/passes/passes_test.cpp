@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "core/factories.h"
 #include "ir/text.h"
 #include "ir/verify.h"
@@ -519,6 +521,41 @@ TEST(FuseAttention, FusesScaledScoresSoftmaxAndValues) {
             std::string::npos)
       << out;
   EXPECT_EQ(out.find("softmax"), std::string::npos) << out;
+}
+
+TEST(PlanMemory, SharesViewsReusesDyingInputsAndPacksByLifetime) {
+  // 16 floats (64 bytes) and 4 floats (16, aligned to 64): a chain where exp writes over neg's
+  // output, the reshape is a view of it, and the second neg writes over the sum it reads.
+  auto g = ir::parse(R"(graph g(%x: float32[16]) -> (%e, %f) {
+  %a = neg(%x)
+  %b = exp(%a)
+  %c = reshape(%b, [4, 4])
+  %d = sum(%c, [1])
+  %e = neg(%d)
+  %p = neg(%x)
+  %q = neg(%x)
+  %f = add.Tensor(%p, %q)
+}
+)",
+                     {});
+  infer_types(*g);
+  const MemoryPlan plan = plan_memory(*g);
+  EXPECT_EQ(plan.views, 1);
+  EXPECT_EQ(plan.in_place, 3);  // exp over neg, neg over sum, add over p
+  EXPECT_TRUE(plan.unsized.empty());
+  ASSERT_EQ(plan.buffers.size(), 4u);
+  std::map<std::string, BufferPlacement> by;
+  for (const BufferPlacement& b : plan.buffers) by[b.value->name()] = b;
+  // b's buffer lives from node 0 to the sum (node 3), which reads its view.
+  EXPECT_EQ(by.at("b").first, 0);
+  EXPECT_EQ(by.at("b").last, 3);
+  EXPECT_EQ(by.at("e").first, 3);
+  EXPECT_EQ(by.at("e").last, 8);  // a graph output: to the end
+  // p and q are computed after b dies: they reuse its place; e's overlaps b at node 3.
+  EXPECT_EQ(by.at("e").offset, 64);
+  EXPECT_EQ(by.at("f").offset + by.at("q").offset, 128);  // 0 and 128, in some order
+  EXPECT_EQ(plan.total_bytes, 256);
+  EXPECT_EQ(plan.peak_bytes, 192);
 }
 
 TEST(Pipeline, LevelsByName) {

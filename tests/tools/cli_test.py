@@ -61,7 +61,8 @@ ok = r.returncode == 0
 if ok:
     j = json.loads(r.stdout)
     ok = all(k in j for k in ("first_run_ms", "load_ms", "peak_memory_bytes")) and all(
-        k in j["latency_ms"] for k in ("p50", "p90", "p99"))
+        k in j["latency_ms"] for k in ("p50", "p90", "p99")) and (
+        0 <= j["planned_peak_bytes"] <= j["planned_total_bytes"])
 check("bench --json", ok, r.stdout + r.stderr)
 
 opt = os.path.join(work, "opt.onnx")
