@@ -403,6 +403,16 @@ std::optional<Inferred> convolution(const ir::Node& n) {
   return Inferred{{out}, {in.dtype}};
 }
 
+// A pooling's values, and its int64 indices of the same shape when the op returns them.
+Inferred with_indices(const ir::Node& n, const Shape& out, std::optional<DType> dtype) {
+  Inferred r{{out}, {dtype}};
+  if (n.outputs().size() == 2) {
+    r.shapes.push_back(out);
+    r.dtypes.push_back(DType::Int64);
+  }
+  return r;
+}
+
 std::optional<Inferred> pooling(const ir::Node& n) {
   const ir::TensorType& in = self_type(n);
   const auto kernel = known_ints(n, "kernel_size"), stride = known_ints(n, "stride"),
@@ -433,12 +443,7 @@ std::optional<Inferred> pooling(const ir::Node& n) {
     if (o <= 0) contradiction(n, "no pooling window fits the input");
     x = ir::Dim::of(o);
   }
-  Inferred r{{out}, {in.dtype}};
-  if (n.outputs().size() == 2) {
-    r.shapes.push_back(out);
-    r.dtypes.push_back(DType::Int64);
-  }
-  return r;
+  return with_indices(n, out, in.dtype);
 }
 
 std::optional<Inferred> adaptive_pool(const ir::Node& n) {
@@ -448,12 +453,7 @@ std::optional<Inferred> adaptive_pool(const ir::Node& n) {
   Shape out = *in.shape;
   const size_t off = out.size() - (*size)->size();
   for (size_t i = 0; i < (*size)->size(); ++i) out[off + i] = ir::Dim::of((**size)[i]);
-  Inferred r{{out}, {in.dtype}};
-  if (n.outputs().size() == 2) {
-    r.shapes.push_back(out);
-    r.dtypes.push_back(DType::Int64);
-  }
-  return r;
+  return with_indices(n, out, in.dtype);
 }
 
 std::optional<Inferred> interpolate(const ir::Node& n) {
