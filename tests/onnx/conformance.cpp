@@ -4,7 +4,8 @@
 // unsupported counts and the cases not passing grouped by op; exits non-zero when a case
 // listed in the expected-failures file passes or an unlisted one does not.
 //
-//   tessera_onnx_conformance DATA_DIR EXPECTED_FAILURES [--write] [--round-trip] [--filter S]
+//   tessera_onnx_conformance DATA_DIR EXPECTED_FAILURES [--write] [--round-trip
+//   [--min-round-trip N]] [--filter S]
 //
 // --write rewrites EXPECTED_FAILURES with the cases not passing now and their reasons
 // (keeping any note after " -- " on a case's line);
@@ -255,13 +256,16 @@ Result round_trip(const fs::path& dir) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    fmt::print(stderr, "usage: {} DATA_DIR EXPECTED_FAILURES [--write] [--filter SUBSTRING]\n",
+    fmt::print(stderr,
+               "usage: {} DATA_DIR EXPECTED_FAILURES [--write] [--filter SUBSTRING] "
+               "[--round-trip [--min-round-trip N]]\n",
                argv[0]);
     return 2;
   }
   const fs::path data = argv[1];
   const fs::path expected_path = argv[2];
   bool write = false, trip = false;
+  int min_trip = 0;
   std::string filter;
   for (int i = 3; i < argc; ++i) {
     const std::string a = argv[i];
@@ -271,6 +275,8 @@ int main(int argc, char** argv) {
       trip = true;
     } else if (a == "--filter" && i + 1 < argc) {
       filter = argv[++i];
+    } else if (a == "--min-round-trip" && i + 1 < argc) {
+      min_trip = std::atoi(argv[++i]);
     } else {
       fmt::print(stderr, "unknown argument '{}'\n", a);
       return 2;
@@ -363,6 +369,10 @@ int main(int argc, char** argv) {
     fmt::print("\nround trip of the passing cases: {} pass, {} fail, {} not exportable\n", n[0],
                n[1], n[2]);
     for (const auto& [why, count] : reasons) fmt::print("  {:>4}  {}\n", count, why);
+    if (n[0] < min_trip) {
+      fmt::print("FAILED: {} round trips pass, fewer than the {} required\n", n[0], min_trip);
+      return 1;
+    }
     return 0;
   }
 

@@ -166,6 +166,54 @@ struct Site {
     if (!v || !v->type().shape) return std::nullopt;
     return static_cast<int64_t>(v->type().shape->size());
   }
+  // Whether argument a is read at run time from a value (ONNX gave it as an input).
+  bool read_at_run_time(const char* a) const {
+    const ir::Arg* b = arg(a);
+    return b && b->kind != ir::Arg::Kind::Literal;
+  }
+  // The ONNX name of the value argument a is read from at run time, as a tensor of `dtype`
+  // and rank `rank` (0: one element; 1: a list): element e of a 1-d value is sliced out,
+  // other shapes reshaped, other dtypes cast.
+  std::string run_time_in(const char* a, int rank, DType dtype) const {
+    const ir::Arg* b = arg(a);
+    const ir::Value* v = n.input(b->first);
+    const std::string base = out() + "_" + a;
+    std::string name = ex.name(v);
+    std::optional<int64_t> r =
+        v->type().shape ? std::optional<int64_t>(v->type().shape->size()) : std::nullopt;
+    if (b->element >= 0) {
+      const std::string piece = ex.fresh(base);
+      ex.node(
+          "Slice",
+          {name, ex.ints({b->element}, base + "_start"), ex.ints({b->element + 1}, base + "_end")},
+          {piece}, n.name());
+      name = piece;
+      r = 1;
+    }
+    if (r != rank) {
+      const std::string shaped = ex.fresh(base);
+      ex.node("Reshape",
+              {name, ex.ints(rank == 0 ? std::vector<int64_t>{} : std::vector<int64_t>{-1},
+                             base + "_shape")},
+              {shaped}, n.name());
+      name = shaped;
+    }
+    if (!v->type().dtype || *v->type().dtype != dtype) {
+      const std::string cast = ex.fresh(base);
+      Exporter::attr(ex.node("Cast", {name}, {cast}, n.name()), "to", int64_t{onnx_type_of(dtype)});
+      name = cast;
+    }
+    return name;
+  }
+  // Argument a as an int64 input of `rank`: the run-time value, or an initializer holding
+  // its literal (an int, or an int list for rank 1).
+  std::string ints_in(const char* a, int rank) const {
+    if (read_at_run_time(a)) return run_time_in(a, rank, DType::Int64);
+    const IValue v = lit(a);
+    if (rank == 0) return ex.initializer(full({}, v.to_int(), DType::Int64), out() + "_" + a);
+    return ex.ints(v.is_int() ? std::vector<int64_t>{v.to_int()} : v.to_int_list(),
+                   out() + "_" + a);
+  }
 };
 
 using ExportFn = std::function<void(const Site&)>;
@@ -205,14 +253,26 @@ void conv(const Site& s, const std::string& out) {
   }
 }
 
-void clip(const Site& s, const std::string& x, double lo, double hi, const std::string& out) {
-  const DType d = s.dtype_of(s.n.op().name() == "convolution_activation" ? "input" : "self");
-  std::vector<std::string> ins{x, std::isinf(lo) ? "" : s.ex.scalar(lo, d, out + "_min")};
-  if (!std::isinf(hi)) ins.push_back(s.ex.scalar(hi, d, out + "_max"));
+// Clip between bounds given by name ("" for none).
+void clip_names(const Site& s, const std::string& x, const std::string& lo, const std::string& hi,
+                const std::string& out) {
+  std::vector<std::string> ins{x, lo};
+  if (!hi.empty()) ins.push_back(hi);
   s.ex.node("Clip", ins, {out}, s.n.name());
 }
 
+void clip(const Site& s, const std::string& x, double lo, double hi, const std::string& out) {
+  const DType d = s.dtype_of(s.n.op().name() == "convolution_activation" ? "input" : "self");
+  clip_names(s, x, std::isinf(lo) ? "" : s.ex.scalar(lo, d, out + "_min"),
+             std::isinf(hi) ? "" : s.ex.scalar(hi, d, out + "_max"), out);
+}
+
 void reduce(const Site& s, const std::string& op, bool axes_as_input) {
+  if (axes_as_input && s.read_at_run_time("dim")) {  // ONNX's axes input, as imported
+    Exporter::attr(s.node(op, {s.in("self"), s.run_time_in("dim", 1, DType::Int64)}), "keepdims",
+                   int64_t{s.lit("keepdim").to_bool()});
+    return;
+  }
   const IValue dims = s.lit("dim");
   const bool keep = s.lit("keepdim").to_bool();
   std::vector<std::string> ins{s.in("self")};
@@ -295,12 +355,15 @@ const std::map<std::string, ExportFn>& exporters() {
     for (const char* op : {"tril", "triu"}) {
       const bool upper = std::string(op) == "triu";
       t[op] = [upper](const Site& s) {
-        auto* n = s.node("Trilu",
-                         {s.in("self"), s.ex.ints({s.lit("diagonal").to_int()}, s.out() + "_k")});
+        auto* n = s.node("Trilu", {s.in("self"), s.ints_in("diagonal", 0)});
         Exporter::attr(n, "upper", int64_t{upper});
       };
     }
     t["tile"] = [](const Site& s) {
+      if (s.read_at_run_time("dims")) {  // ONNX's repeats input, as imported
+        s.node("Tile", {s.in("self"), s.run_time_in("dims", 1, DType::Int64)});
+        return;
+      }
       std::vector<int64_t> reps = ints_of(s.lit("dims"));
       const auto r = s.rank_of("self");
       if (!r) s.fail("the input's rank is unknown");
@@ -309,8 +372,8 @@ const std::map<std::string, ExportFn>& exporters() {
       s.node("Tile", {s.in("self"), s.ex.ints(reps, s.out() + "_repeats")});
     };
     t["topk"] = [](const Site& s) {
-      auto* n = s.ex.node("TopK", {s.in("self"), s.ex.ints({s.lit("k").to_int()}, s.out() + "_k")},
-                          {s.out(0), s.out(1)}, s.n.name());
+      auto* n =
+          s.ex.node("TopK", {s.in("self"), s.ints_in("k", 1)}, {s.out(0), s.out(1)}, s.n.name());
       Exporter::attr(n, "axis", s.lit("dim").to_int());
       Exporter::attr(n, "largest", int64_t{s.lit("largest").to_bool()});
       Exporter::attr(n, "sorted", int64_t{s.lit("sorted").to_bool()});
@@ -318,9 +381,7 @@ const std::map<std::string, ExportFn>& exporters() {
     t["split_with_sizes"] = [](const Site& s) {
       std::vector<std::string> outs;
       for (size_t i = 0; i < s.n.outputs().size(); ++i) outs.push_back(s.out(static_cast<int>(i)));
-      auto* n = s.ex.node(
-          "Split", {s.in("self"), s.ex.ints(ints_of(s.lit("split_sizes")), s.out() + "_split")},
-          outs, s.n.name());
+      auto* n = s.ex.node("Split", {s.in("self"), s.ints_in("split_sizes", 1)}, outs, s.n.name());
       Exporter::attr(n, "axis", s.lit("dim").to_int());
     };
     t["scatter.src"] = [](const Site& s) {
@@ -406,10 +467,14 @@ const std::map<std::string, ExportFn>& exporters() {
         s.fail("activation " + act);
       }
     };
-    t["clamp"] = [](const Site& s) {
-      const IValue lo = s.lit("min"), hi = s.lit("max");
-      clip(s, s.in("self"), lo.is_none() ? -INFINITY : lo.to_scalar().to<double>(),
-           hi.is_none() ? INFINITY : hi.to_scalar().to<double>(), s.out());
+    t["clamp"] = [](const Site& s) {  // each bound a literal or read at run time
+      const DType d = s.dtype_of("self");
+      const auto bound = [&](const char* a) -> std::string {
+        if (s.read_at_run_time(a)) return s.run_time_in(a, 0, d);
+        const IValue v = s.lit(a);
+        return v.is_none() ? "" : s.ex.scalar(v.to_scalar().to<double>(), d, s.out() + "_" + a);
+      };
+      clip_names(s, s.in("self"), bound("min"), bound("max"), s.out());
     };
     t["hardtanh"] = [](const Site& s) {
       clip(s, s.in("self"), s.lit("min_val").to_scalar().to<double>(),
@@ -551,17 +616,19 @@ const std::map<std::string, ExportFn>& exporters() {
     t["cat"] = [](const Site& s) {
       Exporter::attr(s.node("Concat", s.in_list("tensors")), "axis", s.lit("dim").to_int());
     };
-    t["slice.Tensor"] = [](const Site& s) {
-      const IValue start = s.lit("start"), end = s.lit("end");
-      const int64_t step = s.lit("step").to_int();
+    t["slice.Tensor"] = [](const Site& s) {  // each argument a literal or read at run time
+      const bool step_known = !s.read_at_run_time("step");
+      const int64_t step = step_known ? s.lit("step").to_int() : 1;
       const int64_t big = std::numeric_limits<int64_t>::max();
-      const int64_t b = start.is_none() ? (step > 0 ? 0 : big) : start.to_int();
-      const int64_t e =
-          end.is_none() ? (step > 0 ? big : std::numeric_limits<int64_t>::min()) : end.to_int();
-      const std::string o = s.out();
-      s.node("Slice",
-             {s.in("self"), s.ex.ints({b}, o + "_starts"), s.ex.ints({e}, o + "_ends"),
-              s.ex.ints({s.lit("dim").to_int()}, o + "_axes"), s.ex.ints({step}, o + "_steps")});
+      const auto in = [&](const char* a, std::optional<int64_t> none) {
+        if (s.read_at_run_time(a)) return s.run_time_in(a, 1, DType::Int64);
+        const IValue v = s.lit(a);
+        if (v.is_none() && !step_known) s.fail("a default bound with a step read at run time");
+        return s.ex.ints({v.is_none() ? none.value_or(0) : v.to_int()}, s.out() + "_" + a);
+      };
+      s.node("Slice", {s.in("self"), in("start", step > 0 ? 0 : big),
+                       in("end", step > 0 ? big : std::numeric_limits<int64_t>::min()),
+                       in("dim", std::nullopt), in("step", std::nullopt)});
     };
     t["index_select"] = [](const Site& s) {
       Exporter::attr(s.node("Gather", {s.in("self"), s.in("index")}), "axis",
@@ -602,6 +669,10 @@ const std::map<std::string, ExportFn>& exporters() {
                      s.lit("equation").to_string());
     };
     t["expand"] = [](const Site& s) {
+      if (s.read_at_run_time("size")) {  // ONNX's shape input, as imported
+        s.node("Expand", {s.in("self"), s.run_time_in("size", 1, DType::Int64)});
+        return;
+      }
       std::vector<int64_t> size = ints_of(s.lit("size"));
       if (std::find(size.begin(), size.end(), -1) != size.end()) {
         const auto out = s.n.output()->type().static_shape();
@@ -614,12 +685,18 @@ const std::map<std::string, ExportFn>& exporters() {
          std::vector<std::pair<const char*, const char*>>{{"elu", "Elu"}, {"celu", "Celu"}}) {
       const std::string o = onnx_op;
       t[op] = [o](const Site& s) {
-        if (o == "Elu" && (s.lit("scale").to_scalar().to<double>() != 1.0 ||
-                           s.lit("input_scale").to_scalar().to<double>() != 1.0)) {
-          s.fail("a scale other than 1");
+        const auto alpha = static_cast<float>(s.lit("alpha").to_scalar().to<double>());
+        if (o == "Elu") {
+          const double scale = s.lit("scale").to_scalar().to<double>();
+          if (s.lit("input_scale").to_scalar().to<double>() != 1.0) s.fail("an input scale");
+          if (scale != 1.0) {  // scale * elu(x, alpha): ONNX's Selu with gamma = scale
+            auto* n = s.node("Selu", {s.in("self")});
+            Exporter::attr(n, "alpha", alpha);
+            Exporter::attr(n, "gamma", static_cast<float>(scale));
+            return;
+          }
         }
-        Exporter::attr(s.node(o, {s.in("self")}), "alpha",
-                       static_cast<float>(s.lit("alpha").to_scalar().to<double>()));
+        Exporter::attr(s.node(o, {s.in("self")}), "alpha", alpha);
       };
     }
     t["logsumexp"] = [](const Site& s) { reduce(s, "ReduceLogSumExp", false); };
@@ -666,9 +743,7 @@ const std::map<std::string, ExportFn>& exporters() {
       if (!s.lit("dtype").is_none() && s.lit("dtype").to_dtype() != s.dtype_of("self")) {
         s.fail("a dtype other than the input's");
       }
-      s.node("CumSum",
-             {s.in("self"),
-              s.ex.initializer(full({}, s.lit("dim").to_int(), DType::Int64), s.out() + "_axis")});
+      s.node("CumSum", {s.in("self"), s.ints_in("dim", 0)});
     };
     t["nonzero"] = [](const Site& s) {  // ONNX's NonZero is [rank, n]; tessera's [n, rank]
       const std::string t = s.tmp("indices");
