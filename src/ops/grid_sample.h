@@ -7,6 +7,7 @@
 #include <cmath>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "core/tensor.h"
@@ -61,6 +62,19 @@ S padded(S x, int64_t size, GridPadding p, bool align) {
   return x;
 }
 
+// x rounded half to even, as std::nearbyint in the default rounding mode, without the
+// library call: below 2^(mantissa bits) in magnitude, moving x into the binade where the
+// spacing is 1 and back leaves the nearest integer (ties to even); larger values are
+// integers already, and NaN stays NaN.
+template <typename S>
+S round_half_even(S x) {
+  constexpr S two_m = std::is_same_v<S, float> ? S(8388608.0) : S(4503599627370496.0);
+  if (!(std::fabs(x) < two_m)) return x;
+  // volatile: the compiler must not fold the addition and subtraction away.
+  const volatile S shifted = x >= 0 ? x + two_m : x - two_m;
+  return x >= 0 ? shifted - two_m : shifted + two_m;
+}
+
 // Keys' cubic convolution weights (A = -0.75) of the taps at -1, 0, 1, 2 from floor(x),
 // t = x - floor(x).
 template <typename S>
@@ -111,9 +125,9 @@ void grid_sample_rows(const S* x, const S* grid, S* out, int64_t c, int64_t h, i
       }
       const S ix = padded(unnormalize(q[0], w, o.align), w, o.padding, o.align);
       const S iy = padded(unnormalize(q[1], h, o.align), h, o.padding, o.align);
-      if (o.mode == GridMode::Nearest) {  // half to even, as std::nearbyint rounds by default
-        tap(j, 0, static_cast<int64_t>(std::nearbyint(iy)),
-            static_cast<int64_t>(std::nearbyint(ix)), S(1));
+      if (o.mode == GridMode::Nearest) {  // half to even
+        tap(j, 0, static_cast<int64_t>(round_half_even(iy)),
+            static_cast<int64_t>(round_half_even(ix)), S(1));
         continue;
       }
       const S fx = std::floor(ix), fy = std::floor(iy);
@@ -124,17 +138,28 @@ void grid_sample_rows(const S* x, const S* grid, S* out, int64_t c, int64_t h, i
       tap(j, 2, y0 + 1, x0, ty * (1 - tx));
       tap(j, 3, y0 + 1, x0 + 1, ty * tx);
     }
-    for (int64_t ch = 0; ch < c; ++ch) {
-      const S* plane = x + (b * c + ch) * h * w;
-      S* dst = out + ((b * c + ch) * ho + i) * wo;
-      for (int64_t j = 0; j < wo; ++j) {
-        S sum = 0;
-        for (int k = 0; k < taps; ++k) {
-          const int64_t off = offset[static_cast<size_t>(j * taps + k)];
-          if (off >= 0) sum += weight[static_cast<size_t>(j * taps + k)] * plane[off];
+    // The tap count a compile-time constant, so each point's taps unroll (the same sums).
+    const auto channels = [&]<int Taps>() {
+      for (int64_t ch = 0; ch < c; ++ch) {
+        const S* plane = x + (b * c + ch) * h * w;
+        S* dst = out + ((b * c + ch) * ho + i) * wo;
+        const int64_t* off = offset.data();
+        const S* wt = weight.data();
+        for (int64_t j = 0; j < wo; ++j, off += Taps, wt += Taps) {
+          S sum = 0;
+          for (int k = 0; k < Taps; ++k) {
+            if (off[k] >= 0) sum += wt[k] * plane[off[k]];
+          }
+          dst[j] = sum;
         }
-        dst[j] = sum;
       }
+    };
+    if (taps == 1) {
+      channels.template operator()<1>();
+    } else if (taps == 4) {
+      channels.template operator()<4>();
+    } else {
+      channels.template operator()<16>();
     }
   }
 }

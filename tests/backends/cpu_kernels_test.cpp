@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "ops/grid_sample.h"
 #include "ops/handles.h"
 #include "support/torch_cases.h"
 #include "tessera.h"
@@ -968,6 +969,28 @@ TEST(CpuConvolution, MatchesReference) {
     expect_same<Sig>(ops::convolution_op(), "transposed case " + std::to_string(i++), x, w, b,
                      IntArrayRef(c.stride), IntArrayRef(c.padding), IntArrayRef(c.dilation), true,
                      IntArrayRef(c.output_padding), c.groups);
+  }
+}
+
+// grid_sample's nearest taps round half to even without the library call: as nearbyint.
+TEST(GridSample, RoundsHalfToEvenAsNearbyint) {
+  for (const double v : std::initializer_list<double>{
+           0.5, 1.5, 2.5, -0.5, -1.5, 2.4999, 2.5001, 0.0, -0.0, 63.5, 1e7 + 0.5, 4194303.5,
+           8388607.5, 1e20, -1e20, double(INFINITY), -double(INFINITY)}) {
+    const auto f = static_cast<float>(v);
+    EXPECT_EQ(grid_detail::round_half_even(f), std::nearbyint(f)) << v;
+    EXPECT_EQ(grid_detail::round_half_even(v), std::nearbyint(v)) << v;
+  }
+  EXPECT_TRUE(std::isnan(grid_detail::round_half_even(NAN)));
+  EXPECT_EQ(grid_detail::round_half_even(4503599627370495.5), 4503599627370496.0);
+  EXPECT_EQ(grid_detail::round_half_even(0.49999997f), 0.0f);
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> u(-2e7, 2e7);
+  for (int i = 0; i < 10000; ++i) {
+    const double v = std::round(u(rng)) / (i % 2 ? 2.0 : 4.0);  // ties and quarters
+    const auto f = static_cast<float>(v);
+    ASSERT_EQ(grid_detail::round_half_even(f), std::nearbyint(f)) << v;
+    ASSERT_EQ(grid_detail::round_half_even(v), std::nearbyint(v)) << v;
   }
 }
 
