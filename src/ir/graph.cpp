@@ -416,4 +416,19 @@ std::string arg_problem(const Schema& schema, int i, const Arg& arg,
   return {};
 }
 
+std::vector<Tensor> node_results(const Node& n, const Stack& stack) {
+  std::vector<Tensor> out;
+  if (stack.size() == 1 && stack[0].is_tensor_list()) {
+    out = stack[0].to_tensor_list();
+  } else {
+    for (const IValue& v : stack) {
+      TSR_CHECK(v.is_tensor(), n.describe(), " returned a value that is not a tensor");
+      out.push_back(v.to_tensor());
+    }
+  }
+  TSR_CHECK(out.size() == n.outputs().size(), n.describe(), " returned ", out.size(),
+            " results for ", n.outputs().size(), " outputs");
+  return out;
+}
+
 }  // namespace tessera::ir

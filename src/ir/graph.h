@@ -243,6 +243,10 @@ IValue read_argument(const Argument& a, const Tensor& t, int64_t element = -1);
 /// schema takes non-tensors).
 Stack node_arguments(const Node& n, const std::function<Tensor(const Value*)>& tensor_of);
 
+/// The tensors n's boxed call left on stack, one per output (a Tensor[] return unpacked).
+/// Throws Error naming the node when they are not tensors or not one per output.
+std::vector<Tensor> node_results(const Node& n, const Stack& stack);
+
 /// What is wrong with binding schema argument i of op to arg (reading inputs for a value's
 /// type), or an empty string when nothing is. Used when nodes are created and verified.
 std::string arg_problem(const Schema& schema, int i, const Arg& arg,

@@ -1,11 +1,21 @@
-// Output sizes of windowed ops along one dim, shared by the kernels (which check them) and by
-// graph type inference (passes/infer_types.cpp), so the two cannot disagree.
+// Output sizes of windowed ops along one dim, and their per-dim parameters, shared by the
+// kernels (which check them) and by graph type inference (passes/infer_types.cpp), so the
+// two cannot disagree.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 
+#include "core/array_ref.h"
+
 namespace tessera::ops {
+
+/// Element i of a per-dim window parameter (stride, padding, dilation) given as one value
+/// for every dim or one per dim; fallback when it is empty.
+inline int64_t window_param(IntArrayRef v, int64_t i, int64_t fallback) {
+  if (v.empty()) return fallback;
+  return v[v.size() == 1 ? 0 : static_cast<size_t>(i)];
+}
 
 /// A convolution's output size along one spatial dim (PyTorch's formula; transposed: the
 /// deconvolution's). 0 or less when the dilated kernel does not fit the padded input.

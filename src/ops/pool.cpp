@@ -38,11 +38,6 @@ struct Pool {
   Shape out_shape;
 };
 
-int64_t param(IntArrayRef v, int64_t i, int64_t fallback) {
-  if (v.empty()) return fallback;
-  return v[v.size() == 1 ? 0 : static_cast<size_t>(i)];
-}
-
 Pool plan_pool(const Tensor& self, IntArrayRef kernel, IntArrayRef stride, IntArrayRef padding,
                IntArrayRef dilation, bool ceil_mode, const char* op) {
   Pool g;
@@ -60,10 +55,10 @@ Pool plan_pool(const Tensor& self, IntArrayRef kernel, IntArrayRef stride, IntAr
   for (int64_t i = 0; i < g.n; ++i) {
     const auto j = static_cast<size_t>(3 - g.n + i);
     g.in[j] = self.size(self.dim() - g.n + i);
-    g.k[j] = param(kernel, i, 1);
-    g.s[j] = param(stride, i, g.k[j]);
-    g.p[j] = param(padding, i, 0);
-    g.d[j] = param(dilation, i, 1);
+    g.k[j] = window_param(kernel, i, 1);
+    g.s[j] = window_param(stride, i, g.k[j]);
+    g.p[j] = window_param(padding, i, 0);
+    g.d[j] = window_param(dilation, i, 1);
     TSR_CHECK(g.k[j] > 0 && g.s[j] > 0 && g.d[j] > 0, op,
               ": kernel_size, stride and dilation must be positive");
     TSR_CHECK(g.p[j] >= 0 && g.p[j] <= (g.d[j] * (g.k[j] - 1) + 1) / 2, op,

@@ -18,11 +18,13 @@ std::optional<const ir::Value*> constant_arg(const ir::Node& n, const char* a) {
   return v;
 }
 
-// The constant's data in float64, or fallback (of c elements) when it is None.
-std::optional<Tensor> param(const ir::Node& n, const char* a, int64_t c, double fallback) {
+// The constant's data in float64 (c elements), or fallback's when it is None; nullopt when
+// it is computed, of another size, or None without a fallback.
+std::optional<Tensor> param(const ir::Node& n, const char* a, int64_t c,
+                            std::optional<double> fallback) {
   const auto v = constant_arg(n, a);
-  if (!v) return std::nullopt;
-  if (*v == nullptr) return full({c}, fallback, DType::Float64);
+  if (!v || (*v == nullptr && !fallback)) return std::nullopt;
+  if (*v == nullptr) return full({c}, *fallback, DType::Float64);
   const Tensor& t = (*v)->constant();
   if (t.numel() != c || is_complex(t.dtype())) return std::nullopt;
   return t.reshape({c}).to(DType::Float64);
@@ -42,24 +44,32 @@ int fold_batch_norm(ir::Graph& g) {
     if ((op != "convolution" && op != "linear") || y->uses().size() != 1 || is_graph_output(y)) {
       continue;
     }
-    const auto weight = constant_arg(*conv, "weight"), bias = constant_arg(*conv, "bias");
-    if (!weight || *weight == nullptr || !bias) continue;
+    const auto weight = constant_arg(*conv, "weight");
+    if (!weight || *weight == nullptr) continue;
     const Tensor& w = (*weight)->constant();
     if (!is_floating(w.dtype()) || w.dim() < 2) continue;
+    // The convolution's geometry, every part a literal, goes to the new node unchanged.
+    std::vector<ir::Input> geometry;
     if (op == "convolution") {
       const auto transposed = literal_of(*conv, "transposed");
       if (!transposed || transposed->to_bool()) continue;
+      for (const char* a :
+           {"stride", "padding", "dilation", "transposed", "output_padding", "groups"}) {
+        const auto v = literal_of(*conv, a);
+        if (!v) break;
+        geometry.emplace_back(*v);
+      }
+      if (geometry.size() != 6) continue;
     } else if (!y->type().shape || y->type().shape->size() != 2) {
       continue;  // batch_norm reads dim 1: a linear's features only when its output is 2-d
     }
     const int64_t c = w.size(0);
     const auto gamma = param(*bn, "weight", c, 1.0), beta = param(*bn, "bias", c, 0.0);
-    const auto mean = param(*bn, "running_mean", c, 0.0), var = param(*bn, "running_var", c, 0.0);
+    // Inference needs the running statistics: no fallback for them.
+    const auto mean = param(*bn, "running_mean", c, std::nullopt),
+               var = param(*bn, "running_var", c, std::nullopt);
     const auto b = param(*conv, "bias", c, 0.0);
-    const auto rm = constant_arg(*bn, "running_mean"), rv = constant_arg(*bn, "running_var");
-    if (!gamma || !beta || !mean || !var || !b || !rm || !rv || *rm == nullptr || *rv == nullptr) {
-      continue;  // inference needs the running statistics
-    }
+    if (!gamma || !beta || !mean || !var || !b) continue;
     const Tensor s = mul(*gamma, rsqrt(add(*var, eps->to_double())));
     std::vector<int64_t> per_channel(static_cast<size_t>(w.dim()), 1);
     per_channel[0] = c;
@@ -68,20 +78,7 @@ int fold_batch_norm(ir::Graph& g) {
     ir::Value* wv = g.add_constant(g.fresh_name((*weight)->name() + ".folded"), w2);
     ir::Value* bv = g.add_constant(g.fresh_name(bn->output()->name() + ".bias"), b2);
     std::vector<ir::Input> args{conv->input(0), wv, bv};
-    bool literals = true;
-    if (op == "convolution") {
-      for (const char* a :
-           {"stride", "padding", "dilation", "transposed", "output_padding", "groups"}) {
-        const auto v = literal_of(*conv, a);
-        literals = literals && v.has_value();
-        args.emplace_back(v.value_or(IValue()));
-      }
-    }
-    if (!literals) {
-      g.erase_value(wv);
-      g.erase_value(bv);
-      continue;
-    }
+    args.insert(args.end(), geometry.begin(), geometry.end());
     replace_pattern(g, bn, op, std::move(args), {conv, bn});
     ++folded;
   }

@@ -12,14 +12,7 @@ std::optional<std::vector<ir::Value*>> fold_constant(ir::Graph& g, ir::Node* n) 
   }
   Stack stack = ir::node_arguments(*n, [](const ir::Value* v) { return v->constant(); });
   n->op().call_boxed(stack);
-  std::vector<Tensor> results;
-  if (stack.size() == 1 && stack[0].is_tensor_list()) {
-    results = stack[0].to_tensor_list();
-  } else {
-    for (const IValue& v : stack) results.push_back(v.to_tensor());
-  }
-  TSR_CHECK(results.size() == n->outputs().size(), n->describe(), " returned ", results.size(),
-            " results for ", n->outputs().size(), " outputs");
+  const std::vector<Tensor> results = ir::node_results(*n, stack);
   // The constants take the outputs' places and then their names.
   std::vector<ir::Value*> constants;
   std::vector<std::string> names;

@@ -1,10 +1,11 @@
 // Shape and dtype inference over the IR, with symbolic dims (see Note [Type inference]).
 #include <algorithm>
 #include <map>
-#include <numeric>
+#include <set>
 
 #include "core/factories.h"
 #include "ops/output_size.h"
+#include "passes/match.h"
 #include "passes/passes.h"
 
 namespace tessera::passes {
@@ -45,13 +46,13 @@ constexpr int64_t kProbeElements = int64_t{1} << 12;
 // The schema argument `name`'s value when it is known before run time: a literal, the
 // schema's default, or read from a constant value. nullopt when a computed value gives it.
 std::optional<IValue> known(const ir::Node& n, std::string_view name) {
+  if (auto v = literal_of(n, name)) return v;
   const int i = n.schema().find_argument(name);
-  TSR_CHECK(i >= 0, "type inference: ", n.op().name(), " has no argument '", name, "'");
   const std::optional<ir::Arg>& a = n.arg(i);
   const Argument& arg = n.schema().arguments[static_cast<size_t>(i)];
-  if (!a) return arg.default_value;
-  if (a->kind == ir::Arg::Kind::Literal) return a->literal;
-  if (a->kind != ir::Arg::Kind::Value || arg.type.kind == TypeKind::Tensor) return std::nullopt;
+  if (!a || a->kind != ir::Arg::Kind::Value || arg.type.kind == TypeKind::Tensor) {
+    return std::nullopt;
+  }
   const ir::Value* v = n.input(a->first);
   if (!v->is_constant()) return std::nullopt;
   try {
@@ -183,16 +184,10 @@ std::optional<Stack> probe_stack(
 std::optional<std::vector<Tensor>> call(const ir::Node& n, Stack stack) {
   try {
     n.op().call_boxed(stack);
+    return ir::node_results(n, stack);
   } catch (const Error&) {
     return std::nullopt;
   }
-  if (stack.size() == 1 && stack[0].is_tensor_list()) return stack[0].to_tensor_list();
-  std::vector<Tensor> out;
-  for (const IValue& v : stack) {
-    if (!v.is_tensor()) return std::nullopt;
-    out.push_back(v.to_tensor());
-  }
-  return out;
 }
 
 // The dtype probe: the output dtypes of the op on inputs of every size 1.
@@ -212,7 +207,7 @@ std::optional<std::vector<DType>> probe_dtypes(const ir::Node& n) {
 
 // The probe (Note [Type inference]): zeros of the inputs' sizes, symbols given two sizes.
 std::optional<Types> probe(const ir::Node& n) {
-  // The sizes a symbol (or an unknown dim, numbered by position) gets in each call.
+  // Each symbol's index: it gets size 11 + 2 * index in one call, 12 + 2 * index in the other.
   std::map<std::string, int> symbol_ids;
   int64_t elements = 0;
   for (const ir::Value* v : n.inputs()) {
@@ -379,9 +374,6 @@ std::optional<Inferred> convolution(const ir::Node& n) {
   if (!stride || !padding || !dilation || !groups || !out_pad || !*stride || !*padding ||
       !*dilation || !*out_pad)
     return std::nullopt;
-  const auto param = [](const std::vector<int64_t>& v, size_t i, int64_t fallback) {
-    return v.empty() ? fallback : v[v.size() == 1 ? 0 : i];
-  };
   const size_t nd = in.shape->size() - 2;
   Shape out{(*in.shape)[0]};
   const ir::Dim& wo = (*w->shape)[transposed ? 1 : 0];
@@ -394,9 +386,11 @@ std::optional<Inferred> convolution(const ir::Node& n) {
       out.push_back(ir::Dim::unknown());
       continue;
     }
-    const int64_t o =
-        ops::conv_output_size(x.size, k.size, param(**stride, i, 1), param(**padding, i, 0),
-                              param(**dilation, i, 1), transposed, param(**out_pad, i, 0));
+    const int64_t o = ops::conv_output_size(
+        x.size, k.size, ops::window_param(**stride, static_cast<int64_t>(i), 1),
+        ops::window_param(**padding, static_cast<int64_t>(i), 0),
+        ops::window_param(**dilation, static_cast<int64_t>(i), 1), transposed,
+        ops::window_param(**out_pad, static_cast<int64_t>(i), 0));
     if (o <= 0) contradiction(n, "the kernel does not fit the padded input");
     out.push_back(ir::Dim::of(o));
   }
@@ -427,9 +421,6 @@ std::optional<Inferred> pooling(const ir::Node& n) {
   const auto& k = **kernel;
   const size_t nd = k.size(), rank = in.shape->size();
   if (nd < 1 || nd > 3 || rank < nd + 1) return std::nullopt;
-  const auto param = [](const std::vector<int64_t>& v, size_t i, int64_t fallback) {
-    return v.empty() ? fallback : v[v.size() == 1 ? 0 : i];
-  };
   Shape out = *in.shape;
   for (size_t i = 0; i < nd; ++i) {
     ir::Dim& x = out[rank - nd + i];
@@ -437,9 +428,10 @@ std::optional<Inferred> pooling(const ir::Node& n) {
       x = ir::Dim::unknown();
       continue;
     }
-    const int64_t o =
-        ops::pool_output_size(x.size, k[i], param(**stride, i, k[i]), param(**padding, i, 0),
-                              param(**dilation, i, 1), ceil_mode->to_bool());
+    const int64_t o = ops::pool_output_size(
+        x.size, k[i], ops::window_param(**stride, static_cast<int64_t>(i), k[i]),
+        ops::window_param(**padding, static_cast<int64_t>(i), 0),
+        ops::window_param(**dilation, static_cast<int64_t>(i), 1), ceil_mode->to_bool());
     if (o <= 0) contradiction(n, "no pooling window fits the input");
     x = ir::Dim::of(o);
   }
@@ -881,94 +873,100 @@ std::optional<Inferred> cast(const ir::Node& n) {
   return Inferred{{self_type(n).shape}, {d->to_dtype()}};
 }
 
+// Ops whose output element i reads only element i of each (broadcast) input.
+const std::set<std::string_view>& elementwise_ops() {
+  static const std::set<std::string_view> ops = {
+      "abs",
+      "acos",
+      "acosh",
+      "add.Tensor",
+      "addcmul",
+      "angle",
+      "asin",
+      "asinh",
+      "atan",
+      "atan2",
+      "atanh",
+      "bitwise_and.Tensor",
+      "bitwise_left_shift.Tensor",
+      "bitwise_not",
+      "bitwise_or.Tensor",
+      "bitwise_right_shift.Tensor",
+      "bitwise_xor.Tensor",
+      "ceil",
+      "celu",
+      "clamp",
+      "clone",
+      "cos",
+      "cosh",
+      "div.Tensor_mode",
+      "elu",
+      "eq.Tensor",
+      "erf",
+      "erfc",
+      "exp",
+      "exp2",
+      "expm1",
+      "floor",
+      "fmod.Tensor",
+      "frac",
+      "ge.Tensor",
+      "gelu",
+      "gt.Tensor",
+      "hardsigmoid",
+      "hardswish",
+      "hardtanh",
+      "isfinite",
+      "isinf",
+      "isnan",
+      "le.Tensor",
+      "leaky_relu",
+      "lerp.Scalar",
+      "lerp.Tensor",
+      "log",
+      "log10",
+      "log1p",
+      "log2",
+      "logical_and",
+      "logical_not",
+      "logical_or",
+      "logical_xor",
+      "lt.Tensor",
+      "masked_fill.Scalar",
+      "maximum",
+      "minimum",
+      "mish",
+      "mul.Tensor",
+      "ne.Tensor",
+      "neg",
+      "pow.Tensor_Tensor",
+      "reciprocal",
+      "relu",
+      "remainder.Tensor",
+      "round",
+      "rsqrt",
+      "selu",
+      "sigmoid",
+      "sign",
+      "silu",
+      "sin",
+      "sinh",
+      "softplus",
+      "softsign",
+      "sqrt",
+      "sub.Tensor",
+      "tan",
+      "tanh",
+      "trunc",
+      "where.self",
+  };
+  return ops;
+}
+
 const std::map<std::string, Rule, std::less<>>& rules() {
   static const auto* table = [] {
     auto* t = new std::map<std::string, Rule, std::less<>>;
-    for (const char* op : {"abs",
-                           "acos",
-                           "acosh",
-                           "add.Tensor",
-                           "addcmul",
-                           "angle",
-                           "asin",
-                           "asinh",
-                           "atan",
-                           "atan2",
-                           "atanh",
-                           "bitwise_and.Tensor",
-                           "bitwise_left_shift.Tensor",
-                           "bitwise_not",
-                           "bitwise_or.Tensor",
-                           "bitwise_right_shift.Tensor",
-                           "bitwise_xor.Tensor",
-                           "ceil",
-                           "celu",
-                           "clamp",
-                           "clone",
-                           "cos",
-                           "cosh",
-                           "div.Tensor_mode",
-                           "elu",
-                           "eq.Tensor",
-                           "erf",
-                           "erfc",
-                           "exp",
-                           "exp2",
-                           "expm1",
-                           "floor",
-                           "fmod.Tensor",
-                           "frac",
-                           "ge.Tensor",
-                           "gelu",
-                           "gt.Tensor",
-                           "hardsigmoid",
-                           "hardswish",
-                           "hardtanh",
-                           "isfinite",
-                           "isinf",
-                           "isnan",
-                           "le.Tensor",
-                           "leaky_relu",
-                           "lerp.Scalar",
-                           "lerp.Tensor",
-                           "log",
-                           "log10",
-                           "log1p",
-                           "log2",
-                           "logical_and",
-                           "logical_not",
-                           "logical_or",
-                           "logical_xor",
-                           "lt.Tensor",
-                           "masked_fill.Scalar",
-                           "maximum",
-                           "minimum",
-                           "mish",
-                           "mul.Tensor",
-                           "ne.Tensor",
-                           "neg",
-                           "pow.Tensor_Tensor",
-                           "reciprocal",
-                           "relu",
-                           "remainder.Tensor",
-                           "round",
-                           "rsqrt",
-                           "selu",
-                           "sigmoid",
-                           "sign",
-                           "silu",
-                           "sin",
-                           "sinh",
-                           "softplus",
-                           "softsign",
-                           "sqrt",
-                           "sub.Tensor",
-                           "tan",
-                           "tanh",
-                           "trunc",
-                           "where.self"}) {
-      t->emplace(op, elementwise);
-    }
+    for (const std::string_view op : elementwise_ops()) t->emplace(op, elementwise);
     for (const char* op : {"cumsum", "cumprod", "flip", "roll", "tril", "triu", "softmax.int",
                            "log_softmax.int", "conj", "real", "imag"}) {
       t->emplace(op, same_shape);
@@ -1037,11 +1035,12 @@ const std::map<std::string, Rule, std::less<>>& rules() {
 // A known dim or dtype in `b` fills what `a` lacks; two different sizes or dtypes throw.
 ir::TensorType refine(const ir::Node& n, const ir::Value& v, const ir::TensorType& a,
                       const ir::TensorType& b) {
+  const auto disagree = [&] {
+    contradiction(n, "%" + v.name() + " is declared " + a.str() + " but computed " + b.str());
+  };
   ir::TensorType out = a;
   if (b.dtype) {
-    if (a.dtype && *a.dtype != *b.dtype) {
-      contradiction(n, "%" + v.name() + " is declared " + a.str() + " but computed " + b.str());
-    }
+    if (a.dtype && *a.dtype != *b.dtype) disagree();
     out.dtype = b.dtype;
   }
   if (!b.shape) return out;
@@ -1049,21 +1048,21 @@ ir::TensorType refine(const ir::Node& n, const ir::Value& v, const ir::TensorTyp
     out.shape = b.shape;
     return out;
   }
-  if (a.shape->size() != b.shape->size()) {
-    contradiction(n, "%" + v.name() + " is declared " + a.str() + " but computed " + b.str());
-  }
+  if (a.shape->size() != b.shape->size()) disagree();
   for (size_t i = 0; i < b.shape->size(); ++i) {
     ir::Dim& d = (*out.shape)[i];
     const ir::Dim& e = (*b.shape)[i];
-    if (d.is_static() && e.is_static() && d.size != e.size) {
-      contradiction(n, "%" + v.name() + " is declared " + a.str() + " but computed " + b.str());
-    }
+    if (d.is_static() && e.is_static() && d.size != e.size) disagree();
     if (e.is_static() || (!d.is_static() && !d.is_symbol())) d = e;
   }
   return out;
 }
 
 }  // namespace
+
+bool is_elementwise(std::string_view op) {
+  return elementwise_ops().contains(op);
+}
 
 std::vector<ir::TensorType> infer_output_types(const ir::Node& n) {
   const size_t outs = n.outputs().size();

@@ -15,6 +15,10 @@ namespace tessera::passes {
 /// inputs' types contradict the op (sizes that do not broadcast, a dim out of range).
 std::vector<ir::TensorType> infer_output_types(const ir::Node& n);
 
+/// Whether op is elementwise: each output element reads only the same element of each
+/// input, after broadcasting (add.Tensor, relu, where.self, ...).
+bool is_elementwise(std::string_view op);
+
 /// Refines the types of n's outputs by infer_output_types: unknown dtypes and dims are
 /// filled, symbols become sizes where inference knows them; a contradiction with a type
 /// already known throws Error naming the node. Returns whether a type changed.

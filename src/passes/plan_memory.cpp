@@ -2,7 +2,6 @@
 // [Static memory plan]).
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include "passes/passes.h"
 
@@ -13,8 +12,9 @@ namespace tessera::passes {
 // reads it (graph outputs: to the end), unless
 // - it is a view: the op's schema marks the return as an alias of an argument (Tensor(a)),
 //   so it shares that argument's buffer and lengthens its life;
-// - it is written in place: an elementwise op whose output has the bytes of an input that
-//   dies at that node (and owns its buffer) takes that input's buffer over.
+// - it is written in place: an elementwise op (is_elementwise) whose output has the shape and
+//   element size of an input that dies at that node (and owns its buffer) takes that
+//   input's buffer over.
 // Buffers are then placed in one arena, largest first, each at the lowest offset (64-byte
 // aligned) free of every placed buffer whose life overlaps its own. Graph inputs and
 // constants are not planned (the caller's and the session's). Values whose sizes are not
@@ -27,29 +27,6 @@ namespace tessera::passes {
 namespace {
 
 constexpr int64_t kAlignment = 64;
-
-// Ops whose output element i depends only on input elements i (same sizes): in place legal.
-bool elementwise(const std::string& op) {
-  static const std::set<std::string, std::less<>> ops = {"abs",        "add.Tensor",
-                                                         "ceil",       "clamp",
-                                                         "cos",        "div.Tensor_mode",
-                                                         "elu",        "erf",
-                                                         "exp",        "floor",
-                                                         "gelu",       "hardsigmoid",
-                                                         "hardswish",  "hardtanh",
-                                                         "leaky_relu", "log",
-                                                         "maximum",    "minimum",
-                                                         "mish",       "mul.Tensor",
-                                                         "neg",        "pow.Tensor_Tensor",
-                                                         "reciprocal", "relu",
-                                                         "round",      "rsqrt",
-                                                         "selu",       "sigmoid",
-                                                         "silu",       "sin",
-                                                         "softplus",   "sqrt",
-                                                         "sub.Tensor", "tanh",
-                                                         "where.self"};
-  return ops.contains(op);
-}
 
 // The argument a node's output k aliases (a view), or -1.
 int aliased_argument(const ir::Node& n, size_t k) {
@@ -119,18 +96,21 @@ MemoryPlan plan_memory(const ir::Graph& g) {
       int64_t numel = 1;
       for (int64_t s : *shape) numel *= s;
       const int64_t bytes = aligned(numel * static_cast<int64_t>(itemsize(*v->type().dtype)));
-      // In place: an input that dies here, owning a buffer of these bytes no one else shares.
-      if (n.outputs().size() == 1 && elementwise(n.op().name())) {
+      // In place: an input of the output's shape and element size that dies here and owns
+      // its buffer alone (each element is read before it is written; nothing reads it after).
+      if (n.outputs().size() == 1 && is_elementwise(n.op().name())) {
         int taken = -1;
         for (const ir::Value* in : n.inputs()) {
           const int b = owner_of(in);
-          if (b < 0 || buffers[static_cast<size_t>(b)].bytes != bytes ||
-              buffers[static_cast<size_t>(b)].last != i ||
-              buffers[static_cast<size_t>(b)].value != in) {
+          if (b < 0 || in->type().static_shape() != shape || !in->type().dtype ||
+              itemsize(*in->type().dtype) != itemsize(*v->type().dtype)) {
             continue;
           }
-          taken = b;
-          break;
+          const Buffer& buffer = buffers[static_cast<size_t>(b)];
+          if (buffer.last == i && buffer.value == in) {
+            taken = b;
+            break;
+          }
         }
         if (taken >= 0) {
           Buffer& b = buffers[static_cast<size_t>(taken)];

@@ -235,8 +235,8 @@ std::vector<Tensor> evaluate(const ir::Graph& g, const std::vector<Tensor>& inpu
   for (const ir::Node* n : g.nodes()) {
     Stack stack = ir::node_arguments(*n, [&](const ir::Value* v) { return env.at(v); });
     n->op().call_boxed(stack);
-    for (size_t k = 0; k < stack.size(); ++k)
-      env[n->output(static_cast<int>(k))] = stack[k].to_tensor();
+    const std::vector<Tensor> results = ir::node_results(*n, stack);
+    for (size_t k = 0; k < results.size(); ++k) env[n->output(static_cast<int>(k))] = results[k];
   }
   std::vector<Tensor> out;
   for (const ir::Value* v : g.outputs()) out.push_back(env.at(v));

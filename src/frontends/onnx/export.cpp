@@ -166,6 +166,12 @@ struct Site {
     if (!v || !v->type().shape) return std::nullopt;
     return static_cast<int64_t>(v->type().shape->size());
   }
+  // Fails when the op's optional `dtype` argument asks for another dtype than self's (the
+  // ONNX reductions and CumSum keep their input's).
+  void keep_dtype() const {
+    const IValue d = lit("dtype");
+    if (!d.is_none() && d.to_dtype() != dtype_of("self")) fail("a dtype other than the input's");
+  }
   // Whether argument a is read at run time from a value (ONNX gave it as an input).
   bool read_at_run_time(const char* a) const {
     const ir::Arg* b = arg(a);
@@ -509,15 +515,11 @@ const std::map<std::string, ExportFn>& exporters() {
       Exporter::attr(n, "count_include_pad", int64_t{s.lit("count_include_pad").to_bool()});
     };
     t["mean"] = [](const Site& s) {
-      if (!s.lit("dtype").is_none() && s.lit("dtype").to_dtype() != s.dtype_of("self")) {
-        s.fail("a dtype other than the input's");
-      }
+      s.keep_dtype();
       reduce(s, "ReduceMean", false);
     };
     t["sum"] = [](const Site& s) {
-      if (!s.lit("dtype").is_none() && s.lit("dtype").to_dtype() != s.dtype_of("self")) {
-        s.fail("a dtype other than the input's");
-      }
+      s.keep_dtype();
       reduce(s, "ReduceSum", true);
     };
     t["amax"] = [](const Site& s) { reduce(s, "ReduceMax", false); };
@@ -681,29 +683,21 @@ const std::map<std::string, ExportFn>& exporters() {
       }
       s.node("Expand", {s.in("self"), s.ex.ints(size, s.out() + "_shape")});
     };
-    for (const auto& [op, onnx_op] :
-         std::vector<std::pair<const char*, const char*>>{{"elu", "Elu"}, {"celu", "Celu"}}) {
-      const std::string o = onnx_op;
-      t[op] = [o](const Site& s) {
-        const auto alpha = static_cast<float>(s.lit("alpha").to_scalar().to<double>());
-        if (o == "Elu") {
-          const double scale = s.lit("scale").to_scalar().to<double>();
-          if (s.lit("input_scale").to_scalar().to<double>() != 1.0) s.fail("an input scale");
-          if (scale != 1.0) {  // scale * elu(x, alpha): ONNX's Selu with gamma = scale
-            auto* n = s.node("Selu", {s.in("self")});
-            Exporter::attr(n, "alpha", alpha);
-            Exporter::attr(n, "gamma", static_cast<float>(scale));
-            return;
-          }
-        }
-        Exporter::attr(s.node(o, {s.in("self")}), "alpha", alpha);
-      };
-    }
+    t["celu"] = [](const Site& s) {
+      Exporter::attr(s.node("Celu", {s.in("self")}), "alpha",
+                     static_cast<float>(s.lit("alpha").to_scalar().to<double>()));
+    };
+    t["elu"] = [](const Site& s) {  // with a scale, scale * elu(x, alpha): ONNX's Selu
+      if (s.lit("input_scale").to_scalar().to<double>() != 1.0) s.fail("an input scale");
+      const auto alpha = static_cast<float>(s.lit("alpha").to_scalar().to<double>());
+      const double scale = s.lit("scale").to_scalar().to<double>();
+      auto* n = s.node(scale == 1.0 ? "Elu" : "Selu", {s.in("self")});
+      Exporter::attr(n, "alpha", alpha);
+      if (scale != 1.0) Exporter::attr(n, "gamma", static_cast<float>(scale));
+    };
     t["logsumexp"] = [](const Site& s) { reduce(s, "ReduceLogSumExp", false); };
     t["prod.dim_int"] = [](const Site& s) {
-      if (!s.lit("dtype").is_none() && s.lit("dtype").to_dtype() != s.dtype_of("self")) {
-        s.fail("a dtype other than the input's");
-      }
+      s.keep_dtype();
       auto* n = s.node("ReduceProd", {s.in("self")});
       Exporter::attr(n, "axes", std::vector<int64_t>{s.lit("dim").to_int()});
       Exporter::attr(n, "keepdims", int64_t{s.lit("keepdim").to_bool()});
@@ -714,14 +708,13 @@ const std::map<std::string, ExportFn>& exporters() {
       const IValue dims = s.lit("dim"), correction = s.lit("correction");
       const bool all = dims.is_none() || dims.to_int_list().empty();
       const auto rank = static_cast<int64_t>(shape->size());
-      int64_t count = 1;
-      for (int64_t d = 0; d < rank; ++d) {
-        const auto& list = all ? std::vector<int64_t>{} : dims.to_int_list();
-        const bool reduced = all || std::any_of(list.begin(), list.end(), [&](int64_t k) {
-                               return (k < 0 ? k + rank : k) == d;
-                             });
-        if (reduced) count *= (*shape)[static_cast<size_t>(d)];
+      std::vector<bool> reduced(shape->size(), all);
+      for (int64_t k : all ? std::vector<int64_t>{} : dims.to_int_list()) {
+        if (k < -rank || k >= rank) s.fail("a dim out of range");
+        reduced[static_cast<size_t>(k < 0 ? k + rank : k)] = true;
       }
+      int64_t count = 1;
+      for (size_t d = 0; d < shape->size(); ++d) count *= reduced[d] ? (*shape)[d] : 1;
       const double c = correction.is_none() ? 1.0 : correction.to_scalar().to<double>();
       const DType dt = s.dtype_of("self");
       const std::string x = s.in("self"), o = s.out(), m = s.tmp("mean"), d = s.tmp("centred"),
@@ -740,9 +733,7 @@ const std::map<std::string, ExportFn>& exporters() {
                 s.n.name());
     };
     t["cumsum"] = [](const Site& s) {
-      if (!s.lit("dtype").is_none() && s.lit("dtype").to_dtype() != s.dtype_of("self")) {
-        s.fail("a dtype other than the input's");
-      }
+      s.keep_dtype();
       s.node("CumSum", {s.in("self"), s.ints_in("dim", 0)});
     };
     t["nonzero"] = [](const Site& s) {  // ONNX's NonZero is [rank, n]; tessera's [n, rank]

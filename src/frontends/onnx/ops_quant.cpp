@@ -86,8 +86,6 @@ Value* centred(Lowerer& cx, Value* x, Value* zp, std::vector<int64_t> shape) {
     if (n > 1) zp = cx.op("reshape", {zp, IValue(shape)});
     y = cx.op("sub.Tensor", {y, cx.op("cast", {zp, IValue(DType::Int32)})});
   }
-  // x's shape (the zero point broadcasts into it), which Conv's lowering reads.
-  y->set_type(ir::TensorType{DType::Int32, x->type().shape});
   return y;
 }
 

@@ -228,9 +228,6 @@ Outs recurrent(Lowerer& cx, Kind kind) {
   if (cx.dtype(x) != DType::Float32) cx.fail("only float32 inputs are supported");
   if (batch_first) {
     x = cx.op("transpose.int", {x, IValue(int64_t{0}), IValue(int64_t{1})});
-    x->set_type(ir::TensorType{
-        DType::Float32,
-        std::vector<ir::Dim>{ir::Dim::of((*xs)[1]), ir::Dim::of((*xs)[0]), ir::Dim::of((*xs)[2])}});
   }
   l.steps = (*xs)[batch_first ? 1 : 0];
   // Unrolled: a bound on the steps keeps a hostile model from exhausting memory.
