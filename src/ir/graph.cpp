@@ -27,6 +27,19 @@ bool TensorType::admits(const Tensor& t) const {
   return true;
 }
 
+TensorType join(const TensorType& a, const TensorType& b) {
+  TensorType t;
+  if (a.dtype == b.dtype) t.dtype = a.dtype;
+  if (a.shape && b.shape && a.shape->size() == b.shape->size()) {
+    t.shape.emplace();
+    for (size_t i = 0; i < a.shape->size(); ++i) {
+      const Dim &x = (*a.shape)[i], &y = (*b.shape)[i];
+      t.shape->push_back(x == y ? x : Dim::unknown());
+    }
+  }
+  return t;
+}
+
 std::optional<std::vector<int64_t>> TensorType::static_shape() const {
   if (!shape) return std::nullopt;
   std::vector<int64_t> out;
@@ -57,7 +70,26 @@ void Value::replace_all_uses_with(Value* v) {
   }
 }
 
+const std::string& Node::op_name() const {
+  static const std::string if_name = "if", loop_name = "loop";
+  switch (kind_) {
+    case NodeKind::If:
+      return if_name;
+    case NodeKind::Loop:
+      return loop_name;
+    case NodeKind::Op:
+      break;
+  }
+  return op_.name();
+}
+
+const Schema& Node::schema() const {
+  TSR_ASSERT(is_op(), "the ", op_name(), " node has no schema");
+  return op_.schema();
+}
+
 const IValue* Node::literal(std::string_view arg_name) const {
+  if (!is_op()) return nullptr;
   const int i = schema().find_argument(arg_name);
   if (i < 0 || !args_[i] || args_[i]->kind != Arg::Kind::Literal) return nullptr;
   return &args_[i]->literal;
@@ -89,7 +121,7 @@ std::string Node::describe() const {
   const std::vector<Node*> order = graph_->nodes();
   s += std::to_string(std::find(order.begin(), order.end(), this) - order.begin());
   if (!name_.empty()) s += " \"" + name_ + "\"";
-  s += " (" + op_.name();
+  s += " (" + op_name();
   for (size_t i = 0; i < outputs_.size(); ++i) {
     s += (i ? ", %" : " -> %") + outputs_[i]->name();
   }
@@ -208,8 +240,6 @@ Node* Graph::create(OperatorHandle op, std::vector<Input> positional,
   TSR_CHECK(num_outputs > 0, op.name(), ": a node has at least one output");
   TSR_CHECK(variadic || num_outputs == static_cast<int>(s.returns.size()), op.name(), ": returns ",
             s.returns.size(), " tensors but the node has ", num_outputs, " outputs");
-  TSR_CHECK(output_names.empty() || static_cast<int>(output_names.size()) == num_outputs, op.name(),
-            ": ", output_names.size(), " output names for ", num_outputs, " outputs");
 
   auto node = std::unique_ptr<Node>(new Node(this, op));
   node->args_.resize(n);
@@ -248,11 +278,23 @@ Node* Graph::create(OperatorHandle op, std::vector<Input> positional,
     TSR_CHECK(node->args_[i] || s.arguments[i].default_value.has_value(), op.name(),
               ": missing argument '", s.arguments[i].name, "'");
   }
+  return add_node(std::move(node), num_outputs, output_names);
+}
+
+Node* Graph::add_node(std::unique_ptr<Node> node, int num_outputs,
+                      const std::vector<std::string>& output_names) {
+  TSR_CHECK(output_names.empty() || static_cast<int>(output_names.size()) == num_outputs,
+            node->op_name(), ": ", output_names.size(), " output names for ", num_outputs,
+            " outputs");
+  for (Value* v : node->inputs_) {
+    TSR_CHECK(v != nullptr && &v->graph() == this, node->op_name(),
+              ": an input is no value of this graph");
+  }
   // Only now, when nothing can throw, does the graph change.
   std::vector<Value*> outs;
   for (int i = 0; i < num_outputs; ++i) {
     const std::string want = output_names.empty() ? "" : output_names[static_cast<size_t>(i)];
-    TSR_CHECK(want.empty() || !by_name_.contains(want), op.name(), ": the name %", want,
+    TSR_CHECK(want.empty() || !by_name_.contains(want), node->op_name(), ": the name %", want,
               " is defined twice");
   }
   for (int i = 0; i < num_outputs; ++i) {
@@ -273,6 +315,49 @@ Node* Graph::create(OperatorHandle op, std::vector<Input> positional,
   }
   nodes_.insert(pos, std::move(node));
   return raw;
+}
+
+Node* Graph::create_if(Value* cond, std::vector<Value*> captured,
+                       std::unique_ptr<Graph> then_branch, std::unique_ptr<Graph> else_branch,
+                       std::vector<std::string> output_names) {
+  TSR_CHECK(then_branch && else_branch, "if: a branch is missing");
+  for (const Graph* b : {then_branch.get(), else_branch.get()}) {
+    TSR_CHECK(b->inputs().size() == captured.size(), "if: branch '", b->name(), "' takes ",
+              b->inputs().size(), " inputs but the node captures ", captured.size(), " values");
+  }
+  const size_t n = then_branch->outputs().size();
+  TSR_CHECK(n > 0, "if: the branches return nothing");
+  TSR_CHECK(else_branch->outputs().size() == n, "if: branch 'then' returns ", n,
+            " values but 'else' returns ", else_branch->outputs().size());
+  auto node = std::unique_ptr<Node>(new Node(this, OperatorHandle(nullptr)));
+  node->kind_ = NodeKind::If;
+  node->inputs_.push_back(cond);
+  node->inputs_.insert(node->inputs_.end(), captured.begin(), captured.end());
+  node->blocks_.push_back(std::move(then_branch));
+  node->blocks_.push_back(std::move(else_branch));
+  return add_node(std::move(node), static_cast<int>(n), output_names);
+}
+
+Node* Graph::create_loop(Value* max_trips, Value* cond, std::vector<Value*> carried,
+                         std::vector<Value*> captured, std::unique_ptr<Graph> body,
+                         std::vector<std::string> output_names) {
+  TSR_CHECK(body != nullptr, "loop: the body is missing");
+  const size_t takes = 2 + carried.size() + captured.size();
+  TSR_CHECK(body->inputs().size() == takes, "loop: the body takes ", body->inputs().size(),
+            " inputs, not 2 + ", carried.size(), " carried + ", captured.size(), " captured");
+  TSR_CHECK(body->outputs().size() >= 1 + carried.size(), "loop: the body returns ",
+            body->outputs().size(), " values, fewer than its condition and ", carried.size(),
+            " carried");
+  const auto n = static_cast<int>(body->outputs().size() - 1);
+  TSR_CHECK(n > 0, "loop: the node has no outputs");
+  auto node = std::unique_ptr<Node>(new Node(this, OperatorHandle(nullptr)));
+  node->kind_ = NodeKind::Loop;
+  node->num_carried_ = static_cast<int>(carried.size());
+  node->inputs_ = {max_trips, cond};
+  node->inputs_.insert(node->inputs_.end(), carried.begin(), carried.end());
+  node->inputs_.insert(node->inputs_.end(), captured.begin(), captured.end());
+  node->blocks_.push_back(std::move(body));
+  return add_node(std::move(node), n, output_names);
 }
 
 void Graph::erase(Node* n) {

@@ -37,6 +37,20 @@ namespace tessera::ir {
 // unknown), and each dim a size, a symbol (a size fixed for one run, the same wherever the
 // symbol appears: N) or unknown.
 
+// Note [Control flow]
+// Besides op nodes, a node may be an If or a Loop, which owns sub-graphs (its blocks) and
+// runs them. Blocks are closed: a block reads nothing of the graph around it except through
+// its own inputs, which the node binds to values of its graph (the block "captures" them).
+// So a block is a Graph like any other: passes, the verifier and the runtime treat it on its
+// own, and nothing in one graph points into another.
+// - If(cond, captured...): blocks then and else, each taking the captured values and
+//   returning the node's outputs; cond is a one-element tensor (true when nonzero).
+// - Loop(max_trips, cond, carried..., captured...): block body taking (iteration: int64[],
+//   cond: bool[], carried..., captured...) and returning (cond, carried..., scanned...).
+//   It runs while iteration < max_trips and cond holds (ONNX's Loop: an absent trip count
+//   is INT64_MAX, an absent condition true); the node's outputs are the last carried values,
+//   then each scanned output of every iteration stacked along a new first dim.
+
 /// One dimension of a shape: a size, a symbol, or unknown.
 struct Dim {
   int64_t size = -1;   // >= 0 when static
@@ -67,6 +81,9 @@ struct TensorType {
   /// "float32[N,3,224,224]", "float32[]" (0-d), "float32" (rank unknown), "?[2]", "?".
   std::string str() const;
 };
+
+/// The most precise type that admits every value of a and of b: what they agree on.
+TensorType join(const TensorType& a, const TensorType& b);
 
 class Node;
 class Graph;
@@ -130,11 +147,25 @@ struct ValueElement {
 /// What a caller binds to a schema argument when creating a node.
 using Input = std::variant<IValue, Value*, std::vector<Value*>, ValueElement>;
 
-/// A node: an op applied to inputs and literals, defining its outputs.
+/// What a node runs: an op, or its blocks (Note [Control flow]).
+enum class NodeKind : uint8_t { Op, If, Loop };
+
+/// A node: an op applied to inputs and literals, defining its outputs; or control flow.
 class Node {
  public:
+  NodeKind kind() const { return kind_; }
+  bool is_op() const { return kind_ == NodeKind::Op; }
+  /// The op of an op node.
   OperatorHandle op() const { return op_; }
-  const Schema& schema() const { return op_.schema(); }
+  /// The op's name ("add.Tensor"), or "if" / "loop" for control flow.
+  const std::string& op_name() const;
+  /// The op's schema; only op nodes have one.
+  const Schema& schema() const;
+  /// The sub-graphs of control flow: If's then and else, Loop's body.
+  const std::vector<std::unique_ptr<Graph>>& blocks() const { return blocks_; }
+  Graph& block(int i) const { return *blocks_.at(static_cast<size_t>(i)); }
+  /// A Loop's count of carried values (inputs after max_trips and cond; first outputs).
+  int num_carried() const { return num_carried_; }
   /// The values read, in argument order.
   const std::vector<Value*>& inputs() const { return inputs_; }
   Value* input(int i) const { return inputs_.at(static_cast<size_t>(i)); }
@@ -160,7 +191,10 @@ class Node {
   Node(Graph* g, OperatorHandle op) : graph_(g), op_(op) {}
 
   Graph* graph_;
+  NodeKind kind_ = NodeKind::Op;
   OperatorHandle op_;
+  std::vector<std::unique_ptr<Graph>> blocks_;
+  int num_carried_ = 0;
   std::vector<std::optional<Arg>> args_;
   std::vector<Value*> inputs_;
   std::vector<Value*> outputs_;
@@ -202,6 +236,15 @@ class Graph {
   Node* create(std::string_view op, std::vector<Input> positional,
                std::vector<std::pair<std::string, Input>> keyword = {}, int num_outputs = -1,
                std::vector<std::string> output_names = {});
+  /// An If node (Note [Control flow]): the blocks take the captured values as inputs and
+  /// return num_outputs values each. Throws Error when their counts do not agree.
+  Node* create_if(Value* cond, std::vector<Value*> captured, std::unique_ptr<Graph> then_branch,
+                  std::unique_ptr<Graph> else_branch, std::vector<std::string> output_names = {});
+  /// A Loop node (Note [Control flow]): body takes (iteration, cond, carried..., captured...)
+  /// and returns (cond, carried..., scanned...); the node outputs carried and scanned values.
+  Node* create_loop(Value* max_trips, Value* cond, std::vector<Value*> carried,
+                    std::vector<Value*> captured, std::unique_ptr<Graph> body,
+                    std::vector<std::string> output_names = {});
   /// New nodes go before n (null: at the end).
   void set_insertion_point(Node* n) { insert_before_ = n; }
   /// Removes a node whose outputs are unused.
@@ -223,6 +266,8 @@ class Graph {
  private:
   Value* new_value(std::string name);
   void check_name(const std::string& name) const;
+  Node* add_node(std::unique_ptr<Node> node, int num_outputs,
+                 const std::vector<std::string>& output_names);
 
   std::string name_;
   std::vector<std::unique_ptr<Value>> values_;

@@ -104,7 +104,7 @@ std::string constant_text(const Tensor& t) {
   return s + "]";
 }
 
-void print_graph(std::ostream& os, const Graph& g) {
+void print_graph(std::ostream& os, const Graph& g, const std::string& indent = "") {
   os << "graph " << ref('@', g.name()).substr(1) << "(";
   for (size_t i = 0; i < g.inputs().size(); ++i) {
     os << (i ? ", " : "") << value_ref(g.inputs()[i]) << ": " << g.inputs()[i]->type().str();
@@ -115,18 +115,33 @@ void print_graph(std::ostream& os, const Graph& g) {
   }
   os << ") {\n";
   for (const Value* c : g.constants()) {
-    os << "  const " << value_ref(c) << ": " << c->type().str() << " = "
+    os << indent << "  const " << value_ref(c) << ": " << c->type().str() << " = "
        << (inline_constant(c->constant()) ? constant_text(c->constant()) : ref('@', c->name()))
        << "\n";
   }
   for (const Node* n : g.nodes()) {
-    os << "  ";
+    os << indent << "  ";
     for (size_t i = 0; i < n->outputs().size(); ++i) {
       const Value* out = n->outputs()[i];
       os << (i ? ", " : "") << value_ref(out);
       if (out->type() != TensorType{}) os << ": " << out->type().str();
     }
-    os << (n->outputs().empty() ? "" : " = ") << n->op().name() << "(";
+    os << (n->outputs().empty() ? "" : " = ") << n->op_name() << "(";
+    if (!n->is_op()) {  // if(%cond, %captured...) / loop(%max, %cond, %v..., carried=k)
+      for (size_t i = 0; i < n->inputs().size(); ++i) {
+        os << (i ? ", " : "") << value_ref(n->inputs()[i]);
+      }
+      if (n->kind() == NodeKind::Loop) os << ", carried=" << n->num_carried();
+      os << ")";
+      if (!n->name().empty()) os << " loc(" << quoted(n->name()) << ")";
+      os << " {\n";
+      for (const auto& b : n->blocks()) {
+        os << indent << "    ";
+        print_graph(os, *b, indent + "    ");
+      }
+      os << indent << "  }\n";
+      continue;
+    }
     bool positional = true, first = true;
     for (int i = 0; i < n->num_args(); ++i) {
       const Argument& a = n->schema().arguments[static_cast<size_t>(i)];
@@ -156,7 +171,7 @@ void print_graph(std::ostream& os, const Graph& g) {
     if (!n->name().empty()) os << " loc(" << quoted(n->name()) << ")";
     os << "\n";
   }
-  os << "}\n";
+  os << indent << "}\n";
 }
 
 // A recursive-descent parser over the text, with line and column for errors.
@@ -166,8 +181,22 @@ class Parser final : public TextCursor {
       : TextCursor(text, /*hash_comments=*/true), constants_(constants) {}
 
   std::unique_ptr<Graph> graph() {
+    auto g = block();
+    skip_space();
+    if (pos_ != s_.size()) fail("expected the end of the text after the graph's '}'");
+    return g;
+  }
+
+ private:
+  struct Position {
+    size_t pos;
+  };
+
+  // graph name(%in: type, ...) -> (%out, ...) { statements }
+  std::unique_ptr<Graph> block() {
     keyword("graph");
     auto g = std::make_unique<Graph>(name_token("a graph name"));
+    Graph* const outer = g_;
     g_ = g.get();
     expect('(');
     if (!accept(')')) {
@@ -192,20 +221,60 @@ class Parser final : public TextCursor {
     }
     expect('{');
     while (!accept('}')) statement();
-    skip_space();
-    if (pos_ != s_.size()) fail("expected the end of the text after the graph's '}'");
     for (const auto& [name, at] : outputs) {
       Value* v = g_->find(name);
       if (v == nullptr) fail_at(at, "graph output %" + name + " is not defined");
       g_->add_output(v);
     }
+    g_ = outer;
     return g;
   }
 
- private:
-  struct Position {
-    size_t pos;
-  };
+  // The rest of `%outs = if(...) {...}` or `loop(...)` after the op's name.
+  void control_flow(const std::string& kind, const std::vector<std::string>& names,
+                    const std::vector<std::optional<TensorType>>& types, Position op_at) {
+    std::vector<Value*> ins;
+    int64_t carried = -1;
+    expect('(');
+    if (!accept(')')) {
+      do {
+        if (kind == "loop" && accept_keyword("carried")) {
+          expect('=');
+          const IValue k = number();
+          if (!k.is_int() || k.to_int() < 0) fail("carried= takes a count of values");
+          carried = k.to_int();
+        } else {
+          if (carried >= 0) fail("a value after carried=");
+          ins.push_back(value_use());
+        }
+      } while (accept(','));
+      expect(')');
+    }
+    const std::string loc = location();
+    expect('{');
+    std::vector<std::unique_ptr<Graph>> blocks;
+    while (!accept('}')) blocks.push_back(block());
+    Node* n = nullptr;
+    guard_at(op_at, [&] {
+      if (kind == "if") {
+        TSR_CHECK(!ins.empty() && blocks.size() == 2,
+                  "an if takes a condition and two blocks (then, else)");
+        n = g_->create_if(ins[0], {ins.begin() + 1, ins.end()}, std::move(blocks[0]),
+                          std::move(blocks[1]), names);
+      } else {
+        TSR_CHECK(
+            carried >= 0 && ins.size() >= 2 + static_cast<size_t>(carried) && blocks.size() == 1,
+            "a loop takes a trip count, a condition, carried=k values and one block");
+        const auto mid = ins.begin() + 2 + carried;
+        n = g_->create_loop(ins[0], ins[1], {ins.begin() + 2, mid}, {mid, ins.end()},
+                            std::move(blocks[0]), names);
+      }
+    });
+    n->set_name(loc);
+    for (size_t i = 0; i < types.size(); ++i) {
+      if (types[i]) n->output(static_cast<int>(i))->set_type(*types[i]);
+    }
+  }
 
   void statement() {
     if (accept_keyword("const")) {
@@ -242,6 +311,7 @@ class Parser final : public TextCursor {
     expect('=');
     const Position op_at = position();
     const std::string op_name = name_token("an op name");
+    if (op_name == "if" || op_name == "loop") return control_flow(op_name, names, types, op_at);
     const std::optional<OperatorHandle> op = Dispatcher::get().find(op_name);
     if (!op) fail_at(op_at, "unknown op '" + op_name + "'");
     const Schema& schema = op->schema();
@@ -282,12 +352,7 @@ class Parser final : public TextCursor {
       } while (accept(','));
       expect(')');
     }
-    std::string loc;
-    if (accept_keyword("loc")) {
-      expect('(');
-      loc = string_literal();
-      expect(')');
-    }
+    const std::string loc = location();
     Node* n = nullptr;
     guard_at(op_at, [&] {
       n = g_->create(*op, std::move(positional), std::move(keyword_args),
@@ -450,6 +515,15 @@ class Parser final : public TextCursor {
       t.shape = std::move(dims);
     }
     return t;
+  }
+
+  // An optional loc("name") after a node: the name, or empty.
+  std::string location() {
+    if (!accept_keyword("loc")) return {};
+    expect('(');
+    std::string loc = string_literal();
+    expect(')');
+    return loc;
   }
 
   IValue number() {

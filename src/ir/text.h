@@ -28,6 +28,12 @@ namespace tessera::ir {
 //   schema order, then name=value; unbound arguments take the schema's default. Literals
 //   are written as schema defaults are: 1, 1.0, True, None, "str", [1, 2], float32,
 //   complex(1.0, -2.0), device("cpu"). loc("...") keeps the node's original name.
+// - Control flow (Note [Control flow]) lists its inputs and then its blocks, each a graph:
+//     %y: float32[2] = if(%c, %a) {
+//       graph then(%a.1: float32[2]) -> (%r) { ... }
+//       graph else(%a.2: float32[2]) -> (%a.2) { }
+//     }
+//     %v, %s = loop(%max, %cond, %v0, %w, carried=1) { graph body(...) -> (...) { ... } }
 // - # starts a comment to the end of the line.
 
 /// Constants with at most this many elements are written inline.

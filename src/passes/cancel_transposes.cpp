@@ -9,7 +9,7 @@ namespace tessera::passes {
 namespace {
 
 bool reshapes(const ir::Node& n) {
-  const std::string& op = n.op().name();
+  const std::string& op = n.op_name();
   return op == "reshape" || op == "flatten.using_ints" || op == "squeeze" || op == "squeeze.dim" ||
          op == "unsqueeze";
 }
@@ -47,13 +47,13 @@ int cancel_transposes(ir::Graph& g) {
       ++rewritten;
       continue;
     }
-    const std::string& op = n->op().name();
+    const std::string& op = n->op_name();
     if (op == "reshape" && literal_of(*n, "shape") && reshapes(*inner)) {
       n->replace_input(0, inner->input(0));
       ++rewritten;
       continue;
     }
-    if (op == "squeeze.dim" && inner->op().name() == "unsqueeze") {
+    if (op == "squeeze.dim" && inner->op_name() == "unsqueeze") {
       const auto& shape = n->input(0)->type().shape;
       const auto a = literal_of(*n, "dim"), b = literal_of(*inner, "dim");
       if (!shape || !a || !b) continue;

@@ -11,7 +11,7 @@ namespace {
 // What a node computes, as a string: op, outputs, and each argument's binding.
 std::string key_of(const ir::Node& n) {
   std::ostringstream k;
-  k << n.op().name() << '/' << n.outputs().size();
+  k << n.op_name() << '/' << n.outputs().size();
   for (int i = 0; i < n.num_args(); ++i) {
     const std::optional<ir::Arg>& a = n.arg(i);
     k << '|';
@@ -36,8 +36,9 @@ int eliminate_common_subexpressions(ir::Graph& g) {
   std::unordered_map<std::string, ir::Node*> seen;
   int removed = 0;
   for (ir::Node* n : g.nodes()) {
-    // dropout draws random numbers when training: two of them differ.
-    if (n->op().name() == "dropout") continue;
+    // dropout draws random numbers when training: two of them differ. Control flow is
+    // never merged: two nodes with the same inputs may hold different blocks.
+    if (n->op_name() == "dropout" || !n->is_op()) continue;
     const auto [it, fresh] = seen.emplace(key_of(*n), n);
     if (fresh) continue;
     for (size_t i = 0; i < n->outputs().size(); ++i) {

@@ -15,7 +15,7 @@ bool same_static_shape(const ir::Node& n) {
 
 // The value n passes through unchanged, or null.
 ir::Value* passed_through(const ir::Node& n) {
-  const std::string& op = n.op().name();
+  const std::string& op = n.op_name();
   if (n.outputs().size() != 1 || n.inputs().empty()) return nullptr;
   ir::Value* x = n.input(0);
   if (op == "clone") return x;

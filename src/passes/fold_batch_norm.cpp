@@ -35,11 +35,11 @@ std::optional<Tensor> param(const ir::Node& n, const char* a, int64_t c,
 int fold_batch_norm(ir::Graph& g) {
   int folded = 0;
   for (ir::Node* bn : g.nodes()) {
-    if (bn->op().name() != "batch_norm") continue;
+    if (bn->op_name() != "batch_norm") continue;
     const auto training = literal_of(*bn, "training"), eps = literal_of(*bn, "eps");
     ir::Node* conv = bn->input(0)->producer();
     if (!training || training->to_bool() || !eps || conv == nullptr) continue;
-    const std::string& op = conv->op().name();
+    const std::string& op = conv->op_name();
     const ir::Value* y = conv->output();
     if ((op != "convolution" && op != "linear") || y->uses().size() != 1 || is_graph_output(y)) {
       continue;

@@ -6,7 +6,7 @@ namespace tessera::passes {
 
 std::optional<std::vector<ir::Value*>> fold_constant(ir::Graph& g, ir::Node* n) {
   const auto& ins = n->inputs();
-  if (ins.empty() ||
+  if (!n->is_op() || ins.empty() ||
       !std::all_of(ins.begin(), ins.end(), [](const ir::Value* v) { return v->is_constant(); })) {
     return std::nullopt;
   }

@@ -48,10 +48,10 @@ bool fuse_at(ir::Graph& g, ir::Node* out) {
   double scale = 1.0;
   if (ir::Node* a = q->producer(); a && plain(*a) && a->inputs().size() == 2) {
     const auto c = scalar_constant(a->input(1));
-    if (c && a->op().name() == "div.Tensor_mode" && *c != 0) {
+    if (c && a->op_name() == "div.Tensor_mode" && *c != 0) {
       q = a->input(0);
       scale = 1.0 / *c;
-    } else if (c && a->op().name() == "mul.Tensor") {
+    } else if (c && a->op_name() == "mul.Tensor") {
       q = a->input(0);
       scale = *c;
     }

@@ -11,7 +11,7 @@ namespace {
 // The activation a node applies, as convolution_activation's (activation, params), when its
 // parameters are literals; nullopt otherwise.
 std::optional<std::pair<std::string, std::vector<double>>> activation_of(const ir::Node& n) {
-  const std::string& op = n.op().name();
+  const std::string& op = n.op_name();
   const auto bound = [&](const char* arg, double none) -> std::optional<double> {
     const int i = n.schema().find_argument(arg);
     const std::optional<ir::Arg>& a = n.arg(i);
@@ -44,7 +44,7 @@ int fuse_conv_activation(ir::Graph& g) {
   // The pairs first: fusing erases nodes a walk over g.nodes() would still visit.
   std::vector<ir::Node*> convs;
   for (ir::Node* n : g.nodes()) {
-    if (n->op().name() == "convolution") convs.push_back(n);
+    if (n->op_name() == "convolution") convs.push_back(n);
   }
   int fused = 0;
   for (ir::Node* conv : convs) {

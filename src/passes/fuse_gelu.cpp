@@ -11,33 +11,32 @@ namespace {
 
 // A GELU around erf node e; true when fused.
 bool fuse_gelu_at(ir::Graph& g, ir::Node* e) {
-  if (e->op().name() != "erf" || e->output()->uses().size() != 1) return false;
+  if (e->op_name() != "erf" || e->output()->uses().size() != 1) return false;
   // u = x / sqrt(2) or x * (1 / sqrt(2)).
   ir::Node* u = e->input(0)->producer();
   if (!u || e->input(0)->uses().size() != 1 || !plain(*u)) return false;
   const auto c = scalar_constant(u->input(1));
-  const bool scaled =
-      c && ((u->op().name() == "div.Tensor_mode" && std::abs(*c - M_SQRT2) < 1e-6) ||
-            (u->op().name() == "mul.Tensor" && std::abs(*c - M_SQRT1_2) < 1e-6));
+  const bool scaled = c && ((u->op_name() == "div.Tensor_mode" && std::abs(*c - M_SQRT2) < 1e-6) ||
+                            (u->op_name() == "mul.Tensor" && std::abs(*c - M_SQRT1_2) < 1e-6));
   if (!scaled) return false;
   ir::Value* x = u->input(0);
   ir::Node* plus = e->output()->uses()[0].node;
   const ir::Value* one = other_input(*plus, e->output());
-  if (plus->op().name() != "add.Tensor" || !plain(*plus) || !one || scalar_constant(one) != 1.0 ||
+  if (plus->op_name() != "add.Tensor" || !plain(*plus) || !one || scalar_constant(one) != 1.0 ||
       plus->output()->uses().size() != 1) {
     return false;
   }
   if (is_graph_output(e->output()) || is_graph_output(plus->output())) return false;
   // The product of x, (1 + erf) and 0.5 in two multiplications, either association.
   ir::Node* m1 = plus->output()->uses()[0].node;
-  if (m1->op().name() != "mul.Tensor") return false;
+  if (m1->op_name() != "mul.Tensor") return false;
   ir::Value* f = other_input(*m1, plus->output());
   std::vector<ir::Node*> pattern{u, e, plus};
   ir::Node* last = nullptr;
   if (f == x) {  // (x * (1 + erf)) * 0.5
     if (m1->output()->uses().size() != 1 || is_graph_output(m1->output())) return false;
     ir::Node* m2 = m1->output()->uses()[0].node;
-    if (m2->op().name() != "mul.Tensor" || scalar_constant(other_input(*m2, m1->output())) != 0.5)
+    if (m2->op_name() != "mul.Tensor" || scalar_constant(other_input(*m2, m1->output())) != 0.5)
       return false;
     pattern.insert(pattern.end(), {m1, m2});
     last = m2;

@@ -33,11 +33,11 @@ int64_t trailing_mean(const ir::Node& m, const ir::Value* x) {
 
 // A layer norm ending in div node n; true when fused.
 bool fuse_layer_norm_at(ir::Graph& g, ir::Node* div) {
-  if (div->op().name() != "div.Tensor_mode" || !plain(*div)) return false;
+  if (div->op_name() != "div.Tensor_mode" || !plain(*div)) return false;
   ir::Value* d = div->input(0);
   ir::Node* sub = d->producer();
   ir::Node* sq = only_use_of(div->input(1), "sqrt");
-  if (!sub || sub->op().name() != "sub.Tensor" || !plain(*sub) || !sq) return false;
+  if (!sub || sub->op_name() != "sub.Tensor" || !plain(*sub) || !sq) return false;
   ir::Value* x = sub->input(0);
   ir::Node* m = only_use_of(sub->input(1), "mean");
   ir::Node* a = only_use_of(sq->input(0), "add.Tensor");
@@ -54,11 +54,11 @@ bool fuse_layer_norm_at(ir::Graph& g, ir::Node* div) {
   if (!var || trailing_mean(*var, var->input(0)) != k) return false;
   ir::Node* p = var->input(0)->producer();
   if (!p || var->input(0)->uses().size() != 1) return false;
-  const bool squared = (p->op().name() == "pow.Tensor_Tensor" && p->input(0) == d &&
+  const bool squared = (p->op_name() == "pow.Tensor_Tensor" && p->input(0) == d &&
                         scalar_constant(p->input(1)) == 2.0) ||
-                       (p->op().name() == "mul.Tensor" && p->input(0) == d && p->input(1) == d);
+                       (p->op_name() == "mul.Tensor" && p->input(0) == d && p->input(1) == d);
   // d's uses: the square (once, or twice as d * d) and the division; nothing outside.
-  const size_t d_uses = p->op().name() == "mul.Tensor" ? 3 : 2;
+  const size_t d_uses = p->op_name() == "mul.Tensor" ? 3 : 2;
   if (!squared || d->uses().size() != d_uses || is_graph_output(d)) {
     return false;
   }
@@ -86,14 +86,13 @@ bool fuse_layer_norm_at(ir::Graph& g, ir::Node* div) {
   };
   if (div->output()->uses().size() == 1) {
     ir::Node* mul = div->output()->uses()[0].node;
-    if (!is_graph_output(div->output()) && mul->op().name() == "mul.Tensor" &&
+    if (!is_graph_output(div->output()) && mul->op_name() == "mul.Tensor" &&
         (gamma = affine(mul, div->output()))) {
       pattern.push_back(mul);
       last = mul;
       if (mul->output()->uses().size() == 1 && !is_graph_output(mul->output())) {
         ir::Node* add = mul->output()->uses()[0].node;
-        if (add->op().name() == "add.Tensor" && plain(*add) &&
-            (beta = affine(add, mul->output()))) {
+        if (add->op_name() == "add.Tensor" && plain(*add) && (beta = affine(add, mul->output()))) {
           pattern.push_back(add);
           last = add;
         }

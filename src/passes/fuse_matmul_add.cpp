@@ -9,14 +9,14 @@ namespace tessera::passes {
 int fuse_matmul_add(ir::Graph& g) {
   int fused = 0;
   for (ir::Node* add : g.nodes()) {
-    if (add->op().name() != "add.Tensor" || add->inputs().size() != 2) continue;
+    if (add->op_name() != "add.Tensor" || add->inputs().size() != 2) continue;
     const auto alpha = literal_of(*add, "alpha");
     if (!alpha || alpha->to_scalar().to<double>() != 1.0) continue;
     // Either operand may be the product.
     for (int side = 0; side < 2; ++side) {
       ir::Node* mm = add->input(side)->producer();
       const ir::Value* b = add->input(1 - side);
-      if (mm == nullptr || mm->op().name() != "matmul" || !b->is_constant()) continue;
+      if (mm == nullptr || mm->op_name() != "matmul" || !b->is_constant()) continue;
       const ir::Value* y = mm->output();
       if (y->uses().size() != 1 || is_graph_output(y)) continue;
       const ir::Value* w = mm->input(1);

@@ -627,9 +627,13 @@ std::optional<Inferred> slice(const ir::Node& n) {
   const ir::TensorType& in = self_type(n);
   const auto dim = known_int(n, "dim"), step = known_int(n, "step");
   const auto start = known(n, "start"), end = known(n, "end");
-  if (!in.shape || in.shape->empty() || !dim || !step || !start || !end) return std::nullopt;
+  if (!in.shape || in.shape->empty() || !dim) return std::nullopt;
   Shape out = *in.shape;
   ir::Dim& x = out[static_cast<size_t>(wrap_dim(n, *dim, static_cast<int64_t>(out.size())))];
+  if (!step || !start || !end) {  // bounds read at run time: that dim's size is unknown
+    x = ir::Dim::unknown();
+    return Inferred{{out}, {in.dtype}};
+  }
   const int64_t lo = start->is_none() ? 0 : start->to_int();
   const int64_t hi = end->is_none() ? INT64_MAX : end->to_int();
   if (!x.is_static()) {
@@ -710,7 +714,7 @@ std::optional<Inferred> split(const ir::Node& n) {
   const size_t k = static_cast<size_t>(wrap_dim(n, *dim, static_cast<int64_t>(in.shape->size())));
   const ir::Dim x = (*in.shape)[k];
   std::vector<int64_t> sizes;
-  const std::string& op = n.op().name();
+  const std::string& op = n.op_name();
   if (op == "split_with_sizes") {
     const auto s = known_ints(n, "split_sizes");
     if (!s || !*s) return std::nullopt;
@@ -790,11 +794,10 @@ std::optional<Inferred> unknown_sizes(const ir::Node& n) {
 }
 
 std::optional<Inferred> matmul(const ir::Node& n) {
-  const ir::TensorType* b =
-      n.op().name() == "linear" ? tensor_arg(n, "weight") : &n.input(1)->type();
+  const ir::TensorType* b = n.op_name() == "linear" ? tensor_arg(n, "weight") : &n.input(1)->type();
   if (!b) return std::nullopt;
   const ir::TensorType& a = self_type(n);
-  const std::string& op = n.op().name();
+  const std::string& op = n.op_name();
   std::optional<Shape> out;
   if (op == "linear") {
     if (!a.shape || a.shape->empty() || !b->shape) return std::nullopt;
@@ -841,7 +844,7 @@ std::optional<Inferred> pad(const ir::Node& n) {
 
 std::optional<Inferred> repeat(const ir::Node& n) {
   const ir::TensorType& in = self_type(n);
-  const bool tile = n.op().name() == "tile";
+  const bool tile = n.op_name() == "tile";
   const auto r = known_ints(n, tile ? "dims" : "repeats");
   if (!in.shape || !r || !*r) return std::nullopt;
   std::vector<int64_t> reps = **r;
@@ -1058,6 +1061,31 @@ ir::TensorType refine(const ir::Node& n, const ir::Value& v, const ir::TensorTyp
   return out;
 }
 
+// An If's outputs: what either branch may return. A Loop's carried outputs: what the
+// initial value or any iteration may give; its scanned outputs: the body's, stacked along a
+// first dim of unknown size.
+Types control_flow_types(const ir::Node& n) {
+  Types out;
+  if (n.kind() == ir::NodeKind::If) {
+    for (size_t k = 0; k < n.outputs().size(); ++k) {
+      out.push_back(ir::join(n.block(0).outputs()[k]->type(), n.block(1).outputs()[k]->type()));
+    }
+    return out;
+  }
+  const ir::Graph& body = n.block(0);
+  const auto carried = static_cast<size_t>(n.num_carried());
+  for (size_t k = 0; k < carried; ++k) {
+    out.push_back(
+        ir::join(n.input(static_cast<int>(2 + k))->type(), body.outputs()[1 + k]->type()));
+  }
+  for (size_t k = 1 + carried; k < body.outputs().size(); ++k) {
+    ir::TensorType t = body.outputs()[k]->type();
+    if (t.shape) t.shape->insert(t.shape->begin(), ir::Dim::unknown());
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 }  // namespace
 
 bool is_elementwise(std::string_view op) {
@@ -1065,10 +1093,11 @@ bool is_elementwise(std::string_view op) {
 }
 
 std::vector<ir::TensorType> infer_output_types(const ir::Node& n) {
+  if (!n.is_op()) return control_flow_types(n);
   const size_t outs = n.outputs().size();
   Types out(outs);
   std::optional<Inferred> r;
-  if (const auto it = rules().find(n.op().name()); it != rules().end()) r = it->second(n);
+  if (const auto it = rules().find(n.op_name()); it != rules().end()) r = it->second(n);
   if (r) {  // a rule: its shapes, its dtypes or the dtype probe's
     bool need_dtypes = false;
     for (size_t i = 0; i < outs; ++i) {
@@ -1108,7 +1137,10 @@ bool refine_output_types(ir::Node& n) {
 
 int infer_types(ir::Graph& g) {
   int changed = 0;
-  for (ir::Node* n : g.nodes()) changed += refine_output_types(*n) ? 1 : 0;
+  for (ir::Node* n : g.nodes()) {
+    for (const auto& b : n->blocks()) changed += infer_types(*b);
+    changed += refine_output_types(*n) ? 1 : 0;
+  }
   return changed;
 }
 

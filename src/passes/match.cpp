@@ -7,7 +7,7 @@ namespace tessera::passes {
 
 std::optional<IValue> literal_of(const ir::Node& n, std::string_view a) {
   const int i = n.schema().find_argument(a);
-  TSR_ASSERT(i >= 0, n.op().name(), " has no argument ", a);
+  TSR_ASSERT(i >= 0, n.op_name(), " has no argument ", a);
   const std::optional<ir::Arg>& b = n.arg(i);
   if (!b) return n.schema().arguments[static_cast<size_t>(i)].default_value;
   if (b->kind != ir::Arg::Kind::Literal) return std::nullopt;
@@ -21,7 +21,7 @@ bool is_graph_output(const ir::Value* v) {
 
 ir::Node* only_use_of(const ir::Value* v, std::string_view op, size_t uses) {
   ir::Node* p = v->producer();
-  if (p == nullptr || p->op().name() != op || v->uses().size() != uses || is_graph_output(v)) {
+  if (p == nullptr || p->op_name() != op || v->uses().size() != uses || is_graph_output(v)) {
     return nullptr;
   }
   return p;
@@ -40,7 +40,7 @@ ir::Value* other_input(const ir::Node& n, const ir::Value* v) {
 }
 
 std::optional<std::vector<int64_t>> permutation_of(const ir::Node& n) {
-  const std::string& op = n.op().name();
+  const std::string& op = n.op_name();
   const auto& shape = n.input(0)->type().shape;
   if ((op != "permute" && op != "transpose.int") || !shape) return std::nullopt;
   const auto rank = static_cast<int64_t>(shape->size());
@@ -64,7 +64,7 @@ std::optional<std::vector<int64_t>> permutation_of(const ir::Node& n) {
 }
 
 bool plain(const ir::Node& n) {
-  const std::string& op = n.op().name();
+  const std::string& op = n.op_name();
   if (op == "add.Tensor" || op == "sub.Tensor") {
     const auto a = literal_of(n, "alpha");
     return a && a->to_scalar().to<double>() == 1.0;
@@ -79,7 +79,7 @@ bool plain(const ir::Node& n) {
 std::vector<ir::Node*> anchors(const ir::Graph& g, std::string_view op) {
   std::vector<ir::Node*> out;
   for (ir::Node* n : g.nodes()) {
-    if (n->op().name() == op) out.push_back(n);
+    if (n->op_name() == op) out.push_back(n);
   }
   return out;
 }

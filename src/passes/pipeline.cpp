@@ -13,6 +13,9 @@ Level parse_level(std::string_view s) {
 
 void optimize(ir::Graph& g, Level level) {
   if (level == Level::None) return;
+  for (const ir::Node* n : g.nodes()) {  // blocks first: their types give the node's
+    for (const auto& b : n->blocks()) optimize(*b, level);
+  }
   infer_types(g);
   fold_constants(g);
   eliminate_identities(g);

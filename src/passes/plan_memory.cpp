@@ -30,6 +30,7 @@ constexpr int64_t kAlignment = 64;
 
 // The argument a node's output k aliases (a view), or -1.
 int aliased_argument(const ir::Node& n, size_t k) {
+  if (!n.is_op()) return -1;
   const Schema& s = n.schema();
   const size_t r = std::min(k, s.returns.size() - 1);  // a Tensor[] return: every element
   std::string alias = s.returns[r].alias;
@@ -98,7 +99,7 @@ MemoryPlan plan_memory(const ir::Graph& g) {
       const int64_t bytes = aligned(numel * static_cast<int64_t>(itemsize(*v->type().dtype)));
       // In place: an input of the output's shape and element size that dies here and owns
       // its buffer alone (each element is read before it is written; nothing reads it after).
-      if (n.outputs().size() == 1 && is_elementwise(n.op().name())) {
+      if (n.outputs().size() == 1 && is_elementwise(n.op_name())) {
         int taken = -1;
         for (const ir::Value* in : n.inputs()) {
           const int b = owner_of(in);

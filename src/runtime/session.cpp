@@ -11,6 +11,8 @@
 #include <numeric>
 #include <unordered_map>
 
+#include "api/functions.h"
+#include "core/factories.h"
 #include "ir/verify.h"
 
 namespace tessera::runtime {
@@ -27,23 +29,53 @@ struct ArgSource {
   const Argument* arg = nullptr;
 };
 
+// One node of a planned graph: an op call (its argument sources) or control flow (its
+// inputs' slots and its blocks, planned).
+struct GraphPlan;
 struct Step {
   const ir::Node* node;
   OperatorHandle op;
-  std::vector<ArgSource> args;
+  std::vector<ArgSource> args;                     // an op
+  std::vector<int> inputs;                         // control flow
+  std::vector<std::unique_ptr<GraphPlan>> blocks;  // control flow
   std::vector<int> outputs;
   std::vector<int> release;  // slots whose last use is this step
 };
 
-// One imported graph, planned: what a run executes.
-struct Plan {
-  onnx_frontend::Model model;
+// A run's clock and profile, shared by the graphs it runs.
+struct RunContext {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point t0 = Clock::now();
+  std::vector<NodeTiming>* profile = nullptr;
+  double us(Clock::time_point t) const {
+    return std::chrono::duration<double, std::micro>(t - t0).count();
+  }
+};
+
+// A graph (the model's or a block), planned: each value a slot, each node a step.
+struct GraphPlan {
   int num_slots = 0;
   std::vector<std::pair<int, Tensor>> constants;
-  std::unordered_map<std::string, int> input_slots;  // graph inputs by name
+  std::vector<int> input_slots;  // by graph input
   std::vector<int> output_slots;
   std::vector<Step> steps;
+
+  explicit GraphPlan(const ir::Graph& g);
+  // Runs with inputs (by graph input) already checked.
+  std::vector<Tensor> run(std::vector<Tensor> inputs, const RunContext& cx) const;
+
+ private:
+  void run_op(const Step& step, std::vector<Tensor>& env, Stack& stack) const;
+  void run_if(const Step& step, std::vector<Tensor>& env, const RunContext& cx) const;
+  void run_loop(const Step& step, std::vector<Tensor>& env, const RunContext& cx) const;
+};
+
+// One imported model, optimised and planned: what a run executes.
+struct Plan {
+  onnx_frontend::Model model;
   passes::MemoryPlan memory;  // reported, see Note [Static memory plan]
+  std::unique_ptr<GraphPlan> graph;
+  std::unordered_map<std::string, size_t> input_index;  // graph inputs by ONNX name
 
   Plan(onnx_frontend::Model m, passes::Level level);
   std::vector<Tensor> run(const std::vector<NamedTensor>& inputs,
@@ -53,26 +85,44 @@ struct Plan {
 Plan::Plan(onnx_frontend::Model m, passes::Level level) : model(std::move(m)) {
   ir::verify(*model.graph);
   passes::optimize(*model.graph, level);
-  const ir::Graph& g = *model.graph;
-  memory = passes::plan_memory(g);
+  memory = passes::plan_memory(*model.graph);
+  graph = std::make_unique<GraphPlan>(*model.graph);
+  for (size_t i = 0; i < model.input_names.size(); ++i) input_index[model.input_names[i]] = i;
+}
+
+// Runs with inputs already checked; inputs the plan bound as constants are ignored.
+std::vector<Tensor> Plan::run(const std::vector<NamedTensor>& inputs,
+                              std::vector<NodeTiming>* profile) const {
+  RunContext cx;
+  cx.profile = profile;
+  std::vector<Tensor> by_index(input_index.size());
+  for (const auto& [name, t] : inputs) {
+    const auto it = input_index.find(name);
+    if (it != input_index.end()) by_index[it->second] = t;
+  }
+  return graph->run(std::move(by_index), cx);
+}
+
+GraphPlan::GraphPlan(const ir::Graph& g) {
   std::unordered_map<const ir::Value*, int> slot;
   const auto slot_of = [&](const ir::Value* v) {
     const auto [it, fresh] = slot.emplace(v, num_slots);
     if (fresh) ++num_slots;
     return it->second;
   };
-  for (size_t i = 0; i < g.inputs().size(); ++i) {
-    input_slots[model.input_names[i]] = slot_of(g.inputs()[i]);
-  }
+  for (const ir::Value* in : g.inputs()) input_slots.push_back(slot_of(in));
   for (const ir::Value* c : g.constants()) {
     c->constant().storage()->freeze();  // see Note [Frozen storage]
     constants.emplace_back(slot_of(c), c->constant());
   }
   for (const ir::Node* n : g.nodes()) {
-    Step step{n, n->op(), {}, {}, {}};
-    const Schema& s = n->schema();
+    Step step{n, n->op(), {}, {}, {}, {}, {}};
+    if (!n->is_op()) {
+      for (const ir::Value* in : n->inputs()) step.inputs.push_back(slot_of(in));
+      for (const auto& b : n->blocks()) step.blocks.push_back(std::make_unique<GraphPlan>(*b));
+    }
     for (int i = 0; i < n->num_args(); ++i) {
-      const Argument& a = s.arguments[static_cast<size_t>(i)];
+      const Argument& a = n->schema().arguments[static_cast<size_t>(i)];
       ArgSource src;
       src.arg = &a;
       const std::optional<ir::Arg>& b = n->arg(i);
@@ -99,6 +149,7 @@ Plan::Plan(onnx_frontend::Model m, passes::Level level) : model(std::move(m)) {
     for (const ArgSource& a : steps[k].args) {
       for (int s : a.slots) last_use[static_cast<size_t>(s)] = static_cast<int>(k);
     }
+    for (int s : steps[k].inputs) last_use[static_cast<size_t>(s)] = static_cast<int>(k);
   }
   for (int s : output_slots) last_use[static_cast<size_t>(s)] = -1;
   for (const auto& [s, t] : constants) last_use[static_cast<size_t>(s)] = -1;
@@ -108,59 +159,26 @@ Plan::Plan(onnx_frontend::Model m, passes::Level level) : model(std::move(m)) {
   }
 }
 
-// Runs with inputs already checked; inputs the plan bound as constants are ignored.
-std::vector<Tensor> Plan::run(const std::vector<NamedTensor>& inputs,
-                              std::vector<NodeTiming>* profile) const {
-  using Clock = std::chrono::steady_clock;
-  const auto t0 = Clock::now();
-  const auto us = [t0](Clock::time_point t) {
-    return std::chrono::duration<double, std::micro>(t - t0).count();
-  };
+std::vector<Tensor> GraphPlan::run(std::vector<Tensor> inputs, const RunContext& cx) const {
   std::vector<Tensor> env(static_cast<size_t>(num_slots));
   for (const auto& [s, t] : constants) env[static_cast<size_t>(s)] = t;
-  for (const auto& [name, t] : inputs) {
-    const auto it = input_slots.find(name);
-    if (it != input_slots.end()) env[static_cast<size_t>(it->second)] = t;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    env[static_cast<size_t>(input_slots[i])] = std::move(inputs[i]);
   }
   Stack stack;
   for (const Step& step : steps) {
-    stack.clear();
-    const auto start = profile ? Clock::now() : Clock::time_point();
+    const auto start = cx.profile ? RunContext::Clock::now() : RunContext::Clock::time_point();
     try {
-      for (const ArgSource& a : step.args) {
-        switch (a.kind) {
-          case ArgSource::Kind::Literal:
-            stack.push_back(a.literal);
-            break;
-          case ArgSource::Kind::Slot:
-            stack.emplace_back(env[static_cast<size_t>(a.slots[0])]);
-            break;
-          case ArgSource::Kind::ReadSlot:
-            stack.push_back(
-                ir::read_argument(*a.arg, env[static_cast<size_t>(a.slots[0])], a.element));
-            break;
-          case ArgSource::Kind::Slots: {
-            std::vector<Tensor> list;
-            for (int s : a.slots) list.push_back(env[static_cast<size_t>(s)]);
-            stack.emplace_back(std::move(list));
-            break;
-          }
-        }
-      }
-      step.op.call_boxed(stack);
-      if (stack.size() == 1 && stack[0].is_tensor_list()) {
-        const std::vector<Tensor>& list = stack[0].to_tensor_list();
-        TSR_CHECK(list.size() == step.outputs.size(), "the op returned ", list.size(),
-                  " tensors for ", step.outputs.size(), " outputs");
-        for (size_t k = 0; k < list.size(); ++k) {
-          env[static_cast<size_t>(step.outputs[k])] = list[k];
-        }
-      } else {
-        TSR_ASSERT(stack.size() == step.outputs.size(), step.node->describe(), " returned ",
-                   stack.size(), " values");
-        for (size_t k = 0; k < stack.size(); ++k) {
-          env[static_cast<size_t>(step.outputs[k])] = stack[k].to_tensor();
-        }
+      switch (step.node->kind()) {
+        case ir::NodeKind::Op:
+          run_op(step, env, stack);
+          break;
+        case ir::NodeKind::If:
+          run_if(step, env, cx);
+          break;
+        case ir::NodeKind::Loop:
+          run_loop(step, env, cx);
+          break;
       }
       // What inference (and the model's declarations) said must hold: later passes and
       // the memory plan rely on it.
@@ -176,16 +194,108 @@ std::vector<Tensor> Plan::run(const std::vector<NamedTensor>& inputs,
       detail::throw_error<Error>("run: ", step.node->describe(), ": ", e.what());
     }
     for (int s : step.release) env[static_cast<size_t>(s)] = Tensor();
-    if (profile) {
-      const auto end = Clock::now();
-      profile->push_back(
+    if (cx.profile) {
+      const auto end = RunContext::Clock::now();
+      cx.profile->push_back(
           NodeTiming{step.node->name().empty() ? step.node->describe() : step.node->name(),
-                     step.op.name(), us(start), us(end) - us(start)});
+                     step.node->op_name(), cx.us(start), cx.us(end) - cx.us(start)});
     }
   }
   std::vector<Tensor> out;
   for (int s : output_slots) out.push_back(env[static_cast<size_t>(s)]);
   return out;
+}
+
+void GraphPlan::run_op(const Step& step, std::vector<Tensor>& env, Stack& stack) const {
+  stack.clear();
+  for (const ArgSource& a : step.args) {
+    switch (a.kind) {
+      case ArgSource::Kind::Literal:
+        stack.push_back(a.literal);
+        break;
+      case ArgSource::Kind::Slot:
+        stack.emplace_back(env[static_cast<size_t>(a.slots[0])]);
+        break;
+      case ArgSource::Kind::ReadSlot:
+        stack.push_back(ir::read_argument(*a.arg, env[static_cast<size_t>(a.slots[0])], a.element));
+        break;
+      case ArgSource::Kind::Slots: {
+        std::vector<Tensor> list;
+        for (int s : a.slots) list.push_back(env[static_cast<size_t>(s)]);
+        stack.emplace_back(std::move(list));
+        break;
+      }
+    }
+  }
+  step.op.call_boxed(stack);
+  const std::vector<Tensor> results = ir::node_results(*step.node, stack);
+  for (size_t k = 0; k < results.size(); ++k) {
+    env[static_cast<size_t>(step.outputs[k])] = results[k];
+  }
+}
+
+// A one-element tensor's truth, as ONNX's If and Loop read their conditions.
+bool truth(const Tensor& t, const char* what) {
+  TSR_CHECK(t.numel() == 1, what, " has ", t.numel(), " elements, not one");
+  return t.reshape({}).item().to<bool>();
+}
+
+void GraphPlan::run_if(const Step& step, std::vector<Tensor>& env, const RunContext& cx) const {
+  const bool cond = truth(env[static_cast<size_t>(step.inputs[0])], "the condition");
+  std::vector<Tensor> captured;
+  for (size_t k = 1; k < step.inputs.size(); ++k) {
+    captured.push_back(env[static_cast<size_t>(step.inputs[k])]);
+  }
+  std::vector<Tensor> outs = step.blocks[cond ? 0 : 1]->run(std::move(captured), cx);
+  for (size_t k = 0; k < outs.size(); ++k) {
+    env[static_cast<size_t>(step.outputs[k])] = std::move(outs[k]);
+  }
+}
+
+// Loops stop with an error past this many iterations: a model whose loop never ends (no
+// trip count and a condition that stays true) must not hang the caller.
+constexpr int64_t kMaxLoopIterations = int64_t{1} << 24;
+
+void GraphPlan::run_loop(const Step& step, std::vector<Tensor>& env, const RunContext& cx) const {
+  const ir::Node& n = *step.node;
+  const Tensor& m = env[static_cast<size_t>(step.inputs[0])];
+  TSR_CHECK(m.numel() == 1 && is_integral(m.dtype(), false),
+            "the trip count must be one integer, got ", ir::TensorType::of(m).str());
+  const int64_t max_trips = m.reshape({}).item().to<int64_t>();
+  bool cond = truth(env[static_cast<size_t>(step.inputs[1])], "the condition");
+  const auto carried = static_cast<size_t>(n.num_carried());
+  std::vector<Tensor> values;  // carried, then captured
+  for (size_t k = 2; k < step.inputs.size(); ++k) {
+    values.push_back(env[static_cast<size_t>(step.inputs[k])]);
+  }
+  const size_t scanned = n.outputs().size() - carried;
+  std::vector<std::vector<Tensor>> scans(scanned);
+  for (int64_t i = 0; i < max_trips && cond; ++i) {
+    TSR_CHECK(i < kMaxLoopIterations, "the loop runs past ", kMaxLoopIterations, " iterations");
+    std::vector<Tensor> ins{scalar_tensor(i, DType::Int64), scalar_tensor(cond, DType::Bool)};
+    ins.insert(ins.end(), values.begin(), values.end());
+    std::vector<Tensor> outs = step.blocks[0]->run(std::move(ins), cx);
+    cond = truth(outs[0], "the body's condition");
+    for (size_t k = 0; k < carried; ++k) values[k] = std::move(outs[1 + k]);
+    for (size_t k = 0; k < scanned; ++k) scans[k].push_back(std::move(outs[1 + carried + k]));
+  }
+  for (size_t k = 0; k < carried; ++k) env[static_cast<size_t>(step.outputs[k])] = values[k];
+  for (size_t k = 0; k < scanned; ++k) {
+    Tensor out;
+    if (!scans[k].empty()) {
+      out = stack(scans[k]);
+    } else {  // no iteration: empty, of the body's rank (its dims 0 where not known)
+      const ir::TensorType& t = n.output(static_cast<int>(carried + k))->type();
+      std::vector<int64_t> sizes{0};
+      if (t.shape) {
+        for (size_t d = 1; d < t.shape->size(); ++d) {
+          sizes.push_back(std::max<int64_t>((*t.shape)[d].size, 0));
+        }
+      }
+      out = zeros(sizes, t.dtype.value_or(DType::Float32));
+    }
+    env[static_cast<size_t>(step.outputs[carried + k])] = std::move(out);
+  }
 }
 
 std::string io_list(const std::vector<IoInfo>& ios) {

@@ -144,6 +144,54 @@ TEST(IrGraph, VerifierNamesTheNode) {
   EXPECT_EQ(a->describe(), "node #1 \"Neg_7\" (neg -> %a)");
 }
 
+// Blocks are closed graphs: their inputs bind the node's inputs, their outputs its outputs,
+// and the verifier checks both, naming the node.
+TEST(IrGraph, ControlFlowBlocksAreCheckedAgainstTheirNode) {
+  const auto branch = [](const char* name, TensorType in) {
+    auto b = std::make_unique<Graph>(name);
+    Value* x = b->add_input("x", std::move(in));
+    b->add_output(b->create("neg", {x})->output());
+    return b;
+  };
+  Graph g;
+  Value* c = g.add_input("c", TensorType{DType::Bool, std::vector<Dim>{}});
+  Value* x = g.add_input("x", f32({Dim::of(4)}));
+  EXPECT_EQ(error_of([&] {
+              g.create_if(c, {x, x}, branch("then", f32({Dim::of(4)})),
+                          branch("else", f32({Dim::of(4)})));
+            }),
+            "if: branch 'then' takes 1 inputs but the node captures 2 values");
+  EXPECT_EQ(g.num_nodes(), 0u);
+  Node* n = g.create_if(c, {x}, branch("then", f32({Dim::of(4)})),
+                        branch("else", f32({Dim::of(5)})), {"y"});
+  g.add_output(n->output());
+  EXPECT_EQ(n->op_name(), "if");
+  EXPECT_EQ(n->describe(), "node #0 (if -> %y)");
+  EXPECT_EQ(error_of([&] { verify(g); }),
+            "verify: node #0 (if -> %y): block 'else' takes %x: float32[5] but is given %x: "
+            "float32[4]");
+  // A block's own errors name its node.
+  Graph h;
+  Value* n_trips = h.add_input("n", TensorType{DType::Int64, std::vector<Dim>{}});
+  Value* v = h.add_input("v", f32({Dim::of(4)}));
+  auto body = std::make_unique<Graph>("body");
+  body->add_input("i", TensorType{DType::Int64, std::vector<Dim>{}});
+  Value* go = body->add_input("go", TensorType{DType::Bool, std::vector<Dim>{}});
+  Value* acc = body->add_input("acc", f32({Dim::of(4)}));
+  Node* early = body->create("neg", {acc}, {}, -1, {"early"});
+  body->add_output(go);
+  body->add_output(body->create("exp", {early->output()})->output());
+  Node* loop =
+      h.create_loop(n_trips, h.add_input("go", TensorType{}), {v}, {}, std::move(body), {"out"});
+  h.add_output(loop->output());
+  verify(h);
+  EXPECT_EQ(loop->num_carried(), 1);
+  loop->block(0).set_insertion_point(early);
+  loop->block(0).create("abs", {early->output()}, {}, -1, {"bad"});
+  EXPECT_EQ(error_of([&] { verify(h); }),
+            "verify: node #0 (abs -> %bad): input %early is used before it is defined");
+}
+
 TEST(IrGraph, SetLiteralChecksTheSchema) {
   Graph g;
   Value* x = g.add_input("x", f32({Dim::of(4)}));

@@ -49,6 +49,33 @@ TEST(IrText, RoundTripsListsLiteralsAndVariadicOutputs) {
   expect_round_trip(text);
 }
 
+TEST(IrText, RoundTripsControlFlowWithItsBlocks) {
+  const std::string text = R"(graph main(%c: bool[], %x: float32[2], %n: int64[]) -> (%y, %v, %s) {
+  const %t: bool[] = [True]
+  %y: float32[2] = if(%c, %x) loc("If_0") {
+    graph then(%x.1: float32[2]) -> (%r) {
+      %r: float32[2] = neg(%x.1)
+    }
+    graph else(%x.2: float32[2]) -> (%x.2) {
+    }
+  }
+  %v: float32[2], %s: float32[?,2] = loop(%n, %t, %x, %y, carried=1) {
+    graph body(%i: int64[], %go: bool[], %acc: float32[2], %w: float32[2]) -> (%go, %next, %acc) {
+      %next: float32[2] = add.Tensor(%acc, %w)
+    }
+  }
+}
+)";
+  expect_round_trip(text);
+  const auto g = parse(text);
+  const Node* loop = g->nodes()[1];
+  EXPECT_EQ(loop->kind(), NodeKind::Loop);
+  EXPECT_EQ(loop->num_carried(), 1);
+  EXPECT_EQ(loop->inputs().size(), 4u);
+  EXPECT_EQ(loop->block(0).inputs().size(), 4u);
+  EXPECT_EQ(g->nodes()[0]->block(1).outputs()[0], g->nodes()[0]->block(1).inputs()[0]);
+}
+
 TEST(IrText, InlineConstantsKeepTheirValues) {
   const std::string text = R"(graph c() -> (%f, %h, %t) {
   const %f: float32[3] = [0.1, -inf, nan]
@@ -131,6 +158,15 @@ INSTANTIATE_TEST_SUITE_P(
         BadText{"graph g(%x: float32[2]) -> (%a, %b) {\n  %a, %b = neg(%x)\n}",
                 "ir text: line 2, column 12: neg: returns 1 tensors but the node has 2 "
                 "outputs (at 'neg(%x)')"},
+        BadText{"graph g(%c: bool[]) -> (%y) {\n  %y = if(%c) {\n    graph then() -> (%c) {\n"
+                "    }\n  }\n}",
+                "ir text: line 3, column 22: graph output %c is not defined (at '%c) {')"},
+        BadText{"graph g(%c: bool[]) -> (%y) {\n  %y = if(%c) {\n  }\n}",
+                "ir text: line 2, column 8: an if takes a condition and two blocks (then, else) "
+                "(at 'if(%c) {')"},
+        BadText{"graph g(%c: bool[]) -> (%y) {\n  %y = loop(%c, %c, %c) {\n  }\n}",
+                "ir text: line 2, column 8: a loop takes a trip count, a condition, carried=k "
+                "values and one block (at 'loop(%c, %c,')"},
         BadText{"graph g() -> () {\n  const %c: int64[2] = [1]\n}",
                 "ir text: line 2, column 13: int64[2] holds 2 elements but 1 are given (at "
                 "'int64[2] = [')"},

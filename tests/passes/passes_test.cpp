@@ -558,6 +558,54 @@ TEST(PlanMemory, SharesViewsReusesDyingInputsAndPacksByLifetime) {
   EXPECT_EQ(plan.peak_bytes, 192);
 }
 
+// Blocks are optimised as graphs of their own; the control flow around them is typed from
+// them and never merged (two ifs on the same values may hold different blocks).
+TEST(Pipeline, OptimisesBlocksAndKeepsControlFlowApart) {
+  const std::string out = run_pass(R"(graph g(%c: bool[], %x: float32[4]) -> (%y, %z) {
+  %y = if(%c, %x) {
+    graph then(%a: float32[4]) -> (%r) {
+      const %one: float32[] = [1]
+      const %two: float32[] = [2]
+      %k = add.Tensor(%one, %two)
+      %dead = exp(%a)
+      %r = mul.Tensor(%a, %k)
+    }
+    graph else(%b: float32[4]) -> (%b) {
+    }
+  }
+  %z = if(%c, %x) {
+    graph then(%a: float32[4]) -> (%a) {
+    }
+    graph else(%b: float32[4]) -> (%s) {
+      %s = neg(%b)
+    }
+  }
+}
+)",
+                                   [](ir::Graph& g) {
+                                     optimize(g, Level::All);
+                                     return 0;
+                                   });
+  EXPECT_EQ(out, R"(graph g(%c: bool[], %x: float32[4]) -> (%y, %z) {
+  %y: float32[4] = if(%c, %x) {
+    graph then(%a: float32[4]) -> (%r) {
+      const %k: float32[] = [3]
+      %r: float32[4] = mul.Tensor(%a, %k)
+    }
+    graph else(%b: float32[4]) -> (%b) {
+    }
+  }
+  %z: float32[4] = if(%c, %x) {
+    graph then(%a: float32[4]) -> (%a) {
+    }
+    graph else(%b: float32[4]) -> (%s) {
+      %s: float32[4] = neg(%b)
+    }
+  }
+}
+)");
+}
+
 TEST(Pipeline, LevelsByName) {
   EXPECT_EQ(parse_level("all"), Level::All);
   EXPECT_EQ(parse_level("none"), Level::None);

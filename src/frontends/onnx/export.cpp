@@ -20,7 +20,7 @@ constexpr int64_t kOpset = 17;
 // Writes ONNX nodes into a graph, naming values and making initializers.
 class Exporter {
  public:
-  explicit Exporter(onnx::GraphProto& g) : g_(g) {}
+  explicit Exporter(onnx::GraphProto& g) : g_(&g) {}
 
   // The ONNX name of an IR value.
   std::string name(const ir::Value* v) {
@@ -29,6 +29,22 @@ class Exporter {
     return names_[v] = claim(v->name());
   }
   void set_name(const ir::Value* v, const std::string& n) { names_[v] = claim(n); }
+  // v is written as n, a name already given to another value (a block's captured input
+  // refers to the outer value by its name).
+  void alias(const ir::Value* v, const std::string& n) { names_[v] = n; }
+  // Runs fn with nodes and initializers going into sub (a block's graph).
+  template <typename F>
+  void in_graph(onnx::GraphProto& sub, F&& fn) {
+    onnx::GraphProto* outer = g_;
+    g_ = &sub;
+    try {
+      fn();
+    } catch (...) {
+      g_ = outer;
+      throw;
+    }
+    g_ = outer;
+  }
 
   // A name no value has yet, from base.
   std::string fresh(const std::string& base) {
@@ -39,7 +55,7 @@ class Exporter {
 
   std::string initializer(const Tensor& t, const std::string& base) {
     const std::string n = fresh(base);
-    *g_.add_initializer() = to_proto(t, n);
+    *g_->add_initializer() = to_proto(t, n);
     return n;
   }
   std::string ints(const std::vector<int64_t>& v, const std::string& base) {
@@ -53,7 +69,7 @@ class Exporter {
 
   onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& in,
                         const std::vector<std::string>& out, const std::string& node_name) {
-    onnx::NodeProto* n = g_.add_node();
+    onnx::NodeProto* n = g_->add_node();
     n->set_op_type(op);
     if (!node_name.empty()) n->set_name(fresh_node(node_name));
     for (const auto& i : in) n->add_input(i);
@@ -106,7 +122,7 @@ class Exporter {
     return s;
   }
 
-  onnx::GraphProto& g_;
+  onnx::GraphProto* g_;  // where nodes go: the model's graph or a block's
   std::unordered_map<const ir::Value*, std::string> names_;
   std::set<std::string> used_, node_names_;
 };
@@ -121,7 +137,7 @@ struct Site {
   }
   const ir::Arg* arg(const char* a) const {
     const int i = n.schema().find_argument(a);
-    TSR_ASSERT(i >= 0, "no argument ", a, " in ", n.op().name());
+    TSR_ASSERT(i >= 0, "no argument ", a, " in ", n.op_name());
     const std::optional<ir::Arg>& b = n.arg(i);
     return b ? &*b : nullptr;
   }
@@ -247,7 +263,7 @@ void conv(const Site& s, const std::string& out) {
   const size_t nd = k->size() - 2;
   std::vector<std::string> ins{s.in("input"), s.in("weight")};
   if (!s.in("bias").empty()) ins.push_back(s.in("bias"));
-  const bool transposed = s.n.op().name() == "convolution" && s.lit("transposed").to_bool();
+  const bool transposed = s.n.op_name() == "convolution" && s.lit("transposed").to_bool();
   auto* n = s.ex.node(transposed ? "ConvTranspose" : "Conv", ins, {out}, s.n.name());
   Exporter::attr(n, "strides", per_dim(ints_of(s.lit("stride")), nd));
   Exporter::attr(n, "pads", onnx_pads(ints_of(s.lit("padding")), nd));
@@ -268,7 +284,7 @@ void clip_names(const Site& s, const std::string& x, const std::string& lo, cons
 }
 
 void clip(const Site& s, const std::string& x, double lo, double hi, const std::string& out) {
-  const DType d = s.dtype_of(s.n.op().name() == "convolution_activation" ? "input" : "self");
+  const DType d = s.dtype_of(s.n.op_name() == "convolution_activation" ? "input" : "self");
   clip_names(s, x, std::isinf(lo) ? "" : s.ex.scalar(lo, d, out + "_min"),
              std::isinf(hi) ? "" : s.ex.scalar(hi, d, out + "_max"), out);
 }
@@ -854,6 +870,86 @@ onnx::ValueInfoProto value_info(const std::string& name, const ir::TensorType& t
   return v;
 }
 
+// The op types of g and its blocks that have no exporter.
+void missing_exporters(const ir::Graph& g, std::set<std::string>& missing) {
+  for (const ir::Node* n : g.nodes()) {
+    if (n->is_op() && !exporters().contains(n->op_name())) missing.insert(n->op_name());
+    for (const auto& b : n->blocks()) missing_exporters(*b, missing);
+  }
+}
+
+void export_nodes(Exporter& ex, const ir::Graph& g);
+
+// Block b as the ONNX graph gp: its first `declared` inputs are the body's own (named and
+// typed), the rest refer to the outer values `captured` by name; its outputs go out through
+// Identity nodes under fresh names.
+void export_block(Exporter& ex, const ir::Graph& b, onnx::GraphProto& gp, size_t declared,
+                  const std::vector<std::string>& captured) {
+  gp.set_name(b.name());
+  ex.in_graph(gp, [&] {
+    for (size_t k = 0; k < b.inputs().size(); ++k) {
+      const ir::Value* in = b.inputs()[k];
+      if (k < declared) {
+        *gp.add_input() = value_info(ex.name(in), in->type());
+      } else {
+        ex.alias(in, captured[k - declared]);
+      }
+    }
+    for (const ir::Value* c : b.constants())
+      *gp.add_initializer() = to_proto(c->constant(), ex.name(c));
+    export_nodes(ex, b);
+    for (const ir::Value* out : b.outputs()) {
+      const std::string name = ex.fresh(ex.name(out) + "_out");
+      ex.node("Identity", {ex.name(out)}, {name}, "");
+      *gp.add_output() = value_info(name, out->type());
+    }
+  });
+}
+
+// If and Loop with their blocks as graph attributes (ONNX's blocks read outer values by name).
+void export_control_flow(Exporter& ex, const ir::Node& n) {
+  std::vector<std::string> ins, outs;
+  for (const ir::Value* v : n.inputs()) ins.push_back(ex.name(v));
+  for (const ir::Value* v : n.outputs()) outs.push_back(ex.name(v));
+  const auto as_bool = [&](size_t i) {  // ONNX takes conditions as bool tensors
+    const ir::TensorType& t = n.input(static_cast<int>(i))->type();
+    if (t.dtype == DType::Bool) return;
+    const std::string b = ex.fresh(ins[i] + "_bool");
+    Exporter::attr(ex.node("Cast", {ins[i]}, {b}, ""), "to", int64_t{onnx::TensorProto::BOOL});
+    ins[i] = b;
+  };
+  const auto graph_attr = [](onnx::NodeProto* node, const char* name) {
+    auto* a = node->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::GRAPH);
+    return a->mutable_g();
+  };
+  if (n.kind() == ir::NodeKind::If) {
+    as_bool(0);
+    const std::vector<std::string> captured(ins.begin() + 1, ins.end());
+    onnx::NodeProto* node = ex.node("If", {ins[0]}, outs, n.name());
+    export_block(ex, n.block(0), *graph_attr(node, "then_branch"), 0, captured);
+    export_block(ex, n.block(1), *graph_attr(node, "else_branch"), 0, captured);
+    return;
+  }
+  as_bool(1);
+  const auto carried = static_cast<size_t>(n.num_carried());
+  const std::vector<std::string> loop_ins(ins.begin(), ins.begin() + 2 + carried);
+  const std::vector<std::string> captured(ins.begin() + 2 + carried, ins.end());
+  onnx::NodeProto* node = ex.node("Loop", loop_ins, outs, n.name());
+  export_block(ex, n.block(0), *graph_attr(node, "body"), 2 + carried, captured);
+}
+
+void export_nodes(Exporter& ex, const ir::Graph& g) {
+  for (const ir::Node* n : g.nodes()) {
+    if (n->is_op()) {
+      exporters().at(n->op_name())(Site{ex, *n});
+    } else {
+      export_control_flow(ex, *n);
+    }
+  }
+}
+
 }  // namespace
 
 onnx::ModelProto export_model(const ir::Graph& g, const std::vector<std::string>& input_names,
@@ -862,9 +958,7 @@ onnx::ModelProto export_model(const ir::Graph& g, const std::vector<std::string>
             "export: ", input_names.size(), " input and ", output_names.size(),
             " output names for a graph of ", g.inputs().size(), " and ", g.outputs().size());
   std::set<std::string> missing;
-  for (const ir::Node* n : g.nodes()) {
-    if (!exporters().contains(n->op().name())) missing.insert(n->op().name());
-  }
+  missing_exporters(g, missing);
   if (!missing.empty()) {
     std::string list;
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
@@ -886,7 +980,7 @@ onnx::ModelProto export_model(const ir::Graph& g, const std::vector<std::string>
   for (const auto& o : output_names) reserved.push_back(ex.fresh(o));
   for (const ir::Value* c : g.constants())
     *gp.add_initializer() = to_proto(c->constant(), ex.name(c));
-  for (const ir::Node* n : g.nodes()) exporters().at(n->op().name())(Site{ex, *n});
+  export_nodes(ex, g);
   for (size_t i = 0; i < g.outputs().size(); ++i) {
     // Each output gets its ONNX name through an Identity (values may be inputs, constants or
     // outputs twice).

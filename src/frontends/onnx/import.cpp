@@ -329,14 +329,25 @@ std::vector<Symbol> Lowerer::lower_subgraph(std::string_view name,
   return (*subgraph_)(node_, attr_graph(name), inputs);
 }
 
-std::vector<ir::Value*> Lowerer::op_n(std::string_view op, int n, std::vector<ir::Input> positional,
-                                      std::vector<std::pair<std::string, ir::Input>> keyword) {
+Region Lowerer::lower_region(std::string_view name, const std::vector<ir::TensorType>& types,
+                             const std::vector<ir::Value*>& seed) {
+  if (region_ == nullptr) fail("sub-graphs cannot be lowered here");
+  return (*region_)(node_, attr_graph(name), types, seed);
+}
+
+std::vector<std::string> Lowerer::output_names(int n) {
   const std::string base = num_outputs() > 0 && !node_.output(0).empty() ? node_.output(0) : "t";
   std::vector<std::string> names;
   for (int i = 0; i < n; ++i) {
     names.push_back(g_.fresh_name(base));
     g_.reserve_names({names.back()});
   }
+  return names;
+}
+
+std::vector<ir::Value*> Lowerer::op_n(std::string_view op, int n, std::vector<ir::Input> positional,
+                                      std::vector<std::pair<std::string, ir::Input>> keyword) {
+  std::vector<std::string> names = output_names(n);
   ir::Node* created = nullptr;
   try {
     created = g_.create(op, std::move(positional), std::move(keyword), n, names);
@@ -589,42 +600,126 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
   }
 
   // Lowers nodes with the names in scope; the main graph's values take their ONNX names,
-  // a sub-graph's keep fresh ones (it may be lowered once per loop iteration).
-  using Scope = std::unordered_map<std::string, Symbol>;
-  std::vector<Scope*> scopes{&symbols};
+  // a sub-graph's keep fresh ones (it may be lowered once per loop iteration). A frame is
+  // the names visible in one graph being built: the model's, a sub-graph lowered inline
+  // (a copy of its owner's names), or a region (a block of its own, Note [Control flow]),
+  // which finds the names it lacks in its owner's frame and captures them as inputs.
+  struct Frame {
+    Frame(ir::Graph* g, std::unordered_map<std::string, Symbol> n)
+        : graph(g), names(std::move(n)) {}
+    ir::Graph* graph;
+    std::unordered_map<std::string, Symbol> names;
+    Frame* region = nullptr;  // the region this frame's graph is; null for the model's graph
+    Frame* owner = nullptr;   // of a region: the frame its node is lowered in
+    std::vector<ir::Value*> captured;
+    std::unordered_map<const ir::Value*, ir::Value*> capture_of;
+  };
+  Frame top_frame{&g, std::move(symbols)};
+  std::vector<Frame*> frames{&top_frame};
+  // The symbol `name` stands for in f, captured into f's region when defined outside it.
+  std::function<std::optional<Symbol>(Frame&, const std::string&)> resolve =
+      [&](Frame& f, const std::string& name) -> std::optional<Symbol> {
+    if (const auto it = f.names.find(name); it != f.names.end()) return it->second;
+    Frame* r = f.region;
+    if (r == nullptr) return std::nullopt;
+    if (r != &f) {
+      if (const auto it = r->names.find(name); it != r->names.end()) return it->second;
+    }
+    const std::optional<Symbol> outer = resolve(*r->owner, name);
+    if (!outer) return std::nullopt;
+    const auto capture = [&](ir::Value* v) {
+      const auto [it, fresh] = r->capture_of.emplace(v, nullptr);
+      if (fresh) {
+        // A constant is copied in (folding inside the block sees it); others become inputs.
+        it->second = v->is_constant()
+                         ? r->graph->add_constant(r->graph->fresh_name(v->name()), v->constant())
+                         : r->graph->add_input(r->graph->fresh_name(v->name()), v->type());
+        if (!v->is_constant()) r->captured.push_back(v);
+      }
+      return it->second;
+    };
+    Symbol in = *outer;
+    if (in.tensor) in.tensor = capture(in.tensor);
+    if (in.sequence) {
+      for (ir::Value*& v : *in.sequence) v = capture(v);
+    }
+    r->names[name] = in;
+    return in;
+  };
   std::function<void(const google::protobuf::RepeatedPtrField<onnx::NodeProto>&, bool)> lower_nodes;
-  const SubgraphFn lower_subgraph = [&](const onnx::NodeProto& owner, const onnx::GraphProto& body,
-                                        const std::vector<Symbol>& ins) {
-    TSR_CHECK(scopes.size() < 16, "onnx: node \"", owner.name(), "\" (", owner.op_type(),
+  const auto check_depth = [&](const onnx::NodeProto& owner) {
+    TSR_CHECK(frames.size() < 16, "onnx: node \"", owner.name(), "\" (", owner.op_type(),
               "): sub-graphs nest more than 16 deep");
-    TSR_CHECK(static_cast<size_t>(body.input_size()) == ins.size(), "onnx: node \"", owner.name(),
-              "\" (", owner.op_type(), "): its body takes ", body.input_size(), " inputs, not ",
-              ins.size());
-    Scope scope = *scopes.back();  // outer names stay visible; the body's shadow them
-    for (const auto& t : body.initializer()) {
-      scope[t.name()] = g.add_constant(g.fresh_name(t.name()), to_tensor(t, base_dir, t.name()));
-    }
-    for (int i = 0; i < body.input_size(); ++i)
-      scope[body.input(i).name()] = ins[static_cast<size_t>(i)];
-    scopes.push_back(&scope);
-    try {
-      lower_nodes(body.node(), false);
-    } catch (...) {
-      scopes.pop_back();
-      throw;
-    }
-    scopes.pop_back();
+  };
+  // Lowers body in frame f (pushed while it runs); its outputs as symbols in f.
+  const auto lower_body = [&](const onnx::NodeProto& owner, const onnx::GraphProto& body,
+                              Frame& f) {
+    struct Pushed {
+      std::vector<Frame*>& frames;
+      ~Pushed() { frames.pop_back(); }
+    };
+    frames.push_back(&f);
+    const Pushed pushed{frames};
+    lower_nodes(body.node(), false);
     std::vector<Symbol> outs;
     for (const auto& vi : body.output()) {
-      const auto it = scope.find(vi.name());
-      TSR_CHECK(it != scope.end(), "onnx: node \"", owner.name(), "\" (", owner.op_type(),
+      const std::optional<Symbol> o = resolve(f, vi.name());
+      TSR_CHECK(o.has_value(), "onnx: node \"", owner.name(), "\" (", owner.op_type(),
                 "): its body's output '", vi.name(), "' is never defined");
-      outs.push_back(it->second);
+      outs.push_back(*o);
     }
     return outs;
   };
+  const SubgraphFn lower_subgraph = [&](const onnx::NodeProto& owner, const onnx::GraphProto& body,
+                                        const std::vector<Symbol>& ins) {
+    check_depth(owner);
+    TSR_CHECK(static_cast<size_t>(body.input_size()) == ins.size(), "onnx: node \"", owner.name(),
+              "\" (", owner.op_type(), "): its body takes ", body.input_size(), " inputs, not ",
+              ins.size());
+    Frame& at = *frames.back();
+    Frame inline_frame{at.graph, at.names};  // outer names stay visible; the body's shadow them
+    inline_frame.region = at.region;
+    for (const auto& t : body.initializer()) {
+      inline_frame.names[t.name()] =
+          at.graph->add_constant(at.graph->fresh_name(t.name()), to_tensor(t, base_dir, t.name()));
+    }
+    for (int i = 0; i < body.input_size(); ++i)
+      inline_frame.names[body.input(i).name()] = ins[static_cast<size_t>(i)];
+    return lower_body(owner, body, inline_frame);
+  };
+  const RegionFn lower_region = [&](const onnx::NodeProto& owner, const onnx::GraphProto& body,
+                                    const std::vector<ir::TensorType>& types,
+                                    const std::vector<ir::Value*>& seed) {
+    check_depth(owner);
+    TSR_CHECK(static_cast<size_t>(body.input_size()) == types.size(), "onnx: node \"", owner.name(),
+              "\" (", owner.op_type(), "): its body takes ", body.input_size(), " inputs, not ",
+              types.size());
+    auto graph = std::make_unique<ir::Graph>(body.name().empty() ? "body" : body.name());
+    Frame f{graph.get(), {}};
+    f.region = &f;
+    f.owner = frames.back();
+    for (const auto& t : body.initializer()) {
+      f.names[t.name()] =
+          graph->add_constant(graph->fresh_name(t.name()), to_tensor(t, base_dir, t.name()));
+    }
+    for (int i = 0; i < body.input_size(); ++i) {
+      f.names[body.input(i).name()] =
+          graph->add_input(graph->fresh_name(body.input(i).name()), types[static_cast<size_t>(i)]);
+    }
+    for (ir::Value* v : seed) {
+      f.capture_of[v] = graph->add_input(graph->fresh_name(v->name()), v->type());
+      f.captured.push_back(v);
+    }
+    for (const Symbol& o : lower_body(owner, body, f)) {
+      TSR_CHECK(o.tensor != nullptr, "onnx: node \"", owner.name(), "\" (", owner.op_type(),
+                "): a body returning a sequence or an optional runs only when it is unrolled");
+      graph->add_output(o.tensor);
+    }
+    return Region{std::move(graph), std::move(f.captured)};
+  };
   lower_nodes = [&](const google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes, bool top) {
-    Scope& sc = *scopes.back();
+    Frame& sc = *frames.back();
+    ir::Graph& cur = *sc.graph;
     for (const auto& n : nodes) {
       const auto [fn, opset] = opsets.lowering_of(n);
       if (fn == nullptr) {
@@ -633,7 +728,7 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
         continue;  // listed in the summary's unsupported
       }
       // Unrolled loops multiply nodes; a bound keeps a hostile model from exhausting memory.
-      TSR_CHECK(g.num_nodes() < (size_t{1} << 22), "onnx: the graph grows past 4M nodes");
+      TSR_CHECK(cur.num_nodes() < (size_t{1} << 22), "onnx: the graph grows past 4M nodes");
       std::vector<Symbol> inputs;
       bool skip = false;
       for (const auto& name : n.input()) {
@@ -641,18 +736,18 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
           inputs.emplace_back();
           continue;
         }
-        const auto it = sc.find(name);
-        if (it == sc.end()) {
+        const std::optional<Symbol> in = resolve(sc, name);
+        if (!in) {
           // An input made by a skipped (unsupported) node, or a dangling name.
           TSR_CHECK(allow_unsupported && top, "onnx: node \"", n.name(), "\" (", n.op_type(),
                     "): input '", name, "' is not defined by an earlier node or the graph");
           skip = true;
           break;
         }
-        inputs.push_back(it->second);
+        inputs.push_back(*in);
       }
       if (skip) continue;
-      Lowerer cx(g, n, opset, std::move(inputs), base_dir, &lower_subgraph);
+      Lowerer cx(cur, n, opset, std::move(inputs), base_dir, &lower_subgraph, &lower_region);
       std::vector<Symbol> outs;
       for (ir::Value* v : (*fn)(cx)) outs.emplace_back(v);
       if (cx.symbol_outputs()) outs = *cx.symbol_outputs();
@@ -662,8 +757,8 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
         const Symbol o =
             i < static_cast<int>(outs.size()) ? outs[static_cast<size_t>(i)] : Symbol();
         if (!o.defined()) cx.fail("output ", i, " ('", name, "') is not produced by tessera");
-        TSR_CHECK(!top || !sc.contains(name), "onnx: value '", name, "' is defined twice");
-        sc[name] = o;
+        TSR_CHECK(!top || !sc.names.contains(name), "onnx: value '", name, "' is defined twice");
+        sc.names[name] = o;
         ir::Value* v = o.tensor;
         if (top && v != nullptr && !named.contains(v)) {
           g.rename(v, name);
@@ -676,9 +771,10 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
   };
   lower_nodes(gp.node(), true);
 
+  const auto& symbols_at_end = top_frame.names;
   for (const auto& vi : gp.output()) {
-    const auto it = symbols.find(vi.name());
-    if (it == symbols.end()) {
+    const auto it = symbols_at_end.find(vi.name());
+    if (it == symbols_at_end.end()) {
       TSR_CHECK(allow_unsupported, "onnx: graph output '", vi.name(), "' is never defined");
       continue;
     }

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,18 +43,34 @@ struct Symbol {
 using SubgraphFn = std::function<std::vector<Symbol>(
     const onnx::NodeProto& owner, const onnx::GraphProto& body, const std::vector<Symbol>&)>;
 
+/// A sub-graph lowered as a block of its own (Note [Control flow]): the graph, whose first
+/// inputs are the body's and the rest the outer values it reads (`captured`, values of the
+/// graph being built, in the order of those inputs).
+struct Region {
+  std::unique_ptr<ir::Graph> graph;
+  std::vector<ir::Value*> captured;
+};
+/// Lowers a sub-graph of `owner` as a Region whose own inputs have the given types, and
+/// which captures the values `seed` first (an If's branches take the same captured values);
+/// its outputs must be tensors.
+using RegionFn = std::function<Region(const onnx::NodeProto& owner, const onnx::GraphProto& body,
+                                      const std::vector<ir::TensorType>& input_types,
+                                      const std::vector<ir::Value*>& seed)>;
+
 /// One ONNX node being lowered: its inputs as IR values, its attributes, and helpers that
 /// create IR nodes. Errors name the node.
 class Lowerer {
  public:
   Lowerer(ir::Graph& g, const onnx::NodeProto& node, int64_t opset, std::vector<Symbol> inputs,
-          const std::filesystem::path& base_dir, const SubgraphFn* subgraph = nullptr)
+          const std::filesystem::path& base_dir, const SubgraphFn* subgraph = nullptr,
+          const RegionFn* region = nullptr)
       : g_(g),
         node_(node),
         opset_(opset),
         inputs_(std::move(inputs)),
         base_dir_(base_dir),
-        subgraph_(subgraph) {}
+        subgraph_(subgraph),
+        region_(region) {}
 
   const onnx::NodeProto& node() const { return node_; }
   int64_t opset() const { return opset_; }
@@ -94,6 +111,14 @@ class Lowerer {
   /// The graph attribute `name` lowered inline with its inputs bound to `inputs`; its
   /// outputs.
   std::vector<Symbol> lower_subgraph(std::string_view name, const std::vector<Symbol>& inputs);
+  /// The graph attribute `name` lowered as a block whose own inputs have these types and
+  /// which captures `seed` first (see RegionFn).
+  Region lower_region(std::string_view name, const std::vector<ir::TensorType>& input_types,
+                      const std::vector<ir::Value*>& seed = {});
+  /// The graph being built (for the control-flow nodes the lowerings of If and Loop make).
+  ir::Graph& graph() { return g_; }
+  /// Fresh names for n outputs of a node this lowering makes, after its first ONNX output.
+  std::vector<std::string> output_names(int n);
 
   /// Creates a node of op and returns its first output (op_n: all its n outputs).
   ir::Value* op(std::string_view op, std::vector<ir::Input> positional,
@@ -139,6 +164,7 @@ class Lowerer {
   std::vector<Symbol> inputs_;
   const std::filesystem::path& base_dir_;
   const SubgraphFn* subgraph_;
+  const RegionFn* region_;
   std::optional<std::vector<Symbol>> symbol_outputs_;
 };
 

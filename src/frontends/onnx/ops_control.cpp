@@ -1,7 +1,10 @@
-// ONNX control flow (If, Loop, Scan) resolved at import. See Note [Control flow at import].
+// ONNX control flow: If and Loop as control-flow nodes or resolved at import, Scan unrolled.
+// See Note [Control flow at import].
 #include "core/factories.h"
 #include "dispatch/registration.h"
+#include "frontends/onnx/import.h"
 #include "frontends/onnx/lower.h"
+#include "passes/passes.h"
 
 namespace tessera::onnx_frontend {
 namespace {
@@ -10,23 +13,28 @@ using ir::Value;
 using Outs = std::vector<Value*>;
 
 // Note [Control flow at import]
-// tessera's IR has no sub-graphs yet, so control flow is resolved while importing:
-// - If lowers the branch its condition picks; the condition must be known then: a
-//   constant, or computed from small graph inputs that the Session specialises on (Note
-//   [Specialising on inputs]): one plan per value, two at most for a bool.
-// - Loop is unrolled: its trip count and condition the same way, and the condition each
-//   iteration computes must fold to a constant. Scan outputs are stacked.
+// If and Loop become control-flow nodes whose bodies are blocks (Note [Control flow]),
+// lowered once, when what decides them is computed at run time:
+// - If whose condition is a constant lowers the branch it picks, inline. Otherwise both
+//   branches become blocks; what either reads of the graph around it is captured, and both
+//   take the same captured values. A branch that cannot be a block (it returns a sequence,
+//   or a lowering in it needs a value known before the run) falls back to the condition
+//   being known: computed from small graph inputs, the Session specialises on them (Note
+//   [Specialising on inputs]).
+// - Loop carrying tensors becomes a loop node. Its carried values' types are found by
+//   lowering the body with the initial types and again with what the body returns joined
+//   in, until they agree (a value that grows each iteration gets an unknown dim).
+// - Loop carrying sequences or optionals, and a loop whose body cannot be a block, is
+//   unrolled when its trip count and conditions are known: each iteration is the body's
+//   nodes again (bounded: 65536 iterations, 4M nodes).
 // - Scan is unrolled over the static length of its scanned dims.
-// Each unrolled iteration is the body's nodes again, so the graph grows with the trip count
-// (bounded: 65536 iterations, 4M nodes). Control flow that depends on data computed at run
-// time needs sub-graphs in the IR and the runtime (docs/graph-runtime.md, "Next").
 
 constexpr int64_t kMaxIterations = int64_t{1} << 16;
 
 bool truth(Lowerer& cx, Value* v, const char* what) {
   if (!v->is_constant()) {
     cx.fail(what, " ('", v->name(),
-            "') is computed at run time; tessera resolves control flow "
+            "') is computed at run time; an unrolled loop needs it "
             "at import");
   }
   const Tensor t = v->constant();
@@ -34,10 +42,65 @@ bool truth(Lowerer& cx, Value* v, const char* what) {
   return t.reshape({}).item().to<bool>();
 }
 
+// The outputs of a control-flow node the lowering made, named and typed.
+Outs typed_outputs(Lowerer& cx, ir::Node* n) {
+  n->set_name(cx.node().name());
+  try {
+    passes::refine_output_types(*n);
+  } catch (const Error& e) {
+    cx.fail(e.what());
+  }
+  return n->outputs();
+}
+
+// Rethrows `failed` (a body that could not be a block) unless knowing input i before the
+// run can help: then the NeedsConstant that says so, with failed's reason.
+[[noreturn]] void needs_known(Lowerer& cx, int i, const char* what, std::exception_ptr failed) {
+  try {
+    cx.need_constant(i, what);
+  } catch (const NeedsConstant& nc) {
+    try {
+      std::rethrow_exception(failed);
+    } catch (const Error& e) {
+      throw NeedsConstant(std::string(e.what()) + "; unless " + what + " is known before the run",
+                          nc.value(), nc.inputs());
+    }
+  }
+  std::rethrow_exception(failed);
+}
+
 Outs if_op(Lowerer& cx) {
-  const bool cond = cx.need_constant(0, "cond").reshape({}).item().to<bool>();
-  cx.set_outputs(cx.lower_subgraph(cond ? "then_branch" : "else_branch", {}));
-  return {};
+  if (const std::optional<Tensor> c = cx.constant_in(0)) {
+    if (c->numel() != 1) cx.fail("cond must hold one element");
+    const bool cond = c->reshape({}).item().to<bool>();
+    cx.set_outputs(cx.lower_subgraph(cond ? "then_branch" : "else_branch", {}));
+    return {};
+  }
+  std::optional<Region> then_b, else_b;
+  try {
+    then_b = cx.lower_region("then_branch", {});
+    else_b = cx.lower_region("else_branch", {}, then_b->captured);
+  } catch (const Error&) {
+    needs_known(cx, 0, "cond", std::current_exception());
+  }
+  // Both take the same captured values: what else captured beyond then's, then takes too.
+  for (size_t k = then_b->captured.size(); k < else_b->captured.size(); ++k) {
+    const Value* v = else_b->captured[k];
+    then_b->graph->add_input(then_b->graph->fresh_name(v->name()), v->type());
+  }
+  if (then_b->graph->outputs().size() != else_b->graph->outputs().size()) {
+    cx.fail("the branches return ", then_b->graph->outputs().size(), " and ",
+            else_b->graph->outputs().size(), " values");
+  }
+  ir::Node* n = nullptr;
+  try {
+    n = cx.graph().create_if(cx.in(0), else_b->captured, std::move(then_b->graph),
+                             std::move(else_b->graph),
+                             cx.output_names(static_cast<int>(cx.num_outputs())));
+  } catch (const Error& e) {
+    cx.fail(e.what());
+  }
+  return typed_outputs(cx, n);
 }
 
 // The tensor a body returned at position k.
@@ -46,8 +109,8 @@ Value* tensor_of(Lowerer& cx, const Symbol& s, size_t k) {
   return s.tensor;
 }
 
-// Loop(M, cond, v...): body(i, cond, v...) -> (cond, v..., scan...).
-Outs loop(Lowerer& cx) {
+// Loop(M, cond, v...): body(i, cond, v...) -> (cond, v..., scan...), unrolled.
+Outs unrolled_loop(Lowerer& cx) {
   std::optional<int64_t> trips;
   if (cx.in_opt(0))
     trips = cx.need_constant(0, "M (the trip count)").reshape({}).item().to<int64_t>();
@@ -84,6 +147,73 @@ Outs loop(Lowerer& cx) {
   }
   cx.set_outputs(std::move(result));
   return {};
+}
+
+Outs loop(Lowerer& cx) {
+  std::vector<Value*> carried;
+  for (int i = 2; i < cx.num_inputs(); ++i) {
+    if (cx.symbol(i).tensor == nullptr) return unrolled_loop(cx);  // a sequence or optional
+    carried.push_back(cx.symbol(i).tensor);
+  }
+  if (static_cast<size_t>(cx.num_outputs()) < carried.size())
+    cx.fail("fewer outputs than loop-carried values");
+  std::vector<ir::TensorType> types{ir::TensorType{DType::Int64, std::vector<ir::Dim>{}},
+                                    ir::TensorType{DType::Bool, std::vector<ir::Dim>{}}};
+  for (Value* v : carried) types.push_back(v->type());
+  std::optional<Region> body;
+  try {
+    // Until the carried types are what the body returns for them (a few rounds at most:
+    // each one only forgets what differs).
+    for (int round = 0; round < 4; ++round) {
+      body = cx.lower_region("body", types);
+      const auto& outs = body->graph->outputs();
+      if (outs.size() != static_cast<size_t>(cx.num_outputs()) + 1) {
+        cx.fail("the body returns ", outs.size(), " values, not ", cx.num_outputs() + 1);
+      }
+      bool fixed = true;
+      for (size_t k = 0; k < carried.size(); ++k) {
+        ir::TensorType& t = types[2 + k];
+        ir::TensorType joined = ir::join(t, outs[1 + k]->type());
+        // A carried value keeps its dtype (ONNX's rule); an output inference could not
+        // type says nothing against it.
+        if (!outs[1 + k]->type().dtype) joined.dtype = t.dtype;
+        if (joined != t) {
+          t = joined;
+          fixed = false;
+        }
+      }
+      if (fixed) break;
+      body.reset();
+    }
+    if (!body) cx.fail("the types of the loop's carried values do not settle");
+  } catch (const Error&) {
+    const std::exception_ptr failed = std::current_exception();
+    try {
+      return unrolled_loop(cx);
+    } catch (const NeedsConstant& nc) {
+      try {
+        std::rethrow_exception(failed);
+      } catch (const Error& e) {
+        throw NeedsConstant(std::string(e.what()) +
+                                "; unless the loop's trip count and "
+                                "conditions are known before the run",
+                            nc.value(), nc.inputs());
+      }
+    } catch (const Error&) {
+      std::rethrow_exception(failed);
+    }
+  }
+  Value* trips =
+      cx.in_opt(0) ? cx.in(0) : cx.constant(scalar_tensor(Scalar(INT64_MAX), DType::Int64));
+  Value* cond = cx.in_opt(1) ? cx.in(1) : cx.scalar(1, DType::Bool);
+  ir::Node* n = nullptr;
+  try {
+    n = cx.graph().create_loop(trips, cond, carried, body->captured, std::move(body->graph),
+                               cx.output_names(cx.num_outputs()));
+  } catch (const Error& e) {
+    cx.fail(e.what());
+  }
+  return typed_outputs(cx, n);
 }
 
 // Slice k of x along axis, that dim dropped (typed: later lowerings read its shape).
