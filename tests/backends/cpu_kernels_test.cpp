@@ -507,6 +507,15 @@ TEST(CpuMatmul, MatchesReference) {
   }
   expect_same<LinearSig>(ops::linear_op(), "transposed input (reference)", mat({4, 5}).t(), w,
                          std::optional<Tensor>(mat({6})));
+  // A few rows times a large matrix: its columns split over the threads in chunks (a
+  // ragged last one), the matrix stored by rows (linear's weight) or by columns.
+  const Tensor big = mat({4100, 64});
+  for (int64_t rows : {1, 3}) {
+    expect_same<LinearSig>(ops::linear_op(), fmt::format("linear, {} rows, large weight", rows),
+                           mat({rows, 64}), big, std::optional<Tensor>(mat({4100})));
+    expect_same<Sig>(ops::matmul_op(), fmt::format("{} rows x a large matrix", rows),
+                     mat({rows, 64}), big.t().contiguous());
+  }
   EXPECT_THROW(linear(mat({5, 4}), w, mat({5})), Error);
   EXPECT_THROW(linear(mat({5, 3}), w, mat({6})), Error);
   using AddmmSig =

@@ -19,6 +19,9 @@ namespace tessera::cpu {
 
 // Multiply-adds below which an sgemm runs on one thread (4M: about 80 us on one core here).
 constexpr int64_t kSmallGemm = int64_t{1} << 22;
+// Products of at most kFewRows rows with a matrix of at least kLargeMatrix elements (1 MiB)
+// are split by columns, kColumnChunk at least per chunk.
+constexpr int64_t kFewRows = 4, kLargeMatrix = int64_t{1} << 18, kColumnChunk = 64;
 
 void sgemm(int64_t m, int64_t n, int64_t k, const Operand& a, const Operand& b, float* c,
            float alpha, float beta, int64_t ldc) {
@@ -30,11 +33,26 @@ void sgemm(int64_t m, int64_t n, int64_t k, const Operand& a, const Operand& b, 
     }
     return;
   }
-  // A small product (a vector times a matrix, say: tens of microseconds) runs on this
-  // thread: splitting it gains a few microseconds, and waiting for a second thread that
-  // another process holds costs milliseconds. oneDNN takes the calling thread's OpenMP
-  // thread count, so it is set for the call and put back.
   const int threads = omp_get_max_threads();
+  // A few rows times a large matrix (a classifier's vector times its weights) is bound by
+  // reading the matrix: its columns are split into chunks the threads take as they come
+  // (parallel_for), each chunk a one-thread sgemm (oneDNN runs serially inside a parallel
+  // region), so a thread another process holds takes fewer chunks instead of stalling the
+  // product.
+  if (threads > 1 && !omp_in_parallel() && m <= kFewRows && n >= 4 * kColumnChunk &&
+      n * k >= kLargeMatrix) {
+    parallel_for(0, n, kColumnChunk, [&](int64_t j0, int64_t j1) {
+      const float* bj = b.data + (b.trans == 'N' ? j0 : j0 * b.ld);
+      const dnnl_status_t st = dnnl_sgemm(a.trans, b.trans, m, j1 - j0, k, alpha, a.data, a.ld, bj,
+                                          b.ld, beta, c + j0, ldc);
+      TSR_ASSERT(st == dnnl_success, "dnnl_sgemm failed with status ", static_cast<int>(st));
+    });
+    return;
+  }
+  // Another small product (tens of microseconds) runs on this thread: splitting it gains a
+  // few microseconds, and waiting for a second thread that another process holds costs
+  // milliseconds. oneDNN takes the calling thread's OpenMP thread count, so it is set for
+  // the call and put back.
   const bool one = threads > 1 && m * n * k < kSmallGemm;
   if (one) omp_set_num_threads(1);
   const dnnl_status_t st =
