@@ -915,6 +915,11 @@ TEST(CpuConvolution, MatchesReference) {
       {{1, 4, 19, 33}, {4, 1, 5, 3}, {1, 2}, {2, 1}, {2, 1}, 4, false},
       {{1, 2, 9, 70}, {2, 1, 3, 3}, {2, 1}, {3}, {1}, 2, true},
       {{1, 3, 15, 15}, {3, 1, 3, 3}, {3}, {1}, {1}, 3, true},
+      // Blocks of rows and vectors: 4 rows of 2 vectors and 3 left; 8 rows of 1 and 5 or 6
+      // left.
+      {{1, 3, 15, 12}, {3, 1, 3, 3}, {1}, {1}, {1}, 3, true},
+      {{1, 2, 13, 6}, {2, 1, 3, 3}, {1}, {1}, {1}, 2, true},
+      {{1, 2, 14, 5}, {2, 1, 3, 3}, {1}, {1}, {1}, 2, false},
       // Pointwise as one sgemm per image: 1-, 2- and 3-d, with and without bias.
       {{3, 16, 9, 11}, {24, 16, 1, 1}, {1}, {0}, {1}, 1, true},
       {{2, 7, 30}, {5, 7, 1}, {1}, {0}, {1}, 1, false},

@@ -54,14 +54,20 @@ HWY_INLINE void Block(D d, const float* padded, int64_t wp, const float* k, hn::
   const int64_t kh = K ? K : g.kh, kw = K ? K : g.kw;
   const auto lanes = static_cast<int64_t>(hn::Lanes(d));
   hn::Vec<D> acc[R][V];
+#pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
     for (int v = 0; v < V; ++v) acc[r][v] = bias;
   }
+#pragma GCC unroll 3
   for (int64_t a = 0; a < kh; ++a) {
+#pragma GCC unroll 3
     for (int64_t t = 0; t < kw; ++t) {
       const auto w = hn::Set(d, k[a * kw + t]);
+#pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
         const float* q = padded + ((i + r) * g.sh + a * g.dh) * wp + j * S + t * g.dw;
+#pragma GCC unroll 4
         for (int v = 0; v < V; ++v) {
           acc[r][v] = hn::MulAdd(w, Load<S>(d, q + v * lanes * S), acc[r][v]);
         }
@@ -82,21 +88,61 @@ HWY_INLINE void Block(D d, const float* padded, int64_t wp, const float* k, hn::
   }
 }
 
+// Rows i .. i + r of vectors from column j .. j + v lanes: the block of that size (the sizes
+// DepthwiseFor makes), or one vector at a time.
+template <int S, int K, class D>
+HWY_INLINE void AnyBlock(D d, int r, int64_t v, const float* padded, int64_t wp, const float* k,
+                         hn::Vec<D> b, hn::Vec<D> lo, hn::Vec<D> hi, float* out, int64_t i,
+                         int64_t j, const Window2d& g) {
+  const auto lanes = static_cast<int64_t>(hn::Lanes(d));
+#define TSR_BLOCK(R, V) \
+  case R * 8 + V:       \
+    return Block<R, V, S, K>(d, padded, wp, k, b, lo, hi, out, i, j, g)
+  switch (r * 8 + v) {
+    TSR_BLOCK(1, 1);
+    TSR_BLOCK(1, 2);
+    TSR_BLOCK(1, 3);
+    TSR_BLOCK(1, 4);
+    TSR_BLOCK(2, 1);
+    TSR_BLOCK(2, 2);
+    TSR_BLOCK(2, 3);
+    TSR_BLOCK(2, 4);
+    TSR_BLOCK(3, 1);
+    TSR_BLOCK(3, 2);
+    TSR_BLOCK(4, 1);
+    TSR_BLOCK(4, 2);
+    TSR_BLOCK(5, 1);
+    TSR_BLOCK(6, 1);
+    TSR_BLOCK(7, 1);
+    TSR_BLOCK(8, 1);
+    default:
+      break;
+  }
+#undef TSR_BLOCK
+  for (int rr = 0; rr < r; ++rr) {
+    for (int64_t c = 0; c < v; ++c) {
+      Block<1, 1, S, K>(d, padded, wp, k, b, lo, hi, out, i + rr, j + c * lanes, g);
+    }
+  }
+}
+
 template <int S, int K>
 void DepthwiseFor(const float* x, const float* weight, const float* bias, float* out, int64_t p0,
                   int64_t p1, int64_t channels, const Window2d& g, float lo, float hi) {
   const hn::ScalableTag<float> d;
   const auto lanes = static_cast<int64_t>(hn::Lanes(d));
   const int64_t vecs = (g.ow + lanes - 1) / lanes;  // vectors per output row
-  // Blocks of about four vectors: along the row when it is wide, over rows when it is not.
-  const int rows = vecs >= 3 ? 1 : vecs == 2 ? 2 : 4;
+  // Blocks of up to eight vectors, eight independent chains of multiply-adds (fewer leave
+  // the FMA units waiting on their latency): four along the row and two rows when the row
+  // is wide, more rows when it is not.
   const int64_t cols = std::min<int64_t>(vecs, 4);  // vectors per block
+  const int rows = cols >= 3 ? 2 : cols == 2 ? 4 : 8;
   const int64_t blocks = (vecs + cols - 1) / cols;
   // The plane is copied into a zero-padded one wide and tall enough that every block reads
   // inside it (stride 2 reads pairs: one column more).
   const int64_t wp =
       std::max(g.w + 2 * g.pw, (blocks * cols * lanes - 1) * g.sw + (g.kw - 1) * g.dw + 2);
-  const int64_t hp = std::max(g.h + 2 * g.ph, (g.oh + rows - 1) * g.sh + (g.kh - 1) * g.dh + 1);
+  const int64_t hp = std::max(g.h + 2 * g.ph, (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1);
   std::vector<float> padded(static_cast<size_t>(hp * wp), 0.0f);
   for (int64_t p = p0; p < p1; ++p) {
     const int64_t c = p % channels;
@@ -108,29 +154,12 @@ void DepthwiseFor(const float* x, const float* weight, const float* bias, float*
     float* o = out + p * g.oh * g.ow;
     const auto b = hn::Set(d, bias ? bias[c] : 0.0f);
     const auto vlo = hn::Set(d, lo), vhi = hn::Set(d, hi);
-    int64_t i = 0;
-    for (; i + rows <= g.oh; i += rows) {
+    for (int64_t i = 0; i < g.oh; i += rows) {
+      const int r = static_cast<int>(std::min<int64_t>(rows, g.oh - i));
       for (int64_t blk = 0; blk < blocks; ++blk) {
-        const int64_t j = blk * cols * lanes;
         const int64_t v = std::min(cols, vecs - blk * cols);
-        if (rows == 4) {
-          Block<4, 1, S, K>(d, padded.data(), wp, k, b, vlo, vhi, o, i, j, g);
-        } else if (rows == 2) {
-          Block<2, 2, S, K>(d, padded.data(), wp, k, b, vlo, vhi, o, i, j, g);
-        } else if (v == 4) {
-          Block<1, 4, S, K>(d, padded.data(), wp, k, b, vlo, vhi, o, i, j, g);
-        } else if (v == 3) {
-          Block<1, 3, S, K>(d, padded.data(), wp, k, b, vlo, vhi, o, i, j, g);
-        } else if (v == 2) {
-          Block<1, 2, S, K>(d, padded.data(), wp, k, b, vlo, vhi, o, i, j, g);
-        } else {
-          Block<1, 1, S, K>(d, padded.data(), wp, k, b, vlo, vhi, o, i, j, g);
-        }
+        AnyBlock<S, K>(d, r, v, padded.data(), wp, k, b, vlo, vhi, o, i, blk * cols * lanes, g);
       }
-    }
-    for (; i < g.oh; ++i) {  // rows left over from blocks of several rows
-      for (int64_t j = 0; j < g.ow; j += lanes)
-        Block<1, 1, S, K>(d, padded.data(), wp, k, b, vlo, vhi, o, i, j, g);
     }
   }
 }
