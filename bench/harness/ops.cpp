@@ -163,6 +163,7 @@ const std::vector<OpInfo>& all_ops() {
        C::Conv,
        false,
        {}},
+      {"fused_elementwise", "fused_elementwise", 2, {"program"}, C::Elementwise, false, {}},
       {"convolution_activation",
        "convolution_activation",
        3,

@@ -13,6 +13,7 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <sstream>
 #include <string>
 
 namespace {
@@ -87,7 +88,7 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   BINARY(bitwise_right_shift)
   BINARY(prelu)
 #undef BINARY
-      if (op == "lerp") return [x] { return at::lerp(x[0], x[1], x[2]); };
+  if (op == "lerp") return [x] { return at::lerp(x[0], x[1], x[2]); };
   if (op == "lerp_scalar") {
     const double w = p.value("weight", 0.5);
     return [x, w] { return at::lerp(x[0], x[1], w); };
@@ -109,12 +110,13 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   UNARY(rsqrt)
   UNARY(reciprocal)
   UNARY(sin)
-  UNARY(cos) UNARY(tan) UNARY(asin) UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh)
-      UNARY(asinh) UNARY(acosh) UNARY(atanh) UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu)
-          UNARY(selu) UNARY(mish) UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac) UNARY(floor)
-              UNARY(ceil) UNARY(round) UNARY(trunc) UNARY(relu) UNARY(logical_not)
-                  UNARY(bitwise_not) UNARY(isnan) UNARY(isinf) UNARY(isfinite) UNARY(hardtanh)
-                      UNARY(leaky_relu) UNARY(elu) UNARY(celu) UNARY(softplus)
+  UNARY(cos)
+  UNARY(tan) UNARY(asin) UNARY(acos) UNARY(atan) UNARY(sinh) UNARY(cosh) UNARY(tanh) UNARY(asinh)
+      UNARY(acosh) UNARY(atanh) UNARY(sigmoid) UNARY(erf) UNARY(erfc) UNARY(silu) UNARY(selu)
+          UNARY(mish) UNARY(hardsigmoid) UNARY(hardswish) UNARY(frac) UNARY(floor) UNARY(ceil)
+              UNARY(round) UNARY(trunc) UNARY(relu) UNARY(logical_not) UNARY(bitwise_not)
+                  UNARY(isnan) UNARY(isinf) UNARY(isfinite) UNARY(hardtanh) UNARY(leaky_relu)
+                      UNARY(elu) UNARY(celu) UNARY(softplus)
 #undef UNARY
       // torch.nn.functional.softsign is composite: x / (1 + |x|).
       if (op == "softsign") return [x] { return x[0] / (at::abs(x[0]) + 1); };
@@ -199,6 +201,51 @@ Fn make_op(const std::string& op, const std::vector<at::Tensor>& x, const json& 
   };
   if (op == "repeat") return [x, r = ints("repeats")] { return x[0].repeat(r); };
   if (op == "tile") return [x, r = ints("dims")] { return at::tile(x[0], r); };
+  if (op == "fused_elementwise")  // the program's ops in order (numbers as 0-d float64)
+    return [x, program = p.value("program", std::string())] {
+      std::vector<at::Tensor> stack;
+      std::istringstream tokens(program);
+      for (std::string t; tokens >> t;) {
+        if (t[0] == 'x' && t.size() > 1 && std::isdigit(static_cast<unsigned char>(t[1]))) {
+          stack.push_back(x.at(std::stoul(t.substr(1))));
+          continue;
+        }
+        const auto pop = [&] {
+          at::Tensor v = stack.back();
+          stack.pop_back();
+          return v;
+        };
+        if (t == "add" || t == "sub" || t == "mul" || t == "div" || t == "maximum" ||
+            t == "minimum") {
+          const at::Tensor b = pop(), a = pop();
+          stack.push_back(t == "add"       ? at::add(a, b)
+                          : t == "sub"     ? at::sub(a, b)
+                          : t == "mul"     ? at::mul(a, b)
+                          : t == "div"     ? at::div(a, b)
+                          : t == "maximum" ? at::maximum(a, b)
+                                           : at::minimum(a, b));
+        } else if (t == "neg" || t == "abs" || t == "relu" || t == "sigmoid" || t == "tanh" ||
+                   t == "exp" || t == "log" || t == "sqrt" || t == "rsqrt" || t == "reciprocal" ||
+                   t == "erf" || t == "silu") {
+          const at::Tensor a = pop();
+          stack.push_back(t == "neg"          ? at::neg(a)
+                          : t == "abs"        ? at::abs(a)
+                          : t == "relu"       ? at::relu(a)
+                          : t == "sigmoid"    ? at::sigmoid(a)
+                          : t == "tanh"       ? at::tanh(a)
+                          : t == "exp"        ? at::exp(a)
+                          : t == "log"        ? at::log(a)
+                          : t == "sqrt"       ? at::sqrt(a)
+                          : t == "rsqrt"      ? at::rsqrt(a)
+                          : t == "reciprocal" ? at::reciprocal(a)
+                          : t == "erf"        ? at::erf(a)
+                                              : at::silu(a));
+        } else {
+          stack.push_back(at::scalar_tensor(std::stod(t), at::kDouble));
+        }
+      }
+      return stack.at(0);
+    };
   if (op == "cat") return [x, d = p.value("dim", int64_t{0})] { return at::cat(x, d); };
   if (op == "stack") return [x, d = p.value("dim", int64_t{0})] { return at::stack(x, d); };
   if (op == "flip") return [x, d = ints("dims")] { return at::flip(x[0], d); };

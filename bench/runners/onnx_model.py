@@ -123,6 +123,31 @@ def node(op, ins, out, params, rank, initializers, shape=()):
         return helper.make_node("MatMul", ins, [out])
     if op == "einsum":
         return helper.make_node("Einsum", ins, [out], equation=params["equation"])
+    if op == "fused_elementwise":  # the program's ops, one node each (float32 numbers)
+        onnx_ops = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "maximum": "Max", "minimum": "Min",
+                    "neg": "Neg", "abs": "Abs", "relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh",
+                    "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "reciprocal": "Reciprocal", "erf": "Erf"}
+        made, stack = [], []
+        tokens = params["program"].split()
+        for i, tok in enumerate(tokens):
+            name = out if i == len(tokens) - 1 else f"{out}_{i}"
+            if tok[0] == "x" and tok[1:].isdigit():
+                stack.append(ins[int(tok[1:])])
+                continue
+            if tok not in onnx_ops:
+                try:
+                    value = float(tok)
+                except ValueError:
+                    raise ValueError(f"fused_elementwise: no ONNX node for '{tok}'") from None
+                initializers.append(helper.make_tensor(name, TensorProto.FLOAT, [], [value]))
+                stack.append(name)
+                continue
+            args = [stack.pop()]
+            if tok in ("add", "sub", "mul", "div", "maximum", "minimum"):
+                args.insert(0, stack.pop())
+            made.append(helper.make_node(onnx_ops[tok], args, [name]))
+            stack.append(name)
+        return made
     if op == "convolution":
         pads = list(params["padding"]) * 2
         attrs = dict(strides=params["stride"], pads=pads, dilations=params["dilation"], group=params.get("groups", 1))

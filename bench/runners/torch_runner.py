@@ -156,6 +156,28 @@ def make_op(op, x, p):
         return lambda: x[0].repeat(p["repeats"])
     if op == "tile":
         return lambda: x[0].tile(p["dims"])
+    if op == "fused_elementwise":  # the program's ops in order (numbers as Python floats)
+        binary = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
+                  "maximum": torch.maximum, "minimum": torch.minimum}
+        unary = {"neg": torch.neg, "abs": torch.abs, "relu": torch.relu, "sigmoid": torch.sigmoid,
+                 "tanh": torch.tanh, "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt,
+                 "rsqrt": torch.rsqrt, "reciprocal": torch.reciprocal, "erf": torch.erf, "silu": F.silu}
+        tokens = p["program"].split()
+
+        def program():
+            stack = []
+            for tok in tokens:
+                if tok[0] == "x" and tok[1:].isdigit():
+                    stack.append(x[int(tok[1:])])
+                elif tok in binary:
+                    b = stack.pop()
+                    stack.append(binary[tok](stack.pop(), b))
+                elif tok in unary:
+                    stack.append(unary[tok](stack.pop()))
+                else:
+                    stack.append(float(tok))
+            return stack[0]
+        return program
     if op in ("cat", "stack"):
         f = getattr(torch, op)
         d = p.get("dim", 0)

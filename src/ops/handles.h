@@ -62,6 +62,7 @@ OperatorHandle angle_op();
 // conv.cpp
 OperatorHandle convolution_op();
 OperatorHandle convolution_activation_op();
+OperatorHandle fused_elementwise_op();
 // dropout.cpp
 OperatorHandle dropout_op();
 // indexing.cpp

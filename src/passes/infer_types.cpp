@@ -913,6 +913,7 @@ const std::set<std::string_view>& elementwise_ops() {
       "floor",
       "fmod.Tensor",
       "frac",
+      "fused_elementwise",
       "ge.Tensor",
       "gelu",
       "gt.Tensor",

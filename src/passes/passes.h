@@ -70,6 +70,12 @@ int fuse_gelu(ir::Graph& g);
 /// scaled_dot_product_attention. Returns how many it fused.
 int fuse_attention(ir::Graph& g);
 
+/// Fuses trees of float32 elementwise ops (add, sub, mul, div, maximum, minimum and the unary
+/// ops of Note [Fused elementwise programs]) whose intermediate values have no other use into
+/// one fused_elementwise node, when every tensor input has the output's static shape or one
+/// element and numbers are scalar constants. Returns how many it made.
+int fuse_elementwise(ir::Graph& g);
+
 /// Removes nodes none of whose outputs is used or a graph output, and unused constants.
 /// Returns how many nodes it removed.
 int eliminate_dead_code(ir::Graph& g);
@@ -108,7 +114,8 @@ MemoryPlan plan_memory(const ir::Graph& g);
 
 /// How much optimize() does: nothing; the simplifications that change no kernel (type
 /// inference, constant folding, identities, shape-op chains, common subexpressions, dead
-/// code); those and the fusions (batch_norm folding, matmul + add, conv + activation).
+/// code); those and the fusions (batch_norm folding, matmul + add, conv + activation,
+/// elementwise chains).
 enum class Level { None, Basic, All };
 
 /// Parses "none", "basic" or "all"; throws Error naming the string otherwise.

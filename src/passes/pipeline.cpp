@@ -30,6 +30,7 @@ void optimize(ir::Graph& g, Level level) {
     fuse_attention(g);
     fuse_matmul_add(g);
     fuse_conv_activation(g);
+    fuse_elementwise(g);  // last: what the other fusions leave
     eliminate_dead_code(g);
   }
   ir::verify(g);

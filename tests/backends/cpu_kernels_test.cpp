@@ -539,6 +539,34 @@ TEST(CpuMatmul, MatchesReference) {
   EXPECT_THROW(addmm(mat({6}), m1, m2, true), Error);
 }
 
+// fused_elementwise's blocks (several per thread, a ragged last one), one-element inputs,
+// the literals, and what goes to the reference (broadcasts, strides, deep programs, float64).
+TEST(CpuFusedElementwise, MatchesReference) {
+  using Sig = Tensor(TensorList, std::string_view);
+  manual_seed(13);
+  const Tensor a = randn({70001}), b = randn({70001}), one = randn({1}), zero_d = randn({});
+  for (const char* program :
+       {"x0 x1 add relu", "x0 x1 mul x0 add sigmoid 0.5 sub", "x0 x2 maximum x1 div tanh",
+        "x0 neg exp 1 add reciprocal x0 mul", "x1 abs sqrt rsqrt log erf x0 silu minimum x3 sub",
+        "x0 x1 sub x2 mul x3 add x0 x1 mul x2 sub x3 div maximum"}) {
+    expect_same<Sig>(ops::fused_elementwise_op(), program, std::vector<Tensor>{a, b, one, zero_d},
+                     std::string_view(program));
+  }
+  const std::vector<std::pair<std::vector<Tensor>, const char*>> reference_cases = {
+      {{randn({3, 4}), randn({4})}, "x0 x1 add"},
+      {{randn({4, 3}).t(), randn({3, 4})}, "x0 x1 mul"},
+      {{randn({5}).to(DType::Float64), randn({5})}, "x0 x1 add"},
+      {{randn({5})}, "x0 x0 x0 x0 x0 x0 x0 x0 x0 add add add add add add add add"},
+      {{randn({5})}, "2 sqrt x0 mul"},
+      {{randn({0, 3})}, "x0 exp"},
+  };
+  for (const auto& [inputs, program] : reference_cases) {
+    expect_same<Sig>(ops::fused_elementwise_op(), program, inputs, std::string_view(program));
+  }
+  EXPECT_THROW(ops::fused_elementwise_op().typed<Sig>().call(std::vector<Tensor>{a}, "x0 x1 add"),
+               Error);
+}
+
 // float16 and bfloat16 through the float32 loops: each result rounded once, as the
 // reference; broadcasts other than a single element are the reference's.
 TEST(CpuHalf, MatchesReference) {

@@ -558,6 +558,40 @@ TEST(PlanMemory, SharesViewsReusesDyingInputsAndPacksByLifetime) {
   EXPECT_EQ(plan.peak_bytes, 192);
 }
 
+// Chains of float32 elementwise ops become one fused_elementwise whose program computes them:
+// single-use intermediates inlined, scalar constants as numbers, a value read twice one
+// input; a value used elsewhere, or an input of another shape, ends a chain.
+TEST(FuseElementwise, MakesPrograms) {
+  int fused = 0;
+  const std::string out =
+      run_pass(R"(graph g(%x: float32[2,3], %y: float32[2,3], %b: float32[3]) -> (%r, %s, %k, %t) {
+  const %half: float32[] = [0.5]
+  %a: float32[2,3] = add.Tensor(%x, %y)
+  %m: float32[2,3] = mul.Tensor(%a, %half)
+  %r: float32[2,3] = relu(%m)
+  %q: float32[2,3] = mul.Tensor(%x, %x)
+  %e: float32[2,3] = exp(%q)
+  %s: float32[2,3] = sub.Tensor(%e, %y)
+  %k: float32[2,3] = sigmoid(%e)
+  %c: float32[2,3] = add.Tensor(%x, %b)
+  %t: float32[2,3] = tanh(%c)
+}
+)",
+               fuse_elementwise, &fused);
+  EXPECT_EQ(fused, 2);
+  EXPECT_EQ(out,
+            R"(graph g(%x: float32[2,3], %y: float32[2,3], %b: float32[3]) -> (%r, %s, %k, %t) {
+  const %half: float32[] = [0.5]
+  %r: float32[2,3] = fused_elementwise([%x, %y], "x0 x1 add 0.5 mul relu")
+  %e: float32[2,3] = fused_elementwise([%x], "x0 x0 mul exp")
+  %s: float32[2,3] = sub.Tensor(%e, %y)
+  %k: float32[2,3] = sigmoid(%e)
+  %c: float32[2,3] = add.Tensor(%x, %b)
+  %t: float32[2,3] = tanh(%c)
+}
+)");
+}
+
 // Blocks are optimised as graphs of their own; the control flow around them is typed from
 // them and never merged (two ifs on the same values may hold different blocks).
 TEST(Pipeline, OptimisesBlocksAndKeepsControlFlowApart) {

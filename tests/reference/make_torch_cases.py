@@ -1193,6 +1193,66 @@ def gen_linalg(cases):
                       lambda: torch.einsum(eq, *[t for t, _ in ops]), d)
 
 
+# fused_elementwise's programs (Note [Fused elementwise programs]): postfix over inputs xK,
+# numbers (0-d float64 tensors, as a Python number acts) and these ops.
+FUSED_BINARY = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
+                "maximum": torch.maximum, "minimum": torch.minimum}
+FUSED_UNARY = {"neg": torch.neg, "abs": torch.abs, "relu": torch.relu, "sigmoid": torch.sigmoid,
+               "tanh": torch.tanh, "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt,
+               "rsqrt": torch.rsqrt, "reciprocal": torch.reciprocal, "erf": torch.erf,
+               "silu": torch.nn.functional.silu}
+
+
+def run_fused_program(program, inputs):
+    stack = []
+    for tok in program.split():
+        if tok[0] == "x" and tok[1:].isdigit():
+            if int(tok[1:]) >= len(inputs):
+                raise RuntimeError(f"token '{tok}': there are {len(inputs)} inputs")
+            stack.append(inputs[int(tok[1:])])
+        elif tok in FUSED_BINARY:
+            if len(stack) < 2:
+                raise RuntimeError(f"token '{tok}' takes two values")
+            b = stack.pop()
+            stack.append(FUSED_BINARY[tok](stack.pop(), b))
+        elif tok in FUSED_UNARY:
+            if not stack:
+                raise RuntimeError(f"token '{tok}' takes a value")
+            stack.append(FUSED_UNARY[tok](stack.pop()))
+        else:
+            stack.append(torch.tensor(float(tok), dtype=torch.float64))  # ValueError: not a number
+    if len(stack) != 1:
+        raise RuntimeError(f"the program leaves {len(stack)} values")
+    return stack[0]
+
+
+def gen_fused_elementwise(cases):
+    g = Gen(1300)
+    # (program, input shapes and layouts): same shapes (the cpu kernel's blocks), one-element
+    # and 0-d inputs (broadcast in the blocks), other broadcasts and strides (the reference).
+    programs = [
+        ("x0 x1 add relu", [([4, 5], "contiguous"), ([4, 5], "contiguous")]),
+        ("x0 x1 mul x0 add sigmoid", [([3, 700], "contiguous"), ([3, 700], "contiguous")]),
+        ("x0 0.5 mul x1 sub tanh", [([6, 7], "contiguous"), ([], "contiguous")]),
+        ("x1 x0 maximum 2 div", [([2, 3, 4], "contiguous"), ([1, 1], "contiguous")]),
+        ("x0 neg exp 1 add reciprocal x0 mul", [([1030], "contiguous")]),
+        ("x0 abs 1 add sqrt rsqrt log erf x0 silu minimum", [([5, 6], "contiguous")]),
+        ("x0 x1 sub x2 div", [([3, 4], "contiguous"), ([4], "contiguous"), ([3, 4], "transposed")]),
+        ("x0 x0 mul x0 mul", [([0, 3], "contiguous")]),
+        ("x0 x1 add", [([], "contiguous"), ([], "contiguous")]),
+    ]
+    for d in ["float32", "float64", "float16"]:
+        for program, specs in programs:
+            made = [make_input(g.values(d, shape, "small"), layout) for shape, layout in specs]
+            values = [v for v, _ in made]
+            cases.add("fused_elementwise", [{"tensors": [j for _, j in made]}, {"str": program}], {},
+                      lambda: run_fused_program(program, values), d)
+    x, jx = make_input(g.values("float32", [3], "small"), "contiguous")
+    for bad in ["x0 x1 add", "x0 add", "x0 x0", "x0 cube", ""]:
+        cases.add("fused_elementwise", [{"tensors": [jx]}, {"str": bad}], {},
+                  lambda: run_fused_program(bad, [x]), "bad_program")
+
+
 def gen_cast(cases):
     g = Gen(700)
     for src in ALL:
@@ -1275,6 +1335,7 @@ def main():
     gen_matmul(cases)
     gen_linalg(cases)
     gen_conv_pool(cases)
+    gen_fused_elementwise(cases)
     gen_attention(cases)
     gen_grid_sample(cases)
     gen_nms(cases)

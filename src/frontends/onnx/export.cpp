@@ -11,6 +11,7 @@
 #include "core/factories.h"
 #include "frontends/onnx/same_ops.h"
 #include "frontends/onnx/tensor_proto.h"
+#include "ops/fused_elementwise.h"
 
 namespace tessera::onnx_frontend {
 namespace {
@@ -447,6 +448,54 @@ const std::map<std::string, ExportFn>& exporters() {
     };
     t["where.self"] = [](const Site& s) {
       s.node("Where", {s.in("condition"), s.in("self"), s.in("other")});
+    };
+    t["fused_elementwise"] = [](const Site& s) {  // the program's ops, one node each
+      const std::vector<std::string> ins = s.in_list("inputs");
+      const std::string program = s.lit("program").to_string();
+      const auto steps = ops::parse_fused_program(program, static_cast<int64_t>(ins.size()));
+      const ir::TensorType& t = s.n.output()->type();
+      const DType d = t.dtype ? *t.dtype : s.n.input(0)->type().dtype.value_or(DType::Float32);
+      std::vector<std::string> stack;
+      for (size_t i = 0; i < steps.size(); ++i) {
+        const ops::FusedStep& st = steps[i];
+        if (st.kind == ops::FusedStep::Kind::Input) {
+          stack.push_back(ins[static_cast<size_t>(st.input)]);
+          continue;
+        }
+        if (st.kind == ops::FusedStep::Kind::Literal) {
+          stack.push_back(s.ex.scalar(st.literal, d, s.out() + "_c"));
+          continue;
+        }
+        const std::string o = i + 1 == steps.size() ? s.out() : s.tmp(st.op.c_str());
+        const auto emit = [&](const char* op, std::vector<std::string> args, std::string to) {
+          s.ex.node(op, std::move(args), {std::move(to)}, s.n.name());
+        };
+        if (st.kind == ops::FusedStep::Kind::Binary) {
+          const std::string b = stack.back();
+          stack.pop_back();
+          static const std::map<std::string, const char*, std::less<>> binary = {
+              {"add", "Add"}, {"sub", "Sub"},     {"mul", "Mul"},
+              {"div", "Div"}, {"maximum", "Max"}, {"minimum", "Min"}};
+          emit(binary.at(st.op), {stack.back(), b}, o);
+        } else if (st.op == "rsqrt" || st.op == "silu") {  // no ONNX op of their own
+          const std::string inner = s.tmp(st.op.c_str());
+          emit(st.op == "rsqrt" ? "Sqrt" : "Sigmoid", {stack.back()}, inner);
+          if (st.op == "rsqrt") {
+            emit("Reciprocal", {inner}, o);
+          } else {
+            emit("Mul", {stack.back(), inner}, o);
+          }
+        } else {
+          static const std::map<std::string, const char*, std::less<>> unary = {
+              {"neg", "Neg"},         {"abs", "Abs"},   {"relu", "Relu"},
+              {"sigmoid", "Sigmoid"}, {"tanh", "Tanh"}, {"exp", "Exp"},
+              {"log", "Log"},         {"sqrt", "Sqrt"}, {"reciprocal", "Reciprocal"},
+              {"erf", "Erf"}};
+          emit(unary.at(st.op), {stack.back()}, o);
+        }
+        stack.back() = o;
+      }
+      if (stack.back() != s.out()) s.node("Identity", {stack.back()});
     };
     t["matmul"] = [](const Site& s) { s.node("MatMul", {s.in("self"), s.in("other")}); };
     t["linear"] = [](const Site& s) {

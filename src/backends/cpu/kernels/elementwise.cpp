@@ -221,6 +221,7 @@ HWY_AFTER_NAMESPACE();
 
 #include "api/functions.h"
 #include "backends/cpu/kernels/cast.h"
+#include "backends/cpu/kernels/vector_loops.h"
 #include "core/parallel.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
@@ -253,6 +254,23 @@ TSR_CPU_BINARY_OPS(TSR_EXPORT_BINARY)
   }
 TSR_CPU_F32_BINARY_OPS(TSR_EXPORT_F32_BINARY)
 #undef TSR_EXPORT_F32_BINARY
+
+BinaryLoop binary_loop(std::string_view op) {
+#define TSR_ENTRY(Op, name)                                                               \
+  if (op == name) {                                                                       \
+    return [](const float* a, size_t as, const float* b, size_t bs, float* o, size_t n) { \
+      Op##F32_best(a, as, b, bs, 1.0f, o, n);                                             \
+    };                                                                                    \
+  }
+  TSR_ENTRY(Add, "add")
+  TSR_ENTRY(Sub, "sub")
+  TSR_ENTRY(Mul, "mul")
+  TSR_ENTRY(Div, "div")
+  TSR_ENTRY(Maximum, "maximum")
+  TSR_ENTRY(Minimum, "minimum")
+#undef TSR_ENTRY
+  return nullptr;
+}
 
 namespace {
 

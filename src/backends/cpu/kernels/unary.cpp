@@ -420,6 +420,7 @@ HWY_AFTER_NAMESPACE();
 
 #include "api/functions.h"
 #include "backends/cpu/kernels/cast.h"
+#include "backends/cpu/kernels/vector_loops.h"
 #include "core/parallel.h"
 #include "ops/elementwise.h"
 #include "ops/handles.h"
@@ -442,6 +443,16 @@ TSR_CPU_UNARY_OPS(TSR_EXPORT_UNARY_PAIR)
 TSR_CPU_PARAM_UNARY_OPS(TSR_EXPORT_UNARY_PAIR)
 #undef TSR_EXPORT_UNARY_PAIR
 #undef TSR_EXPORT_UNARY
+
+UnaryLoop unary_loop(std::string_view op) {
+#define TSR_ENTRY(E, name)                                                             \
+  if (op == #name) {                                                                   \
+    return [](const float* in, float* out, size_t n) { E##F32_best(in, out, n, {}); }; \
+  }
+  TSR_CPU_UNARY_OPS(TSR_ENTRY)
+#undef TSR_ENTRY
+  return nullptr;
+}
 
 namespace {
 
