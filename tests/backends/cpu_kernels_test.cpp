@@ -565,6 +565,11 @@ TEST(CpuFusedElementwise, MatchesReference) {
   }
   EXPECT_THROW(ops::fused_elementwise_op().typed<Sig>().call(std::vector<Tensor>{a}, "x0 x1 add"),
                Error);
+  // No inputs: the program's number, a 0-d float64 as the definition makes it.
+  const Tensor c = ops::fused_elementwise_op().typed<Sig>().call(std::vector<Tensor>{}, "1.5 neg");
+  EXPECT_EQ(c.dtype(), DType::Float64);
+  EXPECT_EQ(c.dim(), 0);
+  EXPECT_EQ(c.item<double>(), -1.5);
 }
 
 // float16 and bfloat16 through the float32 loops: each result rounded once, as the
