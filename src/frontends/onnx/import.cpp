@@ -609,7 +609,8 @@ Model import_model(const onnx::ModelProto& proto, const std::filesystem::path& b
         : graph(g), names(std::move(n)) {}
     ir::Graph* graph;
     std::unordered_map<std::string, Symbol> names;
-    Frame* region = nullptr;  // the region this frame's graph is; null for the model's graph
+    Frame* region = nullptr;  // the region frame whose graph this one builds (itself, or the
+                              // region an inline sub-graph is in); null in the model's graph
     Frame* owner = nullptr;   // of a region: the frame its node is lowered in
     std::vector<ir::Value*> captured;
     std::unordered_map<const ir::Value*, ir::Value*> capture_of;

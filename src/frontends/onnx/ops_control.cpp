@@ -53,20 +53,16 @@ Outs typed_outputs(Lowerer& cx, ir::Node* n) {
   return n->outputs();
 }
 
-// Rethrows `failed` (a body that could not be a block) unless knowing input i before the
-// run can help: then the NeedsConstant that says so, with failed's reason.
-[[noreturn]] void needs_known(Lowerer& cx, int i, const char* what, std::exception_ptr failed) {
+// nc (what a Session may learn to specialise on) with the reason a body could not be a
+// block (`failed`, an Error) in front.
+[[noreturn]] void rethrow_with(const NeedsConstant& nc, std::exception_ptr failed,
+                               const char* unless) {
   try {
-    cx.need_constant(i, what);
-  } catch (const NeedsConstant& nc) {
-    try {
-      std::rethrow_exception(failed);
-    } catch (const Error& e) {
-      throw NeedsConstant(std::string(e.what()) + "; unless " + what + " is known before the run",
-                          nc.value(), nc.inputs());
-    }
+    std::rethrow_exception(failed);
+  } catch (const Error& e) {
+    throw NeedsConstant(std::string(e.what()) + "; unless " + unless + " known before the run",
+                        nc.value(), nc.inputs());
   }
-  std::rethrow_exception(failed);
 }
 
 Outs if_op(Lowerer& cx) {
@@ -81,7 +77,14 @@ Outs if_op(Lowerer& cx) {
     then_b = cx.lower_region("then_branch", {});
     else_b = cx.lower_region("else_branch", {}, then_b->captured);
   } catch (const Error&) {
-    needs_known(cx, 0, "cond", std::current_exception());
+    // Resolved at import instead, when the condition can be known then.
+    const std::exception_ptr failed = std::current_exception();
+    try {
+      cx.need_constant(0, "cond");
+    } catch (const NeedsConstant& nc) {
+      rethrow_with(nc, failed, "cond is");
+    }
+    std::rethrow_exception(failed);
   }
   // Both take the same captured values: what else captured beyond then's, then takes too.
   for (size_t k = then_b->captured.size(); k < else_b->captured.size(); ++k) {
@@ -191,14 +194,7 @@ Outs loop(Lowerer& cx) {
     try {
       return unrolled_loop(cx);
     } catch (const NeedsConstant& nc) {
-      try {
-        std::rethrow_exception(failed);
-      } catch (const Error& e) {
-        throw NeedsConstant(std::string(e.what()) +
-                                "; unless the loop's trip count and "
-                                "conditions are known before the run",
-                            nc.value(), nc.inputs());
-      }
+      rethrow_with(nc, failed, "the loop's trip count and conditions are");
     } catch (const Error&) {
       std::rethrow_exception(failed);
     }
