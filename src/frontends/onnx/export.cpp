@@ -556,16 +556,36 @@ const std::map<std::string, ExportFn>& exporters() {
                      static_cast<float>(s.lit("negative_slope").to_scalar().to<double>()));
     };
     t["max_pool"] = [](const Site& s) {
-      if (!s.n.output(1)->uses().empty()) s.fail("the indices output is used");
+      const ir::Value* indices = s.n.output(1);
+      const auto& graph_outs = indices->graph().outputs();
+      const bool want = !indices->uses().empty() || std::find(graph_outs.begin(), graph_outs.end(),
+                                                              indices) != graph_outs.end();
       const std::vector<int64_t> k = ints_of(s.lit("kernel_size"));
       std::vector<int64_t> st = ints_of(s.lit("stride"));
       if (st.empty()) st = k;
-      auto* n = s.ex.node("MaxPool", {s.in("self")}, {s.out(0)}, s.n.name());
+      std::vector<std::string> outs{s.out(0)};
+      std::string offsets_name;
+      if (want) {
+        // ONNX counts indices over the whole tensor, tessera (as PyTorch) within each (n, c)
+        // plane: each plane's offset is subtracted.
+        const auto shape = s.n.input(0)->type().static_shape();
+        if (!shape) s.fail("the indices need the input's static shape");
+        int64_t plane = 1;
+        for (size_t i = 2; i < shape->size(); ++i) plane *= (*shape)[i];
+        std::vector<int64_t> offset_shape{(*shape)[0], (*shape)[1]};
+        offset_shape.resize(shape->size(), 1);
+        const Tensor offsets =
+            arange(0, (*shape)[0] * (*shape)[1] * plane, plane, DType::Int64).reshape(offset_shape);
+        outs.push_back(s.tmp("indices"));
+        offsets_name = s.ex.initializer(offsets, s.out(1) + "_offsets");
+      }
+      auto* n = s.ex.node("MaxPool", {s.in("self")}, outs, s.n.name());
       Exporter::attr(n, "kernel_shape", k);
       Exporter::attr(n, "strides", per_dim(st, k.size()));
       Exporter::attr(n, "pads", onnx_pads(ints_of(s.lit("padding")), k.size()));
       Exporter::attr(n, "dilations", per_dim(ints_of(s.lit("dilation")), k.size()));
       Exporter::attr(n, "ceil_mode", int64_t{s.lit("ceil_mode").to_bool()});
+      if (want) s.ex.node("Sub", {outs[1], offsets_name}, {s.out(1)}, s.n.name());
     };
     t["avg_pool"] = [](const Site& s) {
       if (!s.lit("divisor_override").is_none()) s.fail("divisor_override");
