@@ -113,7 +113,11 @@ Outs sequence_map(Lowerer& cx) {
     std::vector<Symbol> ins;
     for (int i = 0; i < cx.num_inputs(); ++i) {
       const Symbol& s = cx.symbol(i);
-      ins.push_back(s.sequence ? Symbol((*s.sequence)[k]) : s);
+      if (s.sequence) {  // each iteration takes one element of each sequence
+        ins.emplace_back((*s.sequence)[k]);
+      } else {
+        ins.push_back(s);
+      }
     }
     const std::vector<Symbol> r = cx.lower_subgraph("body", ins);
     if (r.size() != outs.size())
