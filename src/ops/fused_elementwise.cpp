@@ -109,12 +109,9 @@ Tensor apply_binary(std::string_view op, const Tensor& a, const Tensor& b) {
   return minimum(a, b);
 }
 
+// Every unary op a program names is an op `name(Tensor self) -> Tensor`.
 Tensor apply_unary(std::string_view op, const Tensor& a) {
-  if (op == "neg") return neg(a);
-  if (op == "abs") return abs(a);
-  if (op == "relu") return relu(a);
-  const auto handle = Dispatcher::get().find_or_throw(op);
-  return handle.typed<Tensor(const Tensor&)>().call(a);
+  return Dispatcher::get().find_or_throw(op).typed<Tensor(const Tensor&)>().call(a);
 }
 
 Tensor fused_elementwise_kernel(TensorList inputs, std::string_view program) {

@@ -40,26 +40,18 @@ struct Chain {
   bool ok = true;
 };
 
-// A constant written into the program as a number: one float element, 0-d (a 1-element
-// constant of rank r could change the output's rank, so only those whose rank the output
-// has or exceeds).
-std::optional<double> literal(const ir::Value* v, size_t out_rank) {
-  if (!v->is_constant() || v->constant().numel() != 1) return std::nullopt;
-  const Tensor& c = v->constant();
-  if (!is_floating(c.dtype()) || static_cast<size_t>(c.dim()) > out_rank) return std::nullopt;
-  return c.to(DType::Float64).reshape({}).item().to<double>();
-}
-
-void collect(Chain& c, ir::Node* n, const std::unordered_set<const ir::Node*>& taken) {
+void collect(Chain& c, ir::Node* n) {
   c.nodes.push_back(n);
   for (ir::Value* v : n->inputs()) {
     ir::Node* p = v->producer();
-    if (p != nullptr && !taken.contains(p) && v->uses().size() == 1 && !is_graph_output(v) &&
-        !program_op(*p).empty()) {
-      collect(c, p, taken);
+    if (p != nullptr && v->uses().size() == 1 && !is_graph_output(v) && !program_op(*p).empty()) {
+      collect(c, p);
       continue;
     }
-    if (const auto x = literal(v, c.shape.size())) {
+    // A scalar constant is written as a number, unless its rank exceeds the output's (a
+    // number cannot give the output its dims).
+    if (const auto x = scalar_constant(v);
+        x && static_cast<size_t>(v->constant().dim()) <= c.shape.size()) {
       char text[32];
       std::snprintf(text, sizeof text, "%.17g", *x);
       c.program += std::string(text) + " ";
@@ -84,7 +76,7 @@ int fuse_elementwise(ir::Graph& g) {
   const std::vector<ir::Node*> nodes = g.nodes();
   std::unordered_map<const ir::Node*, size_t> order;
   for (size_t i = 0; i < nodes.size(); ++i) order[nodes[i]] = i;
-  std::unordered_set<const ir::Node*> taken;  // in a chain already, or its last node
+  std::unordered_set<const ir::Node*> taken;  // fused (and erased) already
   int fused = 0;
   // From the last node back: each chain starts at its last node.
   for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
@@ -92,7 +84,7 @@ int fuse_elementwise(ir::Graph& g) {
     if (taken.contains(n) || program_op(*n).empty()) continue;
     Chain c;
     c.shape = *n->output()->type().static_shape();
-    collect(c, n, taken);
+    collect(c, n);
     c.program.pop_back();
     if (!c.ok || c.nodes.size() < 2 || c.inputs.empty() ||
         ops::fused_program_depth(ops::parse_fused_program(

@@ -90,6 +90,10 @@ Tensor fused_elementwise_kernel(TensorList inputs, std::string_view program) {
                  Operand stack[kMaxDepth];
                  for (int64_t b = b0; b < b1; b += kBlock) {
                    const auto nb = static_cast<size_t>(std::min(kBlock, b1 - b));
+                   // The last op writes a full block straight into the output.
+                   const auto dst_of = [&](const Bound& s, int at, size_t step) {
+                     return &s == &bound.back() && step == 1 ? o + b : tmp[at];
+                   };
                    int sp = 0;
                    for (const Bound& s : bound) {
                      switch (s.kind) {
@@ -104,15 +108,15 @@ Tensor fused_elementwise_kernel(TensorList inputs, std::string_view program) {
                          break;
                        case ops::FusedStep::Kind::Unary: {
                          Operand& a = stack[sp - 1];
-                         float* dst = tmp[sp - 1];
+                         float* dst = dst_of(s, sp - 1, a.step);
                          s.unary(a.p, dst, a.step == 0 ? 1 : nb);
                          a = Operand{dst, a.step};
                          break;
                        }
                        case ops::FusedStep::Kind::Binary: {
                          const Operand x = stack[sp - 2], y = stack[sp - 1];
-                         float* dst = tmp[sp - 2];
                          const size_t step = std::max(x.step, y.step);
+                         float* dst = dst_of(s, sp - 2, step);
                          s.binary(x.p, x.step, y.p, y.step, dst, step == 0 ? 1 : nb);
                          stack[sp - 2] = Operand{dst, step};
                          --sp;
@@ -123,7 +127,7 @@ Tensor fused_elementwise_kernel(TensorList inputs, std::string_view program) {
                    const Operand r = stack[0];
                    if (r.step == 0) {
                      std::fill(o + b, o + b + nb, *r.p);
-                   } else {
+                   } else if (r.p != o + b) {  // the program is one input
                      std::copy(r.p, r.p + nb, o + b);
                    }
                  }
