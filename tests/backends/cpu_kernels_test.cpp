@@ -953,6 +953,19 @@ TEST(CpuConvolution, MatchesReference) {
       {{1, 3, 15, 12}, {3, 1, 3, 3}, {1}, {1}, {1}, 3, true},
       {{1, 2, 13, 6}, {2, 1, 3, 3}, {1}, {1}, {1}, 2, true},
       {{1, 2, 14, 5}, {2, 1, 3, 3}, {1}, {1}, {1}, 2, false},
+      // Stride 2 reads even and odd columns split at the copy: left padding odd and even,
+      // taps two columns apart (dilation 2: all in one half), rows of 7, 14 and 28 columns
+      // (the copy's last vectors through a zero-filled buffer) and wider than two vectors.
+      {{1, 3, 14, 14}, {3, 1, 3, 3}, {2}, {1}, {1}, 3, true},
+      {{1, 2, 28, 28}, {2, 1, 3, 3}, {2}, {0}, {1}, 2, true},
+      {{1, 2, 13, 41}, {2, 1, 3, 3}, {2}, {2}, {1, 2}, 2, false},
+      {{1, 2, 9, 7}, {2, 1, 3, 5}, {2}, {1, 2}, {1}, 2, true},
+      // Pointwise with more than 32 inputs on small planes, the weight frozen: panels across
+      // output channels (two vectors, one for the last 5; tiles of 6 pixels and tails of 1
+      // to 5).
+      {{1, 40, 7, 7}, {21, 40, 1, 1}, {1}, {0}, {1}, 1, true},
+      {{2, 33, 4, 5}, {16, 33, 1, 1}, {1}, {0}, {1}, 1, false},
+      {{1, 64, 11}, {40, 64, 1}, {1}, {0}, {1}, 1, true},
       // Pointwise as one sgemm per image: 1-, 2- and 3-d, with and without bias.
       {{3, 16, 9, 11}, {24, 16, 1, 1}, {1}, {0}, {1}, 1, true},
       {{2, 7, 30}, {5, 7, 1}, {1}, {0}, {1}, 1, false},
@@ -965,9 +978,25 @@ TEST(CpuConvolution, MatchesReference) {
     const Tensor x = small(c.x, 40 + i), w = small(c.w, 50 + i);
     const std::optional<Tensor> b =
         c.bias ? std::optional<Tensor>(small({c.w[0]}, 60 + i)) : std::nullopt;
-    expect_same<Sig>(ops::convolution_op(), "case " + std::to_string(i++), x, w, b,
-                     IntArrayRef(c.stride), IntArrayRef(c.padding), IntArrayRef(c.dilation), false,
-                     IntArrayRef({0}), c.groups);
+    // Also with the weight frozen, as a Session's constants are: the paths that keep data
+    // derived from it (oneDNN's reordered weights, pointwise panels).
+    // And on one thread and on more than this machine has: the planes and blocks split
+    // differently (a store past a plane's end would land in another thread's plane).
+    const Tensor frozen = small(c.w, 50 + i);
+    frozen.storage()->freeze();
+    const int before = get_num_threads();
+    for (const int threads : {1, 5}) {
+      set_num_threads(threads);
+      for (const Tensor& weight : {w, frozen}) {
+        expect_same<Sig>(ops::convolution_op(),
+                         fmt::format("case {}{} on {} threads", i,
+                                     weight.storage()->frozen() ? " frozen" : "", threads),
+                         x, weight, b, IntArrayRef(c.stride), IntArrayRef(c.padding),
+                         IntArrayRef(c.dilation), false, IntArrayRef({0}), c.groups);
+      }
+    }
+    set_num_threads(before);
+    ++i;
   }
   // convolution_activation: each cpu path (oneDNN with a post-op, pointwise register tiles
   // (rows of 6, 2 and 1, column blocks and tails), pointwise sgemm, depthwise clamped in
@@ -979,18 +1008,24 @@ TEST(CpuConvolution, MatchesReference) {
       {{1, 3, 17, 17}, {8, 3, 3, 3}, {1}, {1}, {1}, 1, true},
       {{2, 16, 48, 50}, {24, 16, 1, 1}, {1}, {0}, {1}, 1, true},
       {{1, 96, 9, 9}, {24, 96, 1, 1}, {1}, {0}, {1}, 1, false},
+      {{1, 96, 40, 40}, {24, 96, 1, 1}, {1}, {0}, {1}, 1, true},
       {{1, 5, 33, 35}, {11, 5, 1, 1}, {1}, {0}, {1}, 1, false},
       {{1, 6, 20, 21}, {6, 1, 3, 3}, {2}, {1}, {1}, 6, true},
   };
   for (const Case& c : act_cases) {
-    const Tensor x = small(c.x, 70 + i), w = small(c.w, 80 + i);
+    const Tensor x = small(c.x, 70 + i), w = small(c.w, 80 + i), frozen = small(c.w, 80 + i);
+    frozen.storage()->freeze();
     const std::optional<Tensor> b =
         c.bias ? std::optional<Tensor>(small({c.w[0]}, 90 + i)) : std::nullopt;
     for (const auto& [act, params] : std::vector<std::pair<std::string, std::vector<double>>>{
              {"relu", {}}, {"clamp", {-0.01, 0.02}}, {"leaky_relu", {0.2}}}) {
-      expect_same<ActSig>(ops::convolution_activation_op(), act + " case " + std::to_string(i), x,
-                          w, b, IntArrayRef(c.stride), IntArrayRef(c.padding),
-                          IntArrayRef(c.dilation), c.groups, std::string_view(act), params);
+      for (const Tensor& weight : {w, frozen}) {
+        expect_same<ActSig>(
+            ops::convolution_activation_op(),
+            act + " case " + std::to_string(i) + (weight.storage()->frozen() ? " frozen" : ""), x,
+            weight, b, IntArrayRef(c.stride), IntArrayRef(c.padding), IntArrayRef(c.dilation),
+            c.groups, std::string_view(act), params);
+      }
     }
     ++i;
   }

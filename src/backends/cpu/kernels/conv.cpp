@@ -177,14 +177,22 @@ const ConvPrimitive& conv_primitive(const Tensor& x, const Tensor& w, bool bias,
 // depthwise convolutions, bench/RESULTS.md):
 // - pointwise (1x1 kernels, stride 1, no padding, one group): with few input channels,
 //   conv_direct.cpp's register tiles (bias, products and activation in registers, each
-//   output written once); with more, per image, the [out, in] weight matrix times the
-//   [in, H*W] input is the [out, H*W] output, one sgemm with the bias accumulated into;
+//   output written once); with more, on small planes, when the weights are a Session's
+//   constants (frozen, packed once into panels), conv_direct.cpp's panel kernel, whose
+//   vectors run across output channels (vectors of a 7x7 plane's pixels leave lanes idle);
+//   else, per image, the [out, in] weight matrix times the [in, H*W] input is the
+//   [out, H*W] output, one sgemm with the bias accumulated into (oneDNN packs the weights
+//   on each call: an eager call gains nothing from packing them once);
 // - depthwise 2-d (one input and one output channel per group): conv_direct.cpp.
 
 // The most input channels the pointwise register tiles take: on mobilenet_v2's shapes they
 // were 1.1-1.6x faster than the sgemm up to 32 inputs, 1.3-1.8x slower from 64 (oneDNN's
 // blocking over the inputs pays off there); bench/RESULTS.md.
 constexpr int64_t kPointwiseInputs = 32;
+// The largest plane (H * W) the panel kernel takes from there (on mobilenet_v2's 28x28,
+// 14x14 and 7x7 layers it was 1.0-1.5x faster at two threads than the sgemm, which repacks
+// the weights on every call; bench/RESULTS.md).
+constexpr int64_t kSmallPlane = 1024;
 
 std::optional<Tensor> direct_conv(const Tensor& x, const Tensor& w, const Tensor& bias,
                                   const Shape& out, const std::vector<int64_t>& s,
@@ -205,6 +213,25 @@ std::optional<Tensor> direct_conv(const Tensor& x, const Tensor& w, const Tensor
     pointwise_conv(static_cast<const float*>(x.data_ptr()), static_cast<const float*>(w.data_ptr()),
                    bp, static_cast<float*>(y.data_ptr()), n, cin, cout, plane,
                    clamp ? act.lo : -INFINITY, clamp ? act.hi : INFINITY);
+    return y;
+  }
+  if (pointwise && act.kind != Activation::Kind::Leaky && plane <= kSmallPlane &&
+      w.storage()->frozen() && w.storage_offset() == 0) {
+    const int64_t width = pointwise_panel_width();
+    const auto panels = std::static_pointer_cast<Tensor>(
+        w.storage()->derived(fmt::format("pointwise.panels/{}", width), [&] {
+          auto t = std::make_shared<Tensor>(
+              empty({(cout + width - 1) / width * width * cin}, DType::Float32));
+          pack_pointwise_panels(static_cast<const float*>(w.data_ptr()), cin, cout,
+                                static_cast<float*>(t->data_ptr()));
+          return std::static_pointer_cast<void>(t);
+        }));
+    Tensor y = empty(out, DType::Float32);
+    const bool clamp = act.kind == Activation::Kind::Clamp;
+    pointwise_conv_panels(static_cast<const float*>(x.data_ptr()),
+                          static_cast<const float*>(panels->data_ptr()), bp,
+                          static_cast<float*>(y.data_ptr()), n, cin, cout, plane,
+                          clamp ? act.lo : -INFINITY, clamp ? act.hi : INFINITY);
     return y;
   }
   if (pointwise) {

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "backends/cpu/kernels/conv_direct.h"
@@ -43,13 +44,33 @@ HWY_INLINE void StorePart(D d, hn::Vec<D> v, float* p, int64_t n) {
   std::copy(tail, tail + n, p);
 }
 
+// A plane copied with its zero padding, as depthwise blocks read it: as is for column stride
+// 1; for stride 2 split into its even and odd padded columns, so that every tap of a
+// vector of outputs is one load of consecutive floats.
+struct Padded {
+  const float* even;  // the padded plane (stride 1), or its even columns
+  const float* odd;   // stride 2: the odd columns
+  int64_t stride;     // floats per row
+};
+
+// The first input of output column col for a tap `off` (= t * dw) columns into the window.
+template <int S>
+HWY_INLINE const float* Tap(const Padded& src, int64_t row, int64_t col, int64_t off) {
+  if constexpr (S == 1) {
+    return src.even + row * src.stride + col + off;
+  } else {
+    return ((off & 1) ? src.odd : src.even) + row * src.stride + col + (off >> 1);
+  }
+}
+
 // R output rows from row i, V vectors from column j: R * V independent chains of
 // multiply-adds, so the adds' latency is hidden. Columns past ow are computed from the
-// padding and not stored.
+// padding; with spill they are stored too where they stay inside the plane (into the rows
+// after, which are stored later and overwrite them), else they are not stored.
 // S: the column stride (1 or 2); K: the kernel's width and height when 3 (0: any).
 template <int R, int V, int S, int K, class D>
-HWY_INLINE void Block(D d, const float* padded, int64_t wp, const float* k, hn::Vec<D> bias,
-                      hn::Vec<D> lo, hn::Vec<D> hi, float* out, int64_t i, int64_t j,
+HWY_INLINE void Block(D d, const Padded& src, const float* k, hn::Vec<D> bias, hn::Vec<D> lo,
+                      hn::Vec<D> hi, float* out, int64_t i, int64_t j, bool spill,
                       const Window2d& g) {
   const int64_t kh = K ? K : g.kh, kw = K ? K : g.kw;
   const auto lanes = static_cast<int64_t>(hn::Lanes(d));
@@ -66,10 +87,10 @@ HWY_INLINE void Block(D d, const float* padded, int64_t wp, const float* k, hn::
       const auto w = hn::Set(d, k[a * kw + t]);
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
-        const float* q = padded + ((i + r) * g.sh + a * g.dh) * wp + j * S + t * g.dw;
+        const float* q = Tap<S>(src, (i + r) * g.sh + a * g.dh, j, t * g.dw);
 #pragma GCC unroll 4
         for (int v = 0; v < V; ++v) {
-          acc[r][v] = hn::MulAdd(w, Load<S>(d, q + v * lanes * S), acc[r][v]);
+          acc[r][v] = hn::MulAdd(w, hn::LoadU(d, q + v * lanes), acc[r][v]);
         }
       }
     }
@@ -79,7 +100,9 @@ HWY_INLINE void Block(D d, const float* padded, int64_t wp, const float* k, hn::
     for (int v = 0; v < V; ++v) {
       acc[r][v] = hn::Min(hn::Max(acc[r][v], lo), hi);
       const int64_t col = j + v * lanes;
-      if (col + lanes <= g.ow) {
+      // A whole vector may spill into the rows after, all inside the plane.
+      const bool whole = spill && (i + r) * g.ow + col + lanes <= g.oh * g.ow;
+      if (col + lanes <= g.ow || (whole && col < g.ow)) {
         hn::StoreU(acc[r][v], d, row + col);
       } else if (col < g.ow) {
         StorePart(d, acc[r][v], row + col, g.ow - col);
@@ -91,13 +114,13 @@ HWY_INLINE void Block(D d, const float* padded, int64_t wp, const float* k, hn::
 // Rows i .. i + r of vectors from column j .. j + v lanes: the block of that size (the sizes
 // DepthwiseFor makes), or one vector at a time.
 template <int S, int K, class D>
-HWY_INLINE void AnyBlock(D d, int r, int64_t v, const float* padded, int64_t wp, const float* k,
-                         hn::Vec<D> b, hn::Vec<D> lo, hn::Vec<D> hi, float* out, int64_t i,
-                         int64_t j, const Window2d& g) {
+HWY_INLINE void AnyBlock(D d, int r, int64_t v, const Padded& src, const float* k, hn::Vec<D> b,
+                         hn::Vec<D> lo, hn::Vec<D> hi, float* out, int64_t i, int64_t j, bool spill,
+                         const Window2d& g) {
   const auto lanes = static_cast<int64_t>(hn::Lanes(d));
 #define TSR_BLOCK(R, V) \
   case R * 8 + V:       \
-    return Block<R, V, S, K>(d, padded, wp, k, b, lo, hi, out, i, j, g)
+    return Block<R, V, S, K>(d, src, k, b, lo, hi, out, i, j, spill, g)
   switch (r * 8 + v) {
     TSR_BLOCK(1, 1);
     TSR_BLOCK(1, 2);
@@ -121,8 +144,46 @@ HWY_INLINE void AnyBlock(D d, int r, int64_t v, const float* padded, int64_t wp,
 #undef TSR_BLOCK
   for (int rr = 0; rr < r; ++rr) {
     for (int64_t c = 0; c < v; ++c) {
-      Block<1, 1, S, K>(d, padded, wp, k, b, lo, hi, out, i + rr, j + c * lanes, g);
+      Block<1, 1, S, K>(d, src, k, b, lo, hi, out, i + rr, j + c * lanes, spill, g);
     }
+  }
+}
+
+// Copies row x[0, w) into a padded row at column pw, in vectors: the lanes past w are zeros
+// (the row's right padding; any that reach the next row are overwritten when it is copied).
+template <class D>
+HWY_INLINE void CopyRow(D d, const float* x, int64_t w, float* to) {
+  const auto lanes = static_cast<int64_t>(hn::Lanes(d));
+  int64_t c = 0;
+  for (; c + lanes <= w; c += lanes) hn::StoreU(hn::LoadU(d, x + c), d, to + c);
+  if (c < w)
+    hn::StoreU(hn::MaskedLoad(hn::FirstN(d, static_cast<size_t>(w - c)), d, x + c), d, to + c);
+}
+
+// Copies row x[0, w) into the even and odd columns of a padded row (column c + pw of the
+// padded row is column (c + pw) / 2 of even or odd), two vectors of columns at a time; the
+// last ones through a zero-filled copy, whose zeros land in the right padding.
+template <class D>
+HWY_INLINE void SplitRow(D d, const float* x, int64_t w, int64_t pw, float* even, float* odd) {
+  const auto lanes = static_cast<int64_t>(hn::Lanes(d));
+  int64_t c = pw % 2;  // the first column that lands in even
+  if (c == 1 && w > 0) odd[pw / 2] = x[0];
+  HWY_ALIGN float tail[2 * hn::MaxLanes(d)];
+  for (; c < w; c += 2 * lanes) {
+    hn::Vec<D> e, o;
+    if (c + 2 * lanes <= w) {
+      hn::LoadInterleaved2(d, x + c, e, o);
+    } else {
+      const auto part = [&](int64_t from) {
+        const int64_t n = std::clamp<int64_t>(w - from, 0, lanes);
+        return hn::MaskedLoad(hn::FirstN(d, static_cast<size_t>(n)), d, x + from);
+      };
+      hn::Store(part(c), d, tail);
+      hn::Store(part(c + lanes), d, tail + lanes);
+      hn::LoadInterleaved2(d, tail, e, o);
+    }
+    hn::StoreU(e, d, even + (c + pw) / 2);
+    hn::StoreU(o, d, odd + (c + pw) / 2);
   }
 }
 
@@ -138,17 +199,28 @@ void DepthwiseFor(const float* x, const float* weight, const float* bias, float*
   const int64_t cols = std::min<int64_t>(vecs, 4);  // vectors per block
   const int rows = cols >= 3 ? 2 : cols == 2 ? 4 : 8;
   const int64_t blocks = (vecs + cols - 1) / cols;
-  // The plane is copied into a zero-padded one wide and tall enough that every block reads
-  // inside it (stride 2 reads pairs: one column more).
-  const int64_t wp =
-      std::max(g.w + 2 * g.pw, (blocks * cols * lanes - 1) * g.sw + (g.kw - 1) * g.dw + 2);
-  const int64_t hp = std::max(g.h + 2 * g.ph, (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1);
-  std::vector<float> padded(static_cast<size_t>(hp * wp), 0.0f);
+  // One block per row stores its rows in order, so its last vector may spill.
+  const bool spill = blocks == 1;
+  // The padded plane: wide and tall enough that every block reads inside it, and that a
+  // copied row's last vector fits (stride 2: each half).
+  const int64_t reach = blocks * cols * lanes + ((g.kw - 1) * g.dw) / S + 1;  // per half
+  const int64_t wp = S * std::max(reach, (g.w + 2 * g.pw + S - 1) / S + lanes);
+  const int64_t hp = std::max(g.h + 2 * g.ph, (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1) + 1;
+  std::vector<float> buffer(static_cast<size_t>(hp * wp), 0.0f);
+  const int64_t stride = wp / S;
+  float* even = buffer.data();
+  float* odd = S == 2 ? buffer.data() + hp * stride : nullptr;
+  const Padded src{even, odd, stride};
   for (int64_t p = p0; p < p1; ++p) {
     const int64_t c = p % channels;
     const float* plane = x + p * g.h * g.w;
     for (int64_t r = 0; r < g.h; ++r) {
-      std::copy(plane + r * g.w, plane + (r + 1) * g.w, padded.data() + (r + g.ph) * wp + g.pw);
+      const int64_t at = (r + g.ph) * stride;
+      if constexpr (S == 1) {
+        CopyRow(d, plane + r * g.w, g.w, even + at + g.pw);
+      } else {
+        SplitRow(d, plane + r * g.w, g.w, g.pw, even + at, odd + at);
+      }
     }
     const float* k = weight + c * g.kh * g.kw;
     float* o = out + p * g.oh * g.ow;
@@ -158,7 +230,7 @@ void DepthwiseFor(const float* x, const float* weight, const float* bias, float*
       const int r = static_cast<int>(std::min<int64_t>(rows, g.oh - i));
       for (int64_t blk = 0; blk < blocks; ++blk) {
         const int64_t v = std::min(cols, vecs - blk * cols);
-        AnyBlock<S, K>(d, r, v, padded.data(), wp, k, b, vlo, vhi, o, i, blk * cols * lanes, g);
+        AnyBlock<S, K>(d, r, v, src, k, b, vlo, vhi, o, i, blk * cols * lanes, spill, g);
       }
     }
   }
@@ -340,6 +412,84 @@ void PointwiseBlock(const float* w, const float* x, const float* bias, float* y,
   }
 }
 
+// Pointwise convolution with vectors across output channels (pointwise_conv_panels): one
+// tile is V vectors of output channels by P output pixels; each input channel adds its
+// panel row (V vectors) times each pixel's input (broadcast) into P * V accumulators.
+template <int V, int P, class D>
+HWY_INLINE void PanelTile(D d, const float* panel, int64_t width, const float* x, int64_t cin,
+                          int64_t plane, const float* bias, float* y, int64_t o, int64_t rows,
+                          int64_t j, float lo, float hi) {
+  using Vec = hn::Vec<D>;
+  const auto n = static_cast<int64_t>(hn::Lanes(d));
+  Vec acc[P][V];
+  for (int p = 0; p < P; ++p) {
+    for (int v = 0; v < V; ++v) acc[p][v] = hn::Zero(d);
+  }
+  for (int64_t c = 0; c < cin; ++c) {
+    const float* w = panel + c * width;
+    const float* xc = x + c * plane + j;
+    Vec wv[V];
+    for (int v = 0; v < V; ++v) wv[v] = hn::LoadU(d, w + v * n);
+    for (int p = 0; p < P; ++p) {
+      const Vec xb = hn::Set(d, xc[p]);
+      for (int v = 0; v < V; ++v) acc[p][v] = hn::MulAdd(wv[v], xb, acc[p][v]);
+    }
+  }
+  // Out through a buffer: each output channel's P pixels are consecutive in y.
+  HWY_ALIGN float tile[P][V * hn::MaxLanes(d)];
+  for (int p = 0; p < P; ++p) {
+    for (int v = 0; v < V; ++v) hn::Store(acc[p][v], d, tile[p] + v * n);
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    const float b = bias ? bias[o + r] : 0.0f;
+    float* out = y + (o + r) * plane + j;
+    for (int p = 0; p < P; ++p) out[p] = std::min(std::max(tile[p][r] + b, lo), hi);
+  }
+}
+
+int64_t PanelWidth() {
+  return 2 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+}
+
+// Panels [o0 / width, o1 / width) of out = clamp(bias + panels x, lo, hi) for pixels [j0, j1)
+// of one image: each panel stays in cache while it meets every pixel.
+void PanelBlock(const float* panels, const float* x, const float* bias, float* y, int64_t cin,
+                int64_t cout, int64_t plane, int64_t q0, int64_t q1, int64_t j0, int64_t j1,
+                float lo, float hi) {
+  const hn::ScalableTag<float> d;
+  const int64_t width = PanelWidth(), n = width / 2;
+  constexpr int kPixels = 6;
+  for (int64_t q = q0; q < q1; ++q) {
+    const float* panel = panels + q * width * cin;
+    const int64_t o = q * width, rows = std::min(width, cout - o);
+    const auto tile = [&](auto vecs) {
+      constexpr int V = decltype(vecs)::value;
+      int64_t j = j0;
+      for (; j + kPixels <= j1; j += kPixels) {
+        PanelTile<V, kPixels>(d, panel, width, x, cin, plane, bias, y, o, rows, j, lo, hi);
+      }
+      switch (j1 - j) {
+#define TSR_TAIL(P) \
+  case P:           \
+    return PanelTile<V, P>(d, panel, width, x, cin, plane, bias, y, o, rows, j, lo, hi)
+        TSR_TAIL(1);
+        TSR_TAIL(2);
+        TSR_TAIL(3);
+        TSR_TAIL(4);
+        TSR_TAIL(5);
+#undef TSR_TAIL
+        default:
+          return;
+      }
+    };
+    if (rows > n) {
+      tile(std::integral_constant<int, 2>());
+    } else {
+      tile(std::integral_constant<int, 1>());
+    }
+  }
+}
+
 }  // namespace tessera::cpu::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -349,6 +499,8 @@ namespace tessera::cpu {
 HWY_EXPORT(DepthwisePlanes);
 HWY_EXPORT(MaxPoolPlanes);
 HWY_EXPORT(PointwiseBlock);
+HWY_EXPORT(PanelWidth);
+HWY_EXPORT(PanelBlock);
 
 void pointwise_conv(const float* x, const float* weight, const float* bias, float* out,
                     int64_t images, int64_t cin, int64_t cout, int64_t plane, float lo, float hi) {
@@ -368,6 +520,48 @@ void pointwise_conv(const float* x, const float* weight, const float* bias, floa
            std::min(cout, (rb + 1) * kRows), cb * kCols, std::min(plane, (cb + 1) * kCols), lo, hi);
         }
       });
+}
+
+int64_t pointwise_panel_width() {
+  return HWY_DYNAMIC_DISPATCH(PanelWidth)();
+}
+
+void pack_pointwise_panels(const float* weight, int64_t cin, int64_t cout, float* panels) {
+  const int64_t width = pointwise_panel_width();
+  const int64_t count = (cout + width - 1) / width;
+  for (int64_t q = 0; q < count; ++q) {
+    float* panel = panels + q * width * cin;
+    for (int64_t c = 0; c < cin; ++c) {
+      for (int64_t r = 0; r < width; ++r) {
+        const int64_t o = q * width + r;
+        panel[c * width + r] = o < cout ? weight[o * cin + c] : 0.0f;
+      }
+    }
+  }
+}
+
+void pointwise_conv_panels(const float* x, const float* panels, const float* bias, float* out,
+                           int64_t images, int64_t cin, int64_t cout, int64_t plane, float lo,
+                           float hi) {
+  const int64_t width = pointwise_panel_width();
+  const int64_t count = (cout + width - 1) / width;
+  // Items of one panel by a block of pixels: enough of them that the threads stay busy
+  // when there are few panels; consecutive items share their panel.
+  const int64_t threads = get_num_threads();
+  const int64_t blocks = std::clamp<int64_t>((8 * threads + images * count - 1) / (images * count),
+                                             1, (plane + 5) / 6);
+  const int64_t per_block = (plane + blocks - 1) / blocks;
+  const int64_t work = std::max<int64_t>(1, width * per_block * cin);
+  parallel_for(0, images * count * blocks, std::max<int64_t>(1, kGrainSize * 16 / work),
+               [&](int64_t k0, int64_t k1) {
+                 for (int64_t k = k0; k < k1; ++k) {
+                   const int64_t b = k / (count * blocks), q = k / blocks % count;
+                   const int64_t j0 = k % blocks * per_block;
+                   HWY_DYNAMIC_DISPATCH(PanelBlock)
+                   (panels, x + b * cin * plane, bias, out + b * cout * plane, cin, cout, plane, q,
+                    q + 1, j0, std::min(plane, j0 + per_block), lo, hi);
+                 }
+               });
 }
 
 void max_pool2d(const float* x, float* values, int64_t* indices, int64_t planes,

@@ -26,6 +26,20 @@ void depthwise_conv2d(const float* x, const float* weight, const float* bias, fl
 void pointwise_conv(const float* x, const float* weight, const float* bias, float* out,
                     int64_t images, int64_t cin, int64_t cout, int64_t plane, float lo, float hi);
 
+/// Pointwise convolution as pointwise_conv, with the weights packed by pack_pointwise_panels
+/// and vectors across output channels instead of pixels: for small planes, where vectors of
+/// pixels would leave most lanes of the last one idle.
+void pointwise_conv_panels(const float* x, const float* panels, const float* bias, float* out,
+                           int64_t images, int64_t cin, int64_t cout, int64_t plane, float lo,
+                           float hi);
+
+/// Output channels per panel of pack_pointwise_panels (two vectors of the running CPU).
+int64_t pointwise_panel_width();
+
+/// [cout, cin] weights as panels of pointwise_panel_width() output channels, each [cin][width]
+/// (zeros past cout): ceil(cout / width) * width * cin floats.
+void pack_pointwise_panels(const float* weight, int64_t cin, int64_t cout, float* panels);
+
 /// 2-d max pooling of contiguous float32 planes with the flat index (h * w + col) of each
 /// maximum: the first in row-major order, a NaN over any number (the reference's choice).
 /// Windows are clipped to the plane (padding takes no part); column strides 1 and 2 are
