@@ -283,7 +283,10 @@ void MaxPoolFor(const float* x, float* values, int64_t* indices, int64_t p0, int
   int64_t jhi = last < 0 ? 0 : std::min(g.ow, last / S + 1);
   // Stride 2 loads pairs: the last pair of a row must not read past the plane.
   jhi = std::max(jlo, jhi);
-  HWY_ALIGN int32_t taps[hn::MaxLanes(d)];
+  // Tap offsets and indices in int32 lanes (max_pool2d takes planes under 2^31 elements),
+  // widened to int64 as they are stored.
+  HWY_ALIGN int32_t at[hn::MaxLanes(d)];
+  const auto lane_step = hn::Mul(hn::Iota(di, 0), hn::Set(di, S));
   for (int64_t p = p0; p < p1; ++p) {
     const float* plane = x + p * g.h * g.w;
     float* v = values + p * g.oh * g.ow;
@@ -295,12 +298,13 @@ void MaxPoolFor(const float* x, float* values, int64_t* indices, int64_t p0, int
       for (int64_t j = 0; j < std::min(jlo, g.ow); ++j) {
         ix[i * g.ow + j] = WindowMax(plane, i, j, g, v[i * g.ow + j]);
       }
-      int64_t j = jlo;
-      for (; j + lanes <= jhi; j += lanes) {
+      // lanes outputs from column j; false (nothing done) where stride 2's pairs would
+      // read past the plane.
+      const auto vector = [&](int64_t j) {
         if constexpr (S == 2) {
           const int64_t reach =
               (r0 + (g.kh - 1) * g.dh) * g.w + 2 * (j + lanes) - g.pw + (g.kw - 1) * g.dw;
-          if (reach > g.h * g.w) break;
+          if (reach > g.h * g.w) return false;
         }
         auto m = hn::Set(d, 0.0f);
         auto tap = hn::Set(di, -1);
@@ -311,7 +315,7 @@ void MaxPoolFor(const float* x, float* values, int64_t* indices, int64_t p0, int
           const float* in = plane + r * g.w + j * S - g.pw;
           for (int64_t t = 0; t < g.kw; ++t) {
             const auto x_ = Load<S>(d, in + t * g.dw);
-            const auto id = hn::Set(di, static_cast<int32_t>(a * g.kw + t));
+            const auto id = hn::Set(di, static_cast<int32_t>(a * g.dh * g.w + t * g.dw));
             if (first) {
               m = x_;
               tap = id;
@@ -325,12 +329,18 @@ void MaxPoolFor(const float* x, float* values, int64_t* indices, int64_t p0, int
           }
         }
         hn::StoreU(m, d, v + i * g.ow + j);
-        hn::Store(tap, di, taps);
-        for (int64_t k = 0; k < lanes; ++k) {
-          const int64_t a = taps[k] / g.kw, t = taps[k] % g.kw;
-          ix[i * g.ow + j + k] = (r0 + a * g.dh) * g.w + (j + k) * S - g.pw + t * g.dw;
-        }
-      }
+        // Each lane's flat index: its window's first input plus the winning tap's offset.
+        const auto index = hn::Add(
+            tap, hn::Add(hn::Set(di, static_cast<int32_t>(r0 * g.w + j * S - g.pw)), lane_step));
+        hn::Store(index, di, at);
+        std::copy(at, at + lanes, ix + i * g.ow + j);
+        return true;
+      };
+      int64_t j = jlo;
+      while (j + lanes <= jhi && vector(j)) j += lanes;
+      // The last interior columns: one more vector ending at jhi, over some already done
+      // (the same values again).
+      if (j < jhi && jhi - lanes >= jlo && vector(jhi - lanes)) j = jhi;
       for (; j < g.ow; ++j) ix[i * g.ow + j] = WindowMax(plane, i, j, g, v[i * g.ow + j]);
     }
   }

@@ -43,7 +43,8 @@ void pack_pointwise_panels(const float* weight, int64_t cin, int64_t cout, float
 /// 2-d max pooling of contiguous float32 planes with the flat index (h * w + col) of each
 /// maximum: the first in row-major order, a NaN over any number (the reference's choice).
 /// Windows are clipped to the plane (padding takes no part); column strides 1 and 2 are
-/// vectorised. Planes are split over the intra-op threads.
+/// vectorised. Planes have fewer than 2^31 elements. Planes are split over the intra-op
+/// threads.
 void max_pool2d(const float* x, float* values, int64_t* indices, int64_t planes, const Window2d& g);
 
 }  // namespace tessera::cpu

@@ -119,7 +119,8 @@ std::tuple<Tensor, Tensor> max_pool_kernel(const Tensor& self, IntArrayRef kerne
   }
   Tensor values = empty(g->out_shape, TensorOptions(dtype_of<T>, self.device()));
   Tensor indices = empty(g->out_shape, TensorOptions(DType::Int64, self.device()));
-  if constexpr (std::is_same_v<T, float>) {  // vectorised (conv_direct.cpp)
+  // Vectorised (conv_direct.cpp) with indices in int32 lanes: planes under 2^31 elements.
+  if (std::is_same_v<T, float> && g->h * g->w < (int64_t{1} << 31)) {
     const Window2d w{g->h, g->w, g->oh, g->ow, g->kh, g->kw, g->sh, g->sw, g->ph, g->pw, 1, 1};
     max_pool2d(static_cast<const float*>(self.data_ptr()), static_cast<float*>(values.data_ptr()),
                static_cast<int64_t*>(indices.data_ptr()), g->planes, w);
