@@ -998,6 +998,20 @@ TEST(CpuConvolution, MatchesReference) {
     set_num_threads(before);
     ++i;
   }
+  // A NaN input reaches every output whose window holds it (PyTorch's convolution and
+  // clamp keep NaN) on each direct path: depthwise, pointwise register tiles, panels.
+  const Case nan_cases[] = {{{1, 4, 9, 9}, {4, 1, 3, 3}, {1}, {1}, {1}, 4, true},
+                            {{1, 8, 9, 9}, {6, 8, 1, 1}, {1}, {0}, {1}, 1, true},
+                            {{1, 40, 7, 7}, {16, 40, 1, 1}, {1}, {0}, {1}, 1, true}};
+  for (const Case& c : nan_cases) {
+    const Tensor x = small(c.x, 30 + i), w = small(c.w, 31 + i), b = small({c.w[0]}, 32 + i);
+    static_cast<float*>(x.data_ptr())[x.numel() / 2] = NAN;
+    w.storage()->freeze();
+    expect_same<Sig>(ops::convolution_op(), fmt::format("NaN case {}", i), x, w,
+                     std::optional<Tensor>(b), IntArrayRef(c.stride), IntArrayRef(c.padding),
+                     IntArrayRef(c.dilation), false, IntArrayRef({0}), c.groups);
+    ++i;
+  }
   // convolution_activation: each cpu path (oneDNN with a post-op, pointwise register tiles
   // (rows of 6, 2 and 1, column blocks and tails), pointwise sgemm, depthwise clamped in
   // registers) against the reference.

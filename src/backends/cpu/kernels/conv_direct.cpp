@@ -24,6 +24,13 @@ HWY_BEFORE_NAMESPACE();
 namespace tessera::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+// x clamped to [lo, hi], a NaN kept (as PyTorch's clamp keeps it): x86's min and max return
+// their second operand when either is NaN, so x goes second.
+template <class V>
+HWY_INLINE V ClampKeepNaN(V x, V lo, V hi) {
+  return hn::Max(lo, hn::Min(hi, x));
+}
+
 // lanes consecutive columns of stride 1, or the even ones of 2 * lanes for stride 2.
 template <int S, class D>
 HWY_INLINE hn::Vec<D> Load(D d, const float* p) {
@@ -98,7 +105,7 @@ HWY_INLINE void Block(D d, const Padded& src, const float* k, hn::Vec<D> bias, h
   for (int r = 0; r < R; ++r) {
     float* row = out + (i + r) * g.ow;
     for (int v = 0; v < V; ++v) {
-      acc[r][v] = hn::Min(hn::Max(acc[r][v], lo), hi);
+      acc[r][v] = ClampKeepNaN(acc[r][v], lo, hi);
       const int64_t col = j + v * lanes;
       // A whole vector may spill into the rows after, all inside the plane.
       const bool whole = spill && (i + r) * g.ow + col + lanes <= g.oh * g.ow;
@@ -385,8 +392,8 @@ HWY_INLINE void PointwiseTile(D d, const float* w, const float* x, const float* 
   }
   const V vlo = hn::Set(d, lo), vhi = hn::Set(d, hi);
   for (int r = 0; r < R; ++r) {
-    hn::StoreU(hn::Min(hn::Max(acc0[r], vlo), vhi), d, y + (o + r) * plane + j);
-    hn::StoreU(hn::Min(hn::Max(acc1[r], vlo), vhi), d, y + (o + r) * plane + j + n);
+    hn::StoreU(ClampKeepNaN(acc0[r], vlo, vhi), d, y + (o + r) * plane + j);
+    hn::StoreU(ClampKeepNaN(acc1[r], vlo, vhi), d, y + (o + r) * plane + j + n);
   }
 }
 
@@ -422,6 +429,37 @@ void PointwiseBlock(const float* w, const float* x, const float* bias, float* y,
   }
 }
 
+#if HWY_TARGET == HWY_AVX2
+// Six vectors of eight output channels, one per pixel, stored as eight rows of six pixels
+// (row r at y + r * ld): transposed in registers, four pixels and then two per row.
+HWY_INLINE void StoreTransposed8x6(const __m256 (&v)[6], float* y, int64_t ld) {
+  const __m256 t0 = _mm256_unpacklo_ps(v[0], v[1]), t1 = _mm256_unpackhi_ps(v[0], v[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(v[2], v[3]), t3 = _mm256_unpackhi_ps(v[2], v[3]);
+  const auto pairs = [](__m256 a, __m256 b, bool high) {
+    const __m256d x = _mm256_castps_pd(a), z = _mm256_castps_pd(b);
+    return _mm256_castpd_ps(high ? _mm256_unpackhi_pd(x, z) : _mm256_unpacklo_pd(x, z));
+  };
+  // u[m] holds rows m (low half) and m + 4 (high half), pixels 0-3.
+  const __m256 u[4] = {pairs(t0, t2, false), pairs(t0, t2, true), pairs(t1, t3, false),
+                       pairs(t1, t3, true)};
+  // s0 holds rows 0, 1 | 4, 5 and s1 rows 2, 3 | 6, 7, pixels 4-5.
+  const __m256 s0 = _mm256_unpacklo_ps(v[4], v[5]), s1 = _mm256_unpackhi_ps(v[4], v[5]);
+  for (int m = 0; m < 4; ++m) {
+    _mm_storeu_ps(y + m * ld, _mm256_castps256_ps128(u[m]));
+    _mm_storeu_ps(y + (m + 4) * ld, _mm256_extractf128_ps(u[m], 1));
+  }
+  for (int h = 0; h < 2; ++h) {  // the low and high halves: rows 0-3, then 4-7
+    const __m128 a = h ? _mm256_extractf128_ps(s0, 1) : _mm256_castps256_ps128(s0);
+    const __m128 b = h ? _mm256_extractf128_ps(s1, 1) : _mm256_castps256_ps128(s1);
+    float* row = y + 4 * h * ld + 4;
+    _mm_storel_pi(reinterpret_cast<__m64*>(row), a);
+    _mm_storeh_pi(reinterpret_cast<__m64*>(row + ld), a);
+    _mm_storel_pi(reinterpret_cast<__m64*>(row + 2 * ld), b);
+    _mm_storeh_pi(reinterpret_cast<__m64*>(row + 3 * ld), b);
+  }
+}
+#endif
+
 // Pointwise convolution with vectors across output channels (pointwise_conv_panels): one
 // tile is V vectors of output channels by P output pixels; each input channel adds its
 // panel row (V vectors) times each pixel's input (broadcast) into P * V accumulators.
@@ -445,6 +483,21 @@ HWY_INLINE void PanelTile(D d, const float* panel, int64_t width, const float* x
       for (int v = 0; v < V; ++v) acc[p][v] = hn::MulAdd(wv[v], xb, acc[p][v]);
     }
   }
+#if HWY_TARGET == HWY_AVX2
+  // Whole tiles: bias and clamp on the vectors, then transposed in registers.
+  if constexpr (P == 6) {
+    if (rows == V * n) {
+      const Vec vlo = hn::Set(d, lo), vhi = hn::Set(d, hi);
+      for (int v = 0; v < V; ++v) {
+        const Vec b = bias ? hn::LoadU(d, bias + o + v * n) : hn::Zero(d);
+        __m256 out[6];
+        for (int p = 0; p < 6; ++p) out[p] = ClampKeepNaN(hn::Add(acc[p][v], b), vlo, vhi).raw;
+        StoreTransposed8x6(out, y + (o + v * n) * plane + j, plane);
+      }
+      return;
+    }
+  }
+#endif
   // Out through a buffer: each output channel's P pixels are consecutive in y.
   HWY_ALIGN float tile[P][V * hn::MaxLanes(d)];
   for (int p = 0; p < P; ++p) {
