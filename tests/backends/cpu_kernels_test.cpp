@@ -960,6 +960,12 @@ TEST(CpuConvolution, MatchesReference) {
       {{1, 2, 28, 28}, {2, 1, 3, 3}, {2}, {0}, {1}, 2, true},
       {{1, 2, 13, 41}, {2, 1, 3, 3}, {2}, {2}, {1, 2}, 2, false},
       {{1, 2, 9, 7}, {2, 1, 3, 5}, {2}, {1, 2}, {1}, 2, true},
+      // Narrow planes eight at a time across channels (AVX2): groups of eight planes that
+      // straddle two images, stride 2, 5x5 with dilation, rows of 16 and of 7 columns.
+      {{2, 12, 7, 7}, {12, 1, 3, 3}, {1}, {1}, {1}, 12, true},
+      {{1, 16, 14, 14}, {16, 1, 3, 3}, {2}, {1}, {1}, 16, false},
+      {{1, 9, 11, 13}, {9, 1, 5, 5}, {1, 2}, {2}, {2, 1}, 9, true},
+      {{1, 8, 20, 16}, {8, 1, 3, 3}, {1}, {1}, {1}, 8, true},
       // Pointwise with more than 32 inputs on small planes, the weight frozen: panels across
       // output channels (two vectors, one for the last 5; tiles of 6 pixels and tails of 1
       // to 5).
