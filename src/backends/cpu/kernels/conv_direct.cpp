@@ -164,11 +164,12 @@ HWY_INLINE void AnyBlock(D d, int r, int64_t v, const Padded& src, const float* 
 template <class D>
 HWY_INLINE void CopyRow(D d, const float* x, int64_t w, float* to) {
   const auto lanes = static_cast<int64_t>(hn::Lanes(d));
-  // Every vector through a masked load: one loop with no plain copy in it, which GCC would
-  // turn into a call to memcpy (a call per row costs more than a short row's copy).
+  const auto tail = hn::FirstN(d, static_cast<size_t>(w % lanes));
+  // One loop, the last vector masked when the row ends inside it: a loop of plain copies
+  // alone GCC would turn into a call to memcpy (a call per row costs more than a short
+  // row's copy).
   for (int64_t c = 0; c < w; c += lanes) {
-    const auto n = static_cast<size_t>(std::min(lanes, w - c));
-    hn::StoreU(hn::MaskedLoad(hn::FirstN(d, n), d, x + c), d, to + c);
+    hn::StoreU(c + lanes <= w ? hn::LoadU(d, x + c) : hn::MaskedLoad(tail, d, x + c), d, to + c);
   }
 }
 
