@@ -1018,6 +1018,17 @@ TEST(CpuConvolution, MatchesReference) {
                      IntArrayRef(c.dilation), false, IntArrayRef({0}), c.groups);
     ++i;
   }
+  // One frozen storage viewed as two weights of different shapes: each gets its own panels.
+  {
+    const Tensor storage = small({640}, 33);
+    storage.storage()->freeze();
+    for (const Shape& shape : {Shape{16, 40, 1, 1}, Shape{10, 64, 1, 1}}) {
+      const Tensor x = small({1, shape[1], 5, 5}, 34);
+      expect_same<Sig>(ops::convolution_op(), fmt::format("frozen view {}", shape), x,
+                       storage.view(shape), std::optional<Tensor>(), IntArrayRef({1}),
+                       IntArrayRef({0}), IntArrayRef({1}), false, IntArrayRef({0}), int64_t{1});
+    }
+  }
   // convolution_activation: each cpu path (oneDNN with a post-op, pointwise register tiles
   // (rows of 6, 2 and 1, column blocks and tails), pointwise sgemm, depthwise clamped in
   // registers) against the reference.

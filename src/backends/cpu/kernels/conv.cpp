@@ -219,7 +219,8 @@ std::optional<Tensor> direct_conv(const Tensor& x, const Tensor& w, const Tensor
       w.storage()->frozen() && w.storage_offset() == 0) {
     const int64_t width = pointwise_panel_width();
     const auto panels = std::static_pointer_cast<Tensor>(
-        w.storage()->derived(fmt::format("pointwise.panels/{}", width), [&] {
+        // Keyed by the shape too: one frozen storage may be viewed with two shapes.
+        w.storage()->derived(fmt::format("pointwise.panels/{}/{}x{}", width, cout, cin), [&] {
           auto t = std::make_shared<Tensor>(
               empty({(cout + width - 1) / width * width * cin}, DType::Float32));
           pack_pointwise_panels(static_cast<const float*>(w.data_ptr()), cin, cout,
