@@ -286,7 +286,8 @@ void DepthwiseChannels8(const float* x, const float* weight, const float* bias, 
   float* buf = buffer.get();
   std::fill(buf, buf + size, 0.0f);
   HWY_ALIGN float w[25 * 8];  // each tap's weights for the eight channels
-  const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+  const hn::Full256<float> d;
+  const auto vlo = hn::Set(d, lo), vhi = hn::Set(d, hi);
   const int64_t in_plane = g.h * g.w, out_plane = g.oh * g.ow;
   for (int64_t grp = 0; grp < groups; ++grp) {
     const int64_t p = p0 + 8 * grp;
@@ -299,12 +300,10 @@ void DepthwiseChannels8(const float* x, const float* weight, const float* bias, 
     // In: eight columns of the eight planes' row at a time, transposed to eight pixels.
     for (int64_t r = 0; r < g.h; ++r) {
       for (int64_t c = 0; c < g.w; c += 8) {
-        const int64_t n = std::min<int64_t>(8, g.w - c);
-        const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)),
-                                                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        const auto mask = hn::FirstN(d, static_cast<size_t>(std::min<int64_t>(8, g.w - c)));
         __m256 v[8];
         for (int l = 0; l < 8; ++l) {
-          v[l] = _mm256_maskload_ps(x + (p + l) * in_plane + r * g.w + c, mask);
+          v[l] = hn::MaskedLoad(mask, d, x + (p + l) * in_plane + r * g.w + c).raw;
         }
         Transpose8x8(v);
         // All eight pixels: those past the row are zeros (masked out of the loads), landing
@@ -328,8 +327,7 @@ void DepthwiseChannels8(const float* x, const float* weight, const float* bias, 
             }
           }
         }
-        // Clamped with the sum second, so a NaN stays (see ClampKeepNaN).
-        for (int k = 0; k < 8; ++k) acc[k] = _mm256_max_ps(vlo, _mm256_min_ps(vhi, acc[k]));
+        for (int k = 0; k < 8; ++k) acc[k] = ClampKeepNaN(hn::Vec256<float>{acc[k]}, vlo, vhi).raw;
         Transpose8x8(acc);
         const int64_t n = std::min<int64_t>(8, g.ow - j);
         for (int l = 0; l < 8; ++l) {
@@ -630,42 +628,40 @@ int64_t PanelWidth() {
   return 2 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
 }
 
-// Panels [o0 / width, o1 / width) of out = clamp(bias + panels x, lo, hi) for pixels [j0, j1)
-// of one image: each panel stays in cache while it meets every pixel.
+// Panel q of out = clamp(bias + panels x, lo, hi) for pixels [j0, j1) of one image: the
+// panel stays in cache while it meets every pixel.
 void PanelBlock(const float* panels, const float* x, const float* bias, float* y, int64_t cin,
-                int64_t cout, int64_t plane, int64_t q0, int64_t q1, int64_t j0, int64_t j1,
-                float lo, float hi) {
+                int64_t cout, int64_t plane, int64_t q, int64_t j0, int64_t j1, float lo,
+                float hi) {
   const hn::ScalableTag<float> d;
   const int64_t width = PanelWidth(), n = width / 2;
   constexpr int kPixels = 6;
-  for (int64_t q = q0; q < q1; ++q) {
-    const float* panel = panels + q * width * cin;
-    const int64_t o = q * width, rows = std::min(width, cout - o);
-    const auto tile = [&](auto vecs) {
-      constexpr int V = decltype(vecs)::value;
-      int64_t j = j0;
-      for (; j + kPixels <= j1; j += kPixels) {
-        PanelTile<V, kPixels>(d, panel, width, x, cin, plane, bias, y, o, rows, j, lo, hi);
-      }
-      switch (j1 - j) {
+  const float* panel = panels + q * width * cin;
+  const int64_t o = q * width, rows = std::min(width, cout - o);
+  const auto tile = [&](auto vecs) {
+    constexpr int V = decltype(vecs)::value;
+    int64_t j = j0;
+    for (; j + kPixels <= j1; j += kPixels) {
+      PanelTile<V, kPixels>(d, panel, width, x, cin, plane, bias, y, o, rows, j, lo, hi);
+    }
+    switch (j1 - j) {
 #define TSR_TAIL(P) \
   case P:           \
     return PanelTile<V, P>(d, panel, width, x, cin, plane, bias, y, o, rows, j, lo, hi)
-        TSR_TAIL(1);
-        TSR_TAIL(2);
-        TSR_TAIL(3);
-        TSR_TAIL(4);
-        TSR_TAIL(5);
+      TSR_TAIL(1);
+      TSR_TAIL(2);
+      TSR_TAIL(3);
+      TSR_TAIL(4);
+      TSR_TAIL(5);
 #undef TSR_TAIL
-        default:
-          return;
-      }
-    };
-    if (rows > n) {
-      tile(std::integral_constant<int, 2>());
-    } else {
-      tile(std::integral_constant<int, 1>());
+      default:
+        return;
     }
+  };
+  if (rows > n) {
+    tile(std::integral_constant<int, 2>());
+  } else {
+    tile(std::integral_constant<int, 1>());
   }
 }
 
@@ -738,7 +734,7 @@ void pointwise_conv_panels(const float* x, const float* panels, const float* bia
                    const int64_t j0 = k % blocks * per_block;
                    HWY_DYNAMIC_DISPATCH(PanelBlock)
                    (panels, x + b * cin * plane, bias, out + b * cout * plane, cin, cout, plane, q,
-                    q + 1, j0, std::min(plane, j0 + per_block), lo, hi);
+                    j0, std::min(plane, j0 + per_block), lo, hi);
                  }
                });
 }
